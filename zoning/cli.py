@@ -1,0 +1,106 @@
+"""Command-line interface: ``zoning run | validate | explain | schema | synth``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from zoning import __version__
+from zoning.errors import ValidationFailed, ZoningError
+
+logger = logging.getLogger("zoning")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zoning",
+        description="Rules-driven ecological restoration zoning for coal-mining areas.",
+    )
+    parser.add_argument("--version", action="version", version=f"zoning {__version__}")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="log details")
+    noise.add_argument("-q", "--quiet", action="store_true", help="only warnings; no progress bar")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a project (the embedded demo when none is given)")
+    run.add_argument("project", nargs="?", type=Path, help="project.yaml")
+    run.add_argument("--out", type=Path, help="parent folder of the outputs (default: ./out)")
+
+    validate = sub.add_parser("validate", help="check a project without running it")
+    validate.add_argument("project", nargs="?", type=Path, help="project.yaml")
+
+    explain = sub.add_parser("explain", help="show every rule tried for one parcel")
+    explain.add_argument("parcel_id")
+    explain.add_argument("project", nargs="?", type=Path, help="project.yaml")
+
+    schema = sub.add_parser("schema", help="print the JSON schema of project and rule files")
+    schema.add_argument("--write", type=Path, help="write it to this file instead")
+
+    synth = sub.add_parser("synth", help="generate a synthetic region (demo-like) of any size")
+    synth.add_argument("out", type=Path, help="folder to write the layers to")
+    synth.add_argument("--parcels", type=int, default=7000)
+    synth.add_argument("--seed", type=int, default=None)
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``zoning`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        return _dispatch(args)
+    except ValidationFailed as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except ZoningError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        from zoning.runner import run
+
+        folder = run(args.project, args.out, progress=not args.quiet)
+        print(f"outputs written to {folder}")
+        for path in sorted(folder.iterdir()):
+            print(f"  {path.name}")
+    elif args.command == "validate":
+        from zoning.engine import prepare
+
+        prepared = prepare(args.project)
+        print(f"{prepared.project_path}: valid ({len(prepared.layers.parcels)} parcels, "
+              f"working CRS {prepared.layers.crs.name})")
+    elif args.command == "explain":
+        from zoning.explain import explain
+
+        print(explain(args.parcel_id, args.project).to_text())
+    elif args.command == "schema":
+        from zoning.schema import schema_text
+
+        if args.write:
+            args.write.write_text(schema_text(), encoding="utf-8")
+        else:
+            print(schema_text(), end="")
+    elif args.command == "synth":
+        from zoning.synthetic import generate_region
+
+        kwargs = {} if args.seed is None else {"seed": args.seed}
+        for name, path in generate_region(args.out, n_parcels=args.parcels, **kwargs).items():
+            print(f"{name}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

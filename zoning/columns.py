@@ -1,0 +1,98 @@
+"""Names and units of the parcel-table columns, in one place.
+
+Every stage reads and writes the parcel table through these names; outputs and the
+parcel list for valuation tools keep them stable. Units are in the names: ``_ha``
+hectares, ``_m`` metres, ``_mm_m`` millimetres per metre, ``_share`` a fraction in
+[0, 1].
+"""
+
+from __future__ import annotations
+
+# --- identity and land use ---------------------------------------------------------
+PARCEL_ID = "parcel_id"
+"""Unique parcel identifier (text)."""
+LANDUSE_CODE = "landuse_code"
+"""Land-use code as given by the parcel layer (GB/T 21010-2017 by default)."""
+LANDUSE_NAME_ZH = "landuse_name_zh"
+LANDUSE_NAME_EN = "landuse_name_en"
+LANDUSE_L1 = "landuse_l1"
+"""First-level class code of the land-use classification (e.g. ``01`` cultivated land)."""
+LAND_CLASS = "land_class"
+"""Canonical land class used by the rules (e.g. ``paddy``, ``forest``, ``mining``)."""
+IS_CONSTRUCTION = "is_construction"
+"""True for construction land (建设用地) according to the land-use mapping."""
+
+# --- geometry-derived ----------------------------------------------------------------
+AREA_HA = "area_ha"
+DIST_ROAD_M = "dist_road_m"
+DIST_TOWN_M = "dist_town_m"
+GANGUE_SHARE = "gangue_share"
+
+# --- subsidence ---------------------------------------------------------------------
+SUBS_MAX_M = "subs_max_m"
+SUBS_MEAN_M = "subs_mean_m"
+SUBS_SHARE_PREFIX = "subs_share_"
+"""Prefix of the per-depth-band area shares, e.g. ``subs_share_0p5_to_1p5m``."""
+GW_BEFORE_M = "gw_before_m"
+"""Groundwater depth below the ground before subsidence (m)."""
+GW_AFTER_M = "gw_after_m"
+"""Groundwater depth below the lowest ground of the parcel after subsidence (m); negative is ponded."""
+PONDED_SHARE = "ponded_share"
+POND_DEPTH_M = "pond_depth_m"
+DAMAGE_GRADE = "damage_grade"
+DAMAGE_RULE = "damage_rule"
+DAMAGE_REASON = "damage_reason"
+
+# --- suitability ----------------------------------------------------------------------
+SUIT_PREFIX = "suit_"
+BEST_USE = "best_use"
+BEST_USE_CLASS = "best_use_class"
+
+
+def suit_score(use: str) -> str:
+    """Column with the suitability score of ``use`` (0 to 1, higher is better)."""
+    return f"{SUIT_PREFIX}{use}_score"
+
+
+def suit_class(use: str) -> str:
+    """Column with the suitability class of ``use`` (S1, S2, S3 or N)."""
+    return f"{SUIT_PREFIX}{use}_class"
+
+
+def suit_limit(use: str) -> str:
+    """Column naming the limiting factor(s) of ``use``."""
+    return f"{SUIT_PREFIX}{use}_limit"
+
+
+SUIT_CLASSES = ("S1", "S2", "S3", "N")
+"""Suitability classes from best to worst."""
+
+# --- modes ---------------------------------------------------------------------------
+RESTORATION_MODE = "restoration_mode"
+MEASURES = "measures"
+MODE_RULE = "mode_rule"
+MODE_REASON = "mode_reason"
+VALUE_MODE = "value_mode"
+VALUE_RULE = "value_rule"
+VALUE_REASON = "value_reason"
+
+# --- zoning --------------------------------------------------------------------------
+ZONE = "zone"
+ZONE_RULE = "zone_rule"
+ZONE_REASON = "zone_reason"
+ZONE_NAME_ZH = "zone_name_zh"
+ZONE_NAME_EN = "zone_name_en"
+
+# --- units, for documentation and data dictionaries -----------------------------------
+UNITS: dict[str, str] = {
+    AREA_HA: "ha",
+    DIST_ROAD_M: "m",
+    DIST_TOWN_M: "m",
+    GANGUE_SHARE: "fraction",
+    SUBS_MAX_M: "m",
+    SUBS_MEAN_M: "m",
+    GW_BEFORE_M: "m",
+    GW_AFTER_M: "m",
+    PONDED_SHARE: "fraction",
+    POND_DEPTH_M: "m",
+}

@@ -1,0 +1,118 @@
+"""Ordered decision tables: for each output, the first matching rule wins.
+
+Used by the damage, modes and zones stages. Every assignment records the id of the rule
+that made it and its reason, so a planner can see why a parcel got its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from zoning.errors import ZoningError
+from zoning.rules.models import Rule
+from zoning.rules.ruleset import ExpressionSite, RuleSet
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output column of a decision table and the columns recording rule id and reason."""
+
+    column: str
+    rule_column: str
+    reason_column: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A decision table of a rule file: its kind, key in the file, rules and outputs."""
+
+    kind: str
+    key: str
+    rules: Sequence[Rule]
+    outputs: Sequence[Output]
+    sees: tuple[str, ...] = ()
+    """Columns of an earlier table of the same stage that the conditions may use."""
+
+    def sites(self) -> list[ExpressionSite]:
+        """Where the table's conditions stand, for validation."""
+        return [ExpressionSite(self.kind, (self.key, i, "when"), r.when, self.sees)
+                for i, r in enumerate(self.rules)]
+
+    def columns(self) -> list[str]:
+        """Columns the table adds."""
+        return [name for o in self.outputs for name in (o.column, o.rule_column, o.reason_column)]
+
+
+def evaluate(table: Table, parcels: pd.DataFrame, rules: RuleSet,
+             given: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Apply ``table`` to ``parcels``; return its output columns indexed like ``parcels``.
+
+    Parameters
+    ----------
+    given
+        Output columns already assigned by an earlier table; only their missing values
+        are filled.
+
+    Raises
+    ------
+    ZoningError
+        If some parcel matches no rule for an output (a table needs a final
+        ``when: "true"`` rule).
+    """
+    out = pd.DataFrame(index=parcels.index)
+    for o in table.outputs:
+        for name in (o.column, o.rule_column, o.reason_column):
+            out[name] = given[name] if given is not None and name in given else pd.Series(
+                None, index=parcels.index, dtype=object)
+    for i, rule in enumerate(table.rules):
+        site = table.sites()[i]
+        matched = rules.expression(site).evaluate_condition(parcels).to_numpy(dtype=bool)
+        for o in table.outputs:
+            if o.column not in rule.assign:
+                continue
+            take = matched & out[o.column].isna().to_numpy()
+            out.loc[take, o.column] = rule.assign[o.column]
+            out.loc[take, o.rule_column] = rule.id
+            out.loc[take, o.reason_column] = rule.reason
+    for o in table.outputs:
+        unassigned = out[o.column].isna()
+        if unassigned.any():
+            raise ZoningError(
+                f"{rules.path(table.kind)}: {int(unassigned.sum())} parcel(s) match no rule "
+                f"assigning {o.column!r} (e.g. {list(out.index[unassigned][:3])}); add a last "
+                "rule with `when: \"true\"`"
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rule tried for one parcel: whether it matched, and the values it looked at."""
+
+    table: str
+    rule_id: str
+    matched: bool
+    applied: bool
+    values: dict[str, Any]
+    assign: dict[str, str]
+    reason: str
+
+
+def trace(table: Table, parcel: pd.DataFrame, rules: RuleSet) -> list[Step]:
+    """Every rule of ``table`` in order for a one-row ``parcel`` table (for ``zoning explain``)."""
+    steps: list[Step] = []
+    open_outputs = {o.column for o in table.outputs}
+    for i, rule in enumerate(table.rules):
+        expr = rules.expression(table.sites()[i])
+        matched = bool(expr.evaluate_condition(parcel).iloc[0])
+        applied = matched and bool(open_outputs & set(rule.assign))
+        if applied:
+            open_outputs -= set(rule.assign)
+        values = {name: parcel[name].iloc[0] for name in sorted(expr.names) if name in parcel}
+        steps.append(Step(f"{table.kind}.{table.key}", rule.id, matched, applied, values,
+                          dict(rule.assign), rule.reason))
+    return steps

@@ -1,0 +1,119 @@
+"""Derive stage: land-use classes, areas, distances, gangue cover, subsidence and ponding.
+
+Examples
+--------
+>>> from zoning.derive import STAGE
+>>> STAGE.name
+'derive'
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from zoning import columns as col
+from zoning.errors import Problem, ZoningError
+from zoning.layers import LayerSet
+from zoning.layers.roads import main_roads
+from zoning.overlay import area_share, depth_from_grid, depth_from_polygons
+from zoning.rules.models import DamageRules, LandUseRules, band_column
+from zoning.rules.ruleset import RuleSet
+from zoning.stage import Stage
+
+logger = logging.getLogger(__name__)
+
+
+def _band_columns(rules: RuleSet) -> list[str]:
+    bounds = [0.0, *rules.get("damage", DamageRules).depth_bands_m, np.inf]
+    return [band_column(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def columns(rules: RuleSet) -> list[str]:
+    """Columns the derive stage adds."""
+    return [
+        col.LANDUSE_NAME_ZH, col.LANDUSE_NAME_EN, col.LANDUSE_L1, col.LAND_CLASS,
+        col.IS_CONSTRUCTION, col.AREA_HA, col.DIST_ROAD_M, col.DIST_TOWN_M, col.GANGUE_SHARE,
+        col.SUBS_MAX_M, col.SUBS_MEAN_M, *_band_columns(rules), col.GW_BEFORE_M,
+        col.GW_AFTER_M, col.PONDED_SHARE, col.POND_DEPTH_M,
+    ]
+
+
+def landuse_table(rules: LandUseRules) -> pd.DataFrame:
+    """The land-use mapping as a table indexed by code."""
+    construction = set(rules.construction_classes)
+    return pd.DataFrame(
+        {
+            col.LANDUSE_NAME_ZH: [c.name_zh for c in rules.codes],
+            col.LANDUSE_NAME_EN: [c.name_en for c in rules.codes],
+            col.LANDUSE_L1: [c.l1 for c in rules.codes],
+            col.LAND_CLASS: [c.land_class for c in rules.codes],
+            col.IS_CONSTRUCTION: [c.land_class in construction for c in rules.codes],
+        },
+        index=pd.Index([c.code for c in rules.codes], name=col.LANDUSE_CODE),
+    )
+
+
+def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[Problem]:
+    """Every land-use code of the parcels must be in the land-use mapping."""
+    known = set(landuse_table(rules.get("landuse", LandUseRules)).index)
+    codes = parcels[col.LANDUSE_CODE]
+    unknown = codes[~codes.isin(known)].value_counts()
+    if unknown.empty:
+        return []
+    listed = ", ".join(f"{code!r} ({n} parcels)" for code, n in unknown.head(10).items())
+    return [Problem(
+        f"{rules.path('landuse')}",
+        f"{len(unknown)} land-use code(s) of the parcels are not in the mapping: {listed}; "
+        "add them to a copy of the landuse rule file and name it in project.yaml",
+    )]
+
+
+def _nearest_distance(geoms: gpd.GeoSeries, targets: gpd.GeoDataFrame | None) -> np.ndarray:
+    if targets is None or targets.empty:
+        return np.full(len(geoms), np.nan)
+    tree = shapely.STRtree(targets.geometry.values)
+    (src, _), dist = tree.query_nearest(geoms.values, return_distance=True, all_matches=False)
+    out = np.full(len(geoms), np.nan)
+    out[src] = dist
+    return out
+
+
+def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataFrame:
+    """Derive the per-parcel columns listed by :func:`columns`."""
+    problems = check(parcels, rules, layers)
+    if problems:
+        raise ZoningError(str(problems[0]))
+    geoms = parcels.geometry
+    out = landuse_table(rules.get("landuse", LandUseRules)).reindex(
+        parcels[col.LANDUSE_CODE]).set_axis(parcels.index)
+    out[col.AREA_HA] = geoms.area.to_numpy() / 10_000
+    roads = layers.vectors.get("roads")
+    out[col.DIST_ROAD_M] = _nearest_distance(geoms, main_roads(roads) if roads is not None else None)
+    out[col.DIST_TOWN_M] = _nearest_distance(geoms, layers.vectors.get("towns"))
+    gangue = layers.vectors.get("gangue")
+    out[col.GANGUE_SHARE] = area_share(geoms, gangue.geometry) if gangue is not None else 0.0
+    bands = rules.get("damage", DamageRules).depth_bands_m
+    gw = layers.groundwater_m
+    if "subsidence" in layers.grids:
+        subs = depth_from_grid(geoms, layers.grids["subsidence"], bands, gw)
+    elif "subsidence" in layers.vectors:
+        subs = depth_from_polygons(geoms, layers.vectors["subsidence"], bands, gw)
+    else:
+        logger.warning("no subsidence layer: subsidence columns are left missing")
+        subs = pd.DataFrame(np.nan, index=parcels.index, columns=[
+            col.SUBS_MAX_M, col.SUBS_MEAN_M, *_band_columns(rules)])
+    out = out.join(subs)
+    out[col.GW_BEFORE_M] = np.nan if gw is None else gw
+    out[col.GW_AFTER_M] = out[col.GW_BEFORE_M] - out[col.SUBS_MAX_M]
+    if col.PONDED_SHARE not in out:
+        out[col.PONDED_SHARE] = np.nan
+    out[col.POND_DEPTH_M] = (-out[col.GW_AFTER_M]).clip(lower=0)
+    return out[columns(rules)]
+
+
+STAGE = Stage(name="derive", run=run, columns=columns, check=check)

@@ -1,0 +1,151 @@
+"""The run: validate everything up front, run the stages in order, write the outputs whole.
+
+Examples
+--------
+>>> from zoning.engine import prepare
+>>> prepared = prepare()            # the embedded demo project
+>>> len(prepared.layers.parcels) > 1000
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from tqdm import tqdm
+
+from zoning import damage, derive, modes, suitability, zones
+from zoning import columns as col
+from zoning._resources import demo_project
+from zoning.errors import Problem, ValidationFailed, ZoningError
+from zoning.layers import LayerSet, load_layers
+from zoning.project import Project, load_project
+from zoning.rules.ruleset import RuleSet, load_rules
+from zoning.stage import Stage
+
+logger = logging.getLogger(__name__)
+
+STAGES: tuple[Stage, ...] = (derive.STAGE, damage.STAGE, suitability.STAGE, modes.STAGE,
+                             zones.STAGE)
+"""The pipeline, in order. A new capability is a new stage module added here."""
+
+
+@dataclass
+class Prepared:
+    """A validated project: its file, rules and layers, ready to run."""
+
+    project: Project
+    project_path: Path
+    rules: RuleSet
+    layers: LayerSet
+
+
+@dataclass
+class RunResult:
+    """What a run produced, before (or after) it is written.
+
+    Attributes
+    ----------
+    parcels
+        The parcel table with every column of every stage, indexed by ``parcel_id``.
+    layers
+        Output layers by name (``zones``, and the input layers worth showing).
+    timings
+        Seconds per stage.
+    """
+
+    prepared: Prepared
+    parcels: gpd.GeoDataFrame
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def prepare(project_path: Path | str | None = None) -> Prepared:
+    """Load and validate a project; the demo project when no path is given.
+
+    Raises
+    ------
+    ValidationFailed
+        With every problem in the project file, the rule files and the layers.
+    """
+    path = Path(project_path) if project_path is not None else demo_project()
+    project = load_project(path)
+    problems: list[Problem] = []
+    rules = layers = None
+    try:
+        rules = load_rules(project.rule_paths())
+    except ValidationFailed as exc:
+        problems += exc.problems
+    try:
+        layers = load_layers(project)
+    except ValidationFailed as exc:
+        problems += exc.problems
+    if rules is not None:
+        input_columns = [] if layers is None else list(layers.parcels.columns)
+        problems += _check_stages(rules, layers, input_columns)
+    if problems or rules is None or layers is None:
+        raise ValidationFailed(problems)
+    layers.parcels = _rename_clashes(layers, rules)
+    return Prepared(project, path, rules, layers)
+
+
+def _check_stages(rules: RuleSet, layers: LayerSet | None, input_columns: list[str]) -> list[Problem]:
+    """Check every stage's expressions against the columns available before it."""
+    problems: list[Problem] = []
+    available = {c for c in input_columns if c != "geometry"}
+    for stage in STAGES:
+        problems += rules.check_expressions(stage.sites(rules), available)
+        if layers is not None and stage.check is not None:
+            problems += stage.check(layers.parcels, rules, layers)
+        available |= set(stage.columns(rules))
+    return problems
+
+
+def _rename_clashes(layers: LayerSet, rules: RuleSet) -> gpd.GeoDataFrame:
+    """Input fields named like engine columns are kept under ``<name>_input``."""
+    produced = {c for stage in STAGES for c in stage.columns(rules)}
+    clashes = {c: f"{c}_input" for c in layers.parcels.columns if c in produced}
+    for name, new in clashes.items():
+        layers.notes.append(f"parcels: input field {name!r} renamed {new!r} (engine column)")
+    return layers.parcels.rename(columns=clashes)
+
+
+def run_stages(prepared: Prepared, *, progress: bool = True,
+               stages: Sequence[Stage] = STAGES) -> RunResult:
+    """Run the stages on the prepared project and return the finished parcel table."""
+    parcels = prepared.layers.parcels
+    timings: dict[str, float] = {}
+    for stage in tqdm(stages, desc="stages", unit="stage", disable=not progress):
+        start = time.perf_counter()
+        added = stage.run(parcels, prepared.rules, prepared.layers)
+        expected = stage.columns(prepared.rules)
+        if list(added.columns) != expected or not added.index.equals(parcels.index):
+            raise ZoningError(f"stage {stage.name!r} returned columns {list(added.columns)}, "
+                              f"expected {expected} indexed like the parcels")
+        parcels = parcels.join(added)
+        timings[stage.name] = time.perf_counter() - start
+        logger.info("stage %s: %d columns in %.2f s", stage.name, len(expected), timings[stage.name])
+    result = RunResult(prepared, parcels, timings=timings)
+    start = time.perf_counter()
+    for stage in stages:
+        result.layers.update(stage.layers(parcels, prepared.rules))
+    for role, frame in prepared.layers.vectors.items():
+        result.layers.setdefault(role, frame)
+    timings["layers"] = time.perf_counter() - start
+    return result
+
+
+def mode_shares(parcels: pd.DataFrame) -> pd.DataFrame:
+    """Parcels and area per restoration mode and value mode (for summaries)."""
+    rows = []
+    for column in (col.RESTORATION_MODE, col.VALUE_MODE, col.ZONE):
+        grouped = parcels.groupby(column)[col.AREA_HA].agg(["size", "sum"])
+        for key, (n, area) in grouped.iterrows():
+            rows.append({"column": column, "value": key, "parcels": int(n), "area_ha": area})
+    return pd.DataFrame(rows)

@@ -1,0 +1,89 @@
+"""Explain one parcel: the values it was judged on and every rule tried, in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zoning import columns as col
+from zoning import damage, modes, suitability, zones
+from zoning.decision import Step, trace
+from zoning.engine import RunResult, prepare, run_stages
+from zoning.errors import ZoningError, did_you_mean
+from zoning.rules.models import SuitabilityRules
+
+_GRADES = col.SUIT_CLASSES
+_SHOWN = (col.LANDUSE_CODE, col.LANDUSE_NAME_ZH, col.LAND_CLASS, col.AREA_HA, col.SUBS_MAX_M,
+          col.SUBS_MEAN_M, col.GW_AFTER_M, col.PONDED_SHARE, col.GANGUE_SHARE, col.DIST_ROAD_M,
+          col.DIST_TOWN_M)
+
+
+@dataclass
+class Explanation:
+    """Why one parcel got its damage grade, suitability, modes and zone."""
+
+    parcel_id: str
+    values: dict[str, Any]
+    steps: list[Step] = field(default_factory=list)
+    suitability: list[tuple[str, str, str, list[tuple[str, str]]]] = field(default_factory=list)
+    """(use, class, limiting factors, [(factor, grade), ...]) per use."""
+
+    def to_text(self) -> str:
+        """A readable report, one rule per line; ``*`` marks the rule that decided."""
+        lines = [f"parcel {self.parcel_id}"]
+        lines += [f"  {k} = {_fmt(v)}" for k, v in self.values.items()]
+        lines.append("suitability (limiting-factor method):")
+        for use, grade, limit, factors in self.suitability:
+            graded = ", ".join(f"{f}={g}" for f, g in factors)
+            lines.append(f"  {use}: {grade}" + (f" limited by {limit}" if limit else "")
+                         + f"  [{graded}]")
+        table = ""
+        for step in self.steps:
+            if step.table != table:
+                table = step.table
+                lines.append(f"{table}:")
+            mark = "*" if step.applied else ("+" if step.matched else " ")
+            values = ", ".join(f"{k}={_fmt(v)}" for k, v in step.values.items())
+            assigned = ", ".join(f"{k}={v}" for k, v in step.assign.items())
+            lines.append(f" {mark} {step.rule_id}: {'matched' if step.matched else 'no'} "
+                         f"[{values}] -> {assigned}" + (f"  ({step.reason})" if step.applied else ""))
+        lines.append("(* decided; + matched but an earlier rule had decided)")
+        return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float | np.floating):
+        return "missing" if np.isnan(value) else f"{value:.3g}"
+    return str(value)
+
+
+def explain(parcel_id: str, project_path: Path | str | None = None,
+            result: RunResult | None = None) -> Explanation:
+    """Explain the assignments of one parcel (runs the stages unless ``result`` is given).
+
+    Raises
+    ------
+    ZoningError
+        If no parcel has that id.
+    """
+    if result is None:
+        result = run_stages(prepare(project_path), progress=False)
+    parcels, rules = result.parcels, result.prepared.rules
+    if parcel_id not in parcels.index:
+        sample = [str(i) for i in parcels.index[:5]]
+        raise ZoningError(f"no parcel with id {parcel_id!r}"
+                          f"{did_you_mean(parcel_id, parcels.index.astype(str))}; ids look like {sample}")
+    row = parcels.loc[[parcel_id]]
+    out = Explanation(parcel_id, {k: row[k].iloc[0] for k in _SHOWN if k in row})
+    model = rules.get("suitability", SuitabilityRules)
+    for use, spec in model.uses.items():
+        grades = [(f.id, _GRADES[suitability.grade_factor(use, i, f, row, rules)[0]])
+                  for i, f in enumerate(spec.factors)]
+        out.suitability.append((use, row[col.suit_class(use)].iloc[0],
+                                row[col.suit_limit(use)].iloc[0], grades))
+    for table in [damage.table(rules), *modes.tables(rules), zones.table(rules)]:
+        out.steps += trace(table, row, rules)
+    return out

@@ -1,0 +1,106 @@
+"""A raster held in memory: values, georeferencing and CRS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from affine import Affine
+from pyproj import CRS
+from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+from zoning.errors import LayerError
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A single-band raster in memory; missing cells are NaN.
+
+    Attributes
+    ----------
+    values
+        2-D float64 array (rows, columns).
+    transform
+        Affine transform from (column, row) to map coordinates.
+    crs
+        The raster's CRS.
+    """
+
+    values: np.ndarray
+    transform: Affine
+    crs: CRS
+
+    @property
+    def cell_area(self) -> float:
+        """Area of one cell in squared CRS units."""
+        return abs(self.transform.a * self.transform.e - self.transform.b * self.transform.d)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(minx, miny, maxx, maxy) of the grid."""
+        rows, cols = self.values.shape
+        xs, ys = zip(*(self.transform @ (c, r) for c, r in ((0, 0), (cols, rows))), strict=True)
+        return min(xs), min(ys), max(xs), max(ys)
+
+    def reprojected(self, crs: CRS) -> Grid:
+        """Return the grid warped to ``crs`` (bilinear), or itself if already there."""
+        if self.crs == crs:
+            return self
+        rows, cols = self.values.shape
+        left, bottom, right, top = self.bounds
+        transform, width, height = calculate_default_transform(
+            self.crs, crs, cols, rows, left, bottom, right, top
+        )
+        out = np.full((height, width), np.nan)
+        reproject(
+            self.values,
+            out,
+            src_transform=self.transform,
+            src_crs=self.crs,
+            src_nodata=np.nan,
+            dst_transform=transform,
+            dst_crs=crs,
+            dst_nodata=np.nan,
+            resampling=Resampling.bilinear,
+        )
+        return Grid(out, transform, crs)
+
+    def write(self, path: Path) -> Path:
+        """Write the grid as a float32 GeoTIFF with NaN as nodata."""
+        rows, cols = self.values.shape
+        profile = {
+            "driver": "GTiff",
+            "width": cols,
+            "height": rows,
+            "count": 1,
+            "dtype": "float32",
+            "crs": self.crs.to_wkt(),
+            "transform": self.transform,
+            "nodata": np.nan,
+            "compress": "deflate",
+        }
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(self.values.astype("float32"), 1)
+        return path
+
+
+def read_grid(path: Path, scale: float = 1.0) -> Grid:
+    """Read band 1 of a GDAL raster as a :class:`Grid`, nodata as NaN, values times ``scale``.
+
+    Raises
+    ------
+    LayerError
+        If the file cannot be opened or has no CRS.
+    """
+    try:
+        with rasterio.open(path) as src:
+            values = src.read(1, masked=True).astype("float64").filled(np.nan)
+            if src.crs is None:
+                raise LayerError(
+                    f"{path}: the raster has no CRS; assign one (e.g. gdal_edit.py -a_srs EPSG:4548)"
+                )
+            return Grid(values * scale, src.transform, CRS.from_user_input(src.crs.to_wkt()))
+    except rasterio.errors.RasterioIOError as exc:
+        raise LayerError(f"{path}: cannot read the raster ({exc})") from exc

@@ -1,0 +1,313 @@
+"""Read every layer of a project, check it, repair what is safe, and report the rest at once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from zoning import columns as col
+from zoning.crs import choose_working_crs
+from zoning.errors import LayerError, Problem, ValidationFailed, did_you_mean
+from zoning.layers.grid import Grid, read_grid
+from zoning.layers.roads import is_osm_file, osm_road_lines, read_osm_graph
+from zoning.project import Project, VectorLayer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LayerSet:
+    """Every layer of a project, in the working CRS, checked and repaired.
+
+    Attributes
+    ----------
+    crs
+        The projected working CRS.
+    parcels
+        Parcels indexed by ``parcel_id`` (text), with ``landuse_code`` and the layer's
+        other fields; valid, non-empty polygons.
+    vectors
+        Other vector layers by role (``subsidence``, ``panels``, ``mines``, ``gangue``,
+        ``towns``, ``roads``).
+    grids
+        Raster layers by role (``subsidence``).
+    groundwater_m
+        Constant groundwater depth before subsidence, if given.
+    notes
+        What was repaired or reprojected, for the log and the manifest.
+    sources
+        Input files by role, for checksums in the manifest.
+    """
+
+    crs: CRS
+    parcels: gpd.GeoDataFrame
+    vectors: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    grids: dict[str, Grid] = field(default_factory=dict)
+    groundwater_m: float | None = None
+    notes: list[str] = field(default_factory=list)
+    sources: dict[str, Path] = field(default_factory=dict)
+
+
+def load_layers(project: Project) -> LayerSet:
+    """Read and check all layers of ``project``.
+
+    Raises
+    ------
+    ValidationFailed
+        Listing every problem found in every layer.
+    """
+    problems: list[Problem] = []
+    notes: list[str] = []
+    sources: dict[str, Path] = {}
+    spec = project.layers
+    parcels = _read_parcels(project, problems, notes, sources)
+    crs = _working_crs(project, parcels, problems, notes)
+    raw: dict[str, gpd.GeoDataFrame] = {}
+    for role in ("panels", "mines", "gangue", "towns"):
+        layer = getattr(spec, role)
+        if layer is not None:
+            frame = _read_vector(project, role, layer, problems, sources)
+            if frame is not None:
+                raw[role] = frame
+    grids: dict[str, Grid] = {}
+    if spec.subsidence is not None:
+        sub = spec.subsidence
+        path = _existing(project, "subsidence", sub.path, problems, sources)
+        scale = 0.001 if sub.units == "mm" else 1.0
+        if path is not None and sub.form == "raster":
+            try:
+                grids["subsidence"] = read_grid(path, scale)
+            except LayerError as exc:
+                problems.append(Problem("layers.subsidence", str(exc)))
+        elif path is not None:
+            frame = _read_vector(project, "subsidence", VectorLayer(path=sub.path, layer=sub.layer),
+                                 problems, sources)
+            if frame is not None:
+                if sub.depth_field not in frame.columns:
+                    problems.append(_missing_field("subsidence", path, sub.depth_field, frame))
+                else:
+                    depth = pd.to_numeric(frame[sub.depth_field], errors="coerce") * scale
+                    raw["subsidence"] = gpd.GeoDataFrame(
+                        {"depth_m": depth}, geometry=frame.geometry.values, crs=frame.crs
+                    )
+    if spec.roads is not None:
+        path = _existing(project, "roads", spec.roads.path, problems, sources)
+        if path is not None and is_osm_file(path):
+            try:
+                raw["roads"] = osm_road_lines(read_osm_graph(path))
+            except LayerError as exc:
+                problems.append(Problem("layers.roads", str(exc)))
+        elif path is not None:
+            frame = _read_vector(project, "roads", VectorLayer(path=spec.roads.path,
+                                 layer=spec.roads.layer), problems, sources)
+            if frame is not None:
+                raw["roads"] = frame
+    if problems or parcels is None or crs is None:
+        raise ValidationFailed(problems)
+    parcels = _to_crs("parcels", parcels, crs, notes)
+    vectors = {role: _clean(role, _to_crs(role, frame, crs, notes), notes)
+               for role, frame in raw.items()}
+    for role, grid in list(grids.items()):
+        if grid.crs != crs:
+            notes.append(f"{role}: raster reprojected from {grid.crs.name} to {crs.name}")
+            grids[role] = grid.reprojected(crs)
+    _check_overlap(parcels, vectors, grids, problems)
+    if problems:
+        raise ValidationFailed(problems)
+    for note in notes:
+        logger.info(note)
+    gw = project.groundwater.depth_m if project.groundwater else None
+    return LayerSet(crs=crs, parcels=parcels, vectors=vectors, grids=grids, groundwater_m=gw,
+                    notes=notes, sources=sources)
+
+
+def _existing(project: Project, role: str, path_text: str, problems: list[Problem],
+              sources: dict[str, Path]) -> Path | None:
+    path = project.resolve(path_text)
+    if not path.exists():
+        problems.append(Problem(f"layers.{role}.path", f"file not found: {path}"))
+        return None
+    sources[role] = path
+    return path
+
+
+def _read_vector(project: Project, role: str, spec: VectorLayer, problems: list[Problem],
+                 sources: dict[str, Path]) -> gpd.GeoDataFrame | None:
+    path = _existing(project, role, spec.path, problems, sources)
+    if path is None:
+        return None
+    try:
+        if spec.layer is not None:
+            available = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+            if spec.layer not in available:
+                problems.append(Problem(
+                    f"layers.{role}.layer",
+                    f"{path} has no layer {spec.layer!r}{did_you_mean(spec.layer, available)}; "
+                    f"layers in the file: {available}",
+                ))
+                return None
+        frame = gpd.read_file(path, layer=spec.layer, engine="pyogrio", use_arrow=True)
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        problems.append(Problem(f"layers.{role}", f"{path}: cannot read ({exc})"))
+        return None
+    if frame.crs is None:
+        problems.append(Problem(
+            f"layers.{role}",
+            f"{path} has no CRS; assign one in the file (e.g. `ogr2ogr -a_srs EPSG:4548 out.gpkg "
+            f"{path.name}`) or export it again with its projection",
+        ))
+        return None
+    if spec.select:
+        for name, values in spec.select.items():
+            if name not in frame.columns:
+                problems.append(_missing_field(role, path, name, frame))
+                return None
+            frame = frame[frame[name].isin(values)]
+    return frame
+
+
+def _missing_field(role: str, path: Path, name: str, frame: pd.DataFrame) -> Problem:
+    fields = [c for c in frame.columns if c != "geometry"]
+    return Problem(
+        f"layers.{role}.fields",
+        f"{path} has no field {name!r}{did_you_mean(name, fields)}; fields: {fields}",
+    )
+
+
+def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
+                  sources: dict[str, Path]) -> gpd.GeoDataFrame | None:
+    spec = project.layers.parcels
+    frame = _read_vector(project, "parcels", spec, problems, sources)
+    if frame is None:
+        return None
+    path = sources["parcels"]
+    missing = [f for f in (spec.fields.id, spec.fields.landuse) if f not in frame.columns]
+    for name in missing:
+        problems.append(_missing_field("parcels", path, name, frame))
+    if missing:
+        return None
+    ids = frame[spec.fields.id]
+    blank = ids.isna() | (ids.astype(str).str.strip() == "")
+    if blank.any():
+        problems.append(Problem(
+            f"{path}:{spec.fields.id}",
+            f"{int(blank.sum())} parcel(s) have no id (rows {_examples(np.flatnonzero(blank))}); "
+            "every parcel needs a unique id",
+        ))
+    text_ids = ids.astype(str)
+    dup = text_ids[text_ids.duplicated(keep=False) & ~blank]
+    if not dup.empty:
+        problems.append(Problem(
+            f"{path}:{spec.fields.id}",
+            f"{dup.nunique()} id(s) are used by more than one parcel, e.g. "
+            f"{_examples(dup.unique())}; ids must be unique",
+        ))
+    if blank.any() or not dup.empty:
+        return None
+    renamed = frame.rename(columns={spec.fields.landuse: col.LANDUSE_CODE})
+    renamed[col.LANDUSE_CODE] = renamed[col.LANDUSE_CODE].astype(str)
+    renamed.index = pd.Index(text_ids.values, name=col.PARCEL_ID)
+    renamed = renamed.drop(columns=[spec.fields.id])
+    return _clean("parcels", renamed, notes)
+
+
+def _examples(values: object, n: int = 5) -> str:
+    items = list(values)[:n]  # type: ignore[call-overload]
+    return ", ".join(str(v) for v in items)
+
+
+def _working_crs(project: Project, parcels: gpd.GeoDataFrame | None, problems: list[Problem],
+                 notes: list[str]) -> CRS | None:
+    if project.crs != "auto":
+        try:
+            crs = CRS.from_user_input(project.crs)
+        except Exception:
+            problems.append(Problem("crs", f"{project.crs!r} is not a CRS pyproj understands; "
+                                    "use 'auto' or e.g. 'EPSG:4548'"))
+            return None
+        if not crs.is_projected:
+            problems.append(Problem("crs", f"{project.crs} is geographic; measuring needs a "
+                                    "projected CRS (or 'auto')"))
+            return None
+        return crs
+    if parcels is None:
+        return None
+    if parcels.crs.is_projected:
+        return CRS.from_user_input(parcels.crs)
+    lon, lat = _centre_lonlat(parcels)
+    crs = choose_working_crs(lon, lat)
+    notes.append(f"parcels are in geographic {parcels.crs.name}; working CRS {crs.name} "
+                 f"(EPSG:{crs.to_epsg()}) chosen for their centre {lon:.3f}, {lat:.3f}")
+    return crs
+
+
+def _centre_lonlat(frame: gpd.GeoDataFrame) -> tuple[float, float]:
+    minx, miny, maxx, maxy = frame.to_crs("EPSG:4326").total_bounds
+    return (minx + maxx) / 2, (miny + maxy) / 2
+
+
+def _to_crs(role: str, frame: gpd.GeoDataFrame, crs: CRS, notes: list[str]) -> gpd.GeoDataFrame:
+    if CRS.from_user_input(frame.crs) == crs:
+        return frame
+    notes.append(f"{role}: reprojected from {frame.crs.name} to {crs.name}")
+    return frame.to_crs(crs)
+
+
+_POLYGONAL = ("Polygon", "MultiPolygon")
+_KIND = {"parcels": _POLYGONAL, "subsidence": _POLYGONAL, "panels": _POLYGONAL,
+         "mines": _POLYGONAL, "gangue": _POLYGONAL}
+
+
+def _clean(role: str, frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+    """Repair invalid geometries, keep the parts of the layer's geometry type, drop empties."""
+    geoms = frame.geometry.values
+    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        notes.append(f"{role}: {int(invalid.sum())} invalid geometr(ies) repaired with make_valid")
+    if role in _KIND:
+        geoms = _polygonal_part(geoms)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if role in _KIND:
+        empty |= shapely.area(geoms) <= 0
+    out = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    if empty.any():
+        notes.append(f"{role}: {int(empty.sum())} empty geometr(ies) dropped")
+        out = out[~empty]
+    return out
+
+
+def _polygonal_part(geoms: np.ndarray) -> np.ndarray:
+    """Polygonal parts of each geometry (make_valid may return collections)."""
+    types = shapely.get_type_id(geoms)
+    mixed = np.flatnonzero(types == 7)  # GeometryCollection
+    if mixed.size == 0:
+        return geoms
+    out = geoms.copy()
+    for i in mixed:  # only repaired collections, usually a handful
+        parts = [g for g in shapely.get_parts(geoms[i]) if g.geom_type in _POLYGONAL]
+        out[i] = shapely.union_all(parts) if parts else shapely.Polygon()
+    return out
+
+
+def _check_overlap(parcels: gpd.GeoDataFrame, vectors: dict[str, gpd.GeoDataFrame],
+                   grids: dict[str, Grid], problems: list[Problem]) -> None:
+    box = shapely.box(*parcels.total_bounds)
+    bounds = {role: f.total_bounds for role, f in vectors.items() if not f.empty}
+    bounds.update({role: np.array(g.bounds) for role, g in grids.items()})
+    for role, b in bounds.items():
+        if not shapely.intersects(box, shapely.box(*b)):
+            problems.append(Problem(
+                f"layers.{role}",
+                f"does not overlap the parcels (its bounds {np.round(b).tolist()}, parcels "
+                f"{np.round(parcels.total_bounds).tolist()}); check that both have the right CRS",
+            ))

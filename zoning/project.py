@@ -1,0 +1,155 @@
+"""The project file: which layers, which rule files, which output folder.
+
+A project file is YAML validated by the pydantic models below. Paths inside it are
+relative to the project file's folder, so a project folder can be moved as a whole.
+
+Examples
+--------
+>>> from zoning._resources import demo_project
+>>> project = load_project(demo_project())
+>>> project.name
+'demo'
+
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from zoning.errors import Problem, ValidationFailed
+from zoning.rules.loader import load_yaml
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VectorLayer(_Strict):
+    """A vector layer: any OGR format (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, ...)."""
+
+    path: str = Field(description="File path, relative to the project file.")
+    layer: str | None = Field(None, description="Layer name inside a multi-layer file.")
+    select: dict[str, list[str | int | float]] | None = Field(
+        None, description="Keep only features whose field has one of these values."
+    )
+
+
+class ParcelFields(_Strict):
+    """Which fields of the parcel layer hold the id and the land-use code."""
+
+    id: str = Field(description="Field with a unique parcel id.")
+    landuse: str = Field(description="Field with the land-use code (GB/T 21010 by default).")
+
+
+class ParcelLayer(VectorLayer):
+    """The parcel layer (land-survey patches)."""
+
+    fields: ParcelFields
+
+
+class SubsidenceLayer(_Strict):
+    """Subsidence as depth polygons (contours or bands) or as a raster of cumulative subsidence."""
+
+    form: Literal["polygons", "raster"]
+    path: str
+    layer: str | None = None
+    depth_field: str = Field("depth_m", description="Depth field of the polygons.")
+    units: Literal["m", "mm"] = Field("m", description="Units of the depth values.")
+
+
+class RoadsLayer(_Strict):
+    """Roads: an OSM XML file (read with osmnx) or a vector layer of lines."""
+
+    path: str
+    layer: str | None = None
+
+
+class Groundwater(_Strict):
+    """Groundwater depth below the ground before subsidence (metres)."""
+
+    depth_m: float = Field(gt=0, description="Constant depth of the water table, metres.")
+
+
+class Layers(_Strict):
+    """All layers of a project; only parcels are required."""
+
+    parcels: ParcelLayer
+    subsidence: SubsidenceLayer | None = None
+    panels: VectorLayer | None = None
+    mines: VectorLayer | None = None
+    gangue: VectorLayer | None = None
+    towns: VectorLayer | None = None
+    roads: RoadsLayer | None = None
+
+
+RuleKind = Literal["landuse", "damage", "suitability", "modes", "zones"]
+
+
+class Project(_Strict):
+    """A project file (``project.yaml``).
+
+    Attributes
+    ----------
+    name
+        Short name; outputs go to ``<output_dir>/<name>/``.
+    crs
+        ``auto`` or any CRS pyproj understands (``EPSG:4548``); must be projected.
+    rules
+        Rule-file path per kind; kinds not given use the shipped defaults.
+
+    """
+
+    schema_version: Literal[1]
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    title: str
+    synthetic: bool = Field(False, description="True for synthetic data; shown on every output.")
+    crs: str = "auto"
+    output_dir: str = Field("out", description="Parent folder of the outputs, relative to the project file.")
+    layers: Layers
+    groundwater: Groundwater | None = None
+    rules: dict[RuleKind, str] = Field(default_factory=dict)
+    folder: Path = Field(Path("."), exclude=True, description="Folder of the project file.")
+
+    def resolve(self, path: str) -> Path:
+        """Resolve a path from the project file against the project's folder."""
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else (self.folder / candidate).resolve()
+
+    def rule_paths(self) -> dict[str, Path]:
+        """Rule files named by the project, resolved."""
+        return {kind: self.resolve(p) for kind, p in self.rules.items()}
+
+    def output_folder(self, out_dir: Path | None = None) -> Path:
+        """Folder the run writes to: ``<out_dir or output_dir>/<name>``."""
+        parent = out_dir if out_dir is not None else self.resolve(self.output_dir)
+        return Path(parent) / self.name
+
+
+def load_project(path: Path | str) -> Project:
+    """Read and validate a project file.
+
+    Raises
+    ------
+    ValidationFailed
+        With every problem found, each located at ``file:line:column``.
+
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationFailed([Problem(str(path), "project file not found")])
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise ValidationFailed([Problem(str(path), "expected a mapping at the top of the file")])
+    try:
+        return Project.model_validate({**doc.data, "folder": path.resolve().parent})
+    except ValidationError as exc:
+        raise ValidationFailed(doc.validation_problems(exc)) from None
+
+
+def slug(text: str) -> str:
+    """Make a project name from free text (for generated projects)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "project"

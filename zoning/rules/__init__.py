@@ -1,0 +1,1 @@
+"""Rule files: YAML loading with positions, pydantic models, and the expression language."""

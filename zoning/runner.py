@@ -1,0 +1,157 @@
+"""Run a project end to end and write its outputs whole, or not at all.
+
+Outputs are written into a temporary folder beside the destination and moved into place
+at the end, so a failed run leaves no half output. Inputs are only ever read.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from zoning import columns as col
+from zoning.engine import RunResult, prepare, run_stages
+from zoning.outputs import LegendEntry
+from zoning.outputs.gpkg import write_geopackage
+from zoning.outputs.manifest import file_entry, package_versions, write_manifest
+from zoning.outputs.staticmap import write_static_map
+from zoning.outputs.tables import write_csv
+from zoning.outputs.webmap import write_webmap
+from zoning.rules.models import Category, ModesRules, ZonesRules
+
+logger = logging.getLogger(__name__)
+
+SYNTHETIC_NOTICE = "SYNTHETIC DATA — 合成数据，非真实地区"
+POPUP_COLUMNS = (col.LANDUSE_NAME_ZH, col.ZONE_NAME_ZH, col.ZONE_RULE, col.RESTORATION_MODE,
+                 col.MODE_REASON, col.VALUE_MODE, col.VALUE_REASON, col.DAMAGE_GRADE,
+                 col.SUBS_MAX_M, col.PONDED_SHARE, col.BEST_USE, col.AREA_HA)
+
+
+def legend(categories: dict[str, Category]) -> list[LegendEntry]:
+    """Legend entries of a rule file's categories (zones, modes, grades)."""
+    return [LegendEntry(k, c.label.zh, c.label.en, c.color) for k, c in categories.items()]
+
+
+def run(project_path: Path | str | None = None, out_dir: Path | None = None, *,
+        progress: bool = True) -> Path:
+    """Run a project (the demo when none is given) and write its outputs.
+
+    Parameters
+    ----------
+    project_path
+        The project file; the embedded demo project when None.
+    out_dir
+        Parent folder of the outputs; default the project's ``output_dir``. Outputs go to
+        ``<out_dir>/<project name>/``, replacing an earlier run there.
+
+    Returns
+    -------
+    pathlib.Path
+        The output folder.
+    """
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    prepared = prepare(project_path)
+    prepare_seconds = time.perf_counter() - t0
+    if project_path is None and out_dir is None:
+        out_dir = Path.cwd() / "out"  # never write into the installed package
+    destination = prepared.project.output_folder(out_dir)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    result = run_stages(prepared, progress=progress)
+    result.timings = {"prepare": prepare_seconds, **result.timings}
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
+    handler = logging.FileHandler(staging / "run.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("zoning").addHandler(handler)
+    try:
+        logger.info("run of %s (%s) with arguments %s", prepared.project_path,
+                    prepared.project.title, sys.argv)
+        _write_all(result, staging, started)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        logging.getLogger("zoning").removeHandler(handler)
+        handler.close()
+    _replace(staging, destination)
+    logger.info("outputs written to %s", destination)
+    return destination
+
+
+def _replace(staging: Path, destination: Path) -> None:
+    if destination.exists():
+        old = destination.with_name(f".{destination.name}-old-{time.time_ns()}")
+        destination.rename(old)
+        staging.rename(destination)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(destination)
+
+
+def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
+    project = result.prepared.project
+    rules = result.prepared.rules
+    notice = SYNTHETIC_NOTICE if project.synthetic else None
+    timings = result.timings
+    steps = {
+        "geopackage": lambda: write_geopackage(folder / "result.gpkg",
+                                               {"parcels": result.parcels, **result.layers}),
+        "csv": lambda: write_csv(folder / "parcels.csv", result.parcels),
+        "map_html": lambda: _webmap(result, folder, notice),
+        "map_png": lambda: write_static_map(
+            folder / "zoning.png", result.layers["zones"], zone_column=col.ZONE,
+            legend=legend(rules.get("zones", ZonesRules).zones), title=project.title,
+            notice=notice),
+    }
+    for name, step in steps.items():
+        start = time.perf_counter()
+        step()
+        timings[f"write_{name}"] = time.perf_counter() - start
+    write_manifest(folder / "manifest.json", _manifest(result, started))
+
+
+def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
+    rules = result.prepared.rules
+    modes = rules.get("modes", ModesRules)
+    parcels = result.parcels.reset_index()
+    extra = {
+        "Restoration modes 修复模式": (parcels, col.RESTORATION_MODE, legend(modes.restoration_modes)),
+        "Value modes 价值实现模式": (parcels, col.VALUE_MODE, legend(modes.value_modes)),
+    }
+    return write_webmap(
+        folder / "map.html", parcels, result.layers["zones"], zone_column=col.ZONE,
+        legend=legend(rules.get("zones", ZonesRules).zones),
+        popup_columns=[col.PARCEL_ID, *POPUP_COLUMNS], title=result.prepared.project.title,
+        notice=notice, extra_layers=extra,
+    )
+
+
+def _manifest(result: RunResult, started: datetime) -> dict[str, object]:
+    prepared = result.prepared
+    parcels = result.parcels
+    return {
+        "project": {"name": prepared.project.name, "title": prepared.project.title,
+                    "synthetic": prepared.project.synthetic,
+                    "file": file_entry(prepared.project_path)},
+        "arguments": sys.argv,
+        "started_utc": started.isoformat(),
+        "finished_utc": datetime.now(UTC).isoformat(),
+        "inputs": {role: file_entry(path) for role, path in prepared.layers.sources.items()},
+        "rules": {kind: file_entry(prepared.rules.path(kind)) for kind in prepared.rules.models},
+        "crs": {"name": prepared.layers.crs.name, "epsg": prepared.layers.crs.to_epsg(),
+                "wkt": prepared.layers.crs.to_wkt()},
+        "groundwater_m": prepared.layers.groundwater_m,
+        "notes": prepared.layers.notes,
+        "parcels": len(parcels),
+        "area_ha": float(parcels[col.AREA_HA].sum()),
+        "zones": parcels[col.ZONE].value_counts().to_dict(),
+        "restoration_modes": parcels[col.RESTORATION_MODE].value_counts().to_dict(),
+        "value_modes": parcels[col.VALUE_MODE].value_counts().to_dict(),
+        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+        "versions": package_versions(),
+    }
