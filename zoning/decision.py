@@ -24,6 +24,8 @@ class Output:
     column: str
     rule_column: str
     reason_column: str
+    required: bool = True
+    """Every parcel must get a value (False where a later table fills the rest)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def evaluate(table: Table, parcels: pd.DataFrame, rules: RuleSet,
             out.loc[take, o.column] = rule.assign[o.column]
             out.loc[take, o.rule_column] = rule.id
             out.loc[take, o.reason_column] = rule.reason
-    for o in table.outputs:
+    for o in (o for o in table.outputs if o.required):
         unassigned = out[o.column].isna()
         if unassigned.any():
             raise ZoningError(

@@ -14,6 +14,7 @@ from zoning.stage import Stage
 
 _RESTORATION = Output(col.RESTORATION_MODE, col.MODE_RULE, col.MODE_REASON)
 _VALUE = Output(col.VALUE_MODE, col.VALUE_RULE, col.VALUE_REASON)
+_VALUE_IF_ANY = Output(col.VALUE_MODE, col.VALUE_RULE, col.VALUE_REASON, required=False)
 _RESTORATION_COLUMNS = [_RESTORATION.column, _RESTORATION.rule_column, _RESTORATION.reason_column]
 _VALUE_COLUMNS = [_VALUE.column, _VALUE.rule_column, _VALUE.reason_column]
 
@@ -22,7 +23,7 @@ def tables(rules: RuleSet) -> list[Table]:
     """The restoration table (may also assign value modes), then the value table."""
     model = rules.get("modes", ModesRules)
     return [
-        Table("modes", "rules", model.rules, [_RESTORATION, _VALUE]),
+        Table("modes", "rules", model.rules, [_RESTORATION, _VALUE_IF_ANY]),
         Table("modes", "value_rules", model.value_rules, [_VALUE], tuple(_RESTORATION_COLUMNS)),
     ]
 

@@ -240,13 +240,21 @@ def _working_crs(project: Project, parcels: gpd.GeoDataFrame | None, problems: l
         return crs
     if parcels is None:
         return None
-    if parcels.crs.is_projected:
-        return CRS.from_user_input(parcels.crs)
+    given = CRS.from_user_input(parcels.crs)
+    if given.is_projected and not _is_mercator(given):
+        return given
     lon, lat = _centre_lonlat(parcels)
     crs = choose_working_crs(lon, lat)
-    notes.append(f"parcels are in geographic {parcels.crs.name}; working CRS {crs.name} "
+    why = "Mercator, which distorts areas" if given.is_projected else "geographic"
+    notes.append(f"parcels are in {given.name} ({why}); working CRS {crs.name} "
                  f"(EPSG:{crs.to_epsg()}) chosen for their centre {lon:.3f}, {lat:.3f}")
     return crs
+
+
+def _is_mercator(crs: CRS) -> bool:
+    operation = crs.coordinate_operation
+    name = operation.method_name.lower() if operation is not None else ""
+    return "mercator" in name and "transverse" not in name
 
 
 def _centre_lonlat(frame: gpd.GeoDataFrame) -> tuple[float, float]:

@@ -14,9 +14,12 @@ import functools
 import importlib.util
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import font_manager
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ def cjk_font_family() -> str | None:
     return None
 
 
-def font_rc() -> dict[str, Any]:
+def font_rc() -> dict[RcKeyType, Any]:
     """Return rcParams that make matplotlib draw Chinese with the CJK font.
 
     Use with ``matplotlib.rc_context(font_rc())`` so global settings stay untouched.

@@ -38,6 +38,7 @@ class LegendEntry:
     >>> e = LegendEntry("ecological_protection", "生态保护区", "Ecological protection", "#1b5e20")
     >>> e.bilingual
     '生态保护区 (Ecological protection)'
+
     """
 
     key: str

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib as mpl
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -80,6 +81,7 @@ def nice_scale_length(extent_m: float, max_fraction: float = 0.25) -> float:
     5000.0
     >>> nice_scale_length(3_900)
     500.0
+
     """
     if not (math.isfinite(extent_m) and extent_m > 0):
         raise ValueError(f"map extent must be a positive number of metres, got {extent_m!r}")
@@ -104,6 +106,7 @@ def scale_bar_segments(length_m: float) -> int:
     --------
     >>> scale_bar_segments(2000), scale_bar_segments(5000), scale_bar_segments(1000)
     (4, 5, 4)
+
     """
     lead = round(length_m / 10.0 ** math.floor(math.log10(length_m)))
     return 5 if lead == 5 else 4
@@ -163,7 +166,8 @@ def _draw_north_arrow(ax: Axes) -> None:
         Polygon([(w / 2, h), (w, 0), (w / 2, h * 0.3)], closed=True, facecolor="white",
                 edgecolor="black", linewidth=0.8)
     )
-    label = TextArea("N", textprops={"fontsize": 12, "fontweight": "bold", "ha": "center"})
+    label = TextArea("N", textprops={"fontsize": 12, "ha": "center",
+                                     "path_effects": _bold(0.6, "black")})
     packed = VPacker(children=[label, arrow], align="center", pad=0, sep=2)
     anchored = AnchoredOffsetbox(loc="upper right", child=packed, pad=0.4, borderpad=0.8,
                                  frameon=True)
@@ -172,6 +176,11 @@ def _draw_north_arrow(ax: Axes) -> None:
     anchored.patch.set_edgecolor("#999999")
     anchored.zorder = 5
     ax.add_artist(anchored)
+
+
+def _bold(width: float, color: str) -> list[patheffects.AbstractPathEffect]:
+    """Path effects that thicken text; the shipped CJK font has no bold face."""
+    return [patheffects.withStroke(linewidth=width, foreground=color)]
 
 
 def _legend_label(entry: LegendEntry) -> str:
@@ -269,6 +278,7 @@ def write_static_map(
     >>> write_static_map(out, zones, zone_column="zone", legend=legend, title="生态修复分区图",
     ...                  dpi=50) == out
     True
+
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -311,7 +321,7 @@ def write_static_map(
             loc="upper left",
             bbox_to_anchor=_LEGEND_ANCHOR,
             title="图例 Legend",
-            title_fontproperties={"size": 12, "weight": "bold"},
+            title_fontproperties={"size": 12},
             fontsize=10,
             frameon=False,
             alignment="left",
@@ -319,12 +329,13 @@ def write_static_map(
             handleheight=1.2,
             labelspacing=0.7,
         )
-        fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=17, fontweight="bold")
+        fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=17,
+                 path_effects=_bold(0.7, "black"))
         fig.text(_MAP_RECT[0], _MAP_RECT[1] - 0.02, _crs_note(zones.crs), ha="left",
                  va="top", fontsize=7, color="#555555")
         if notice:
             fig.text(0.5, 0.025, notice, ha="center", va="center", fontsize=13,
-                     fontweight="bold", color=_NOTICE_COLOR)
+                     color=_NOTICE_COLOR, path_effects=_bold(0.6, _NOTICE_COLOR))
 
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=dpi, format=suffix[1:], facecolor="white")

@@ -26,6 +26,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from folium.template import Template
 
@@ -54,6 +55,8 @@ _ZONES_STYLE = {"color": "#333333", "weight": 0.8, "opacity": 0.9, "fillOpacity"
 _PARCELS_STYLE = {"color": "#555555", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.15}
 _EXTRA_STYLE = {"color": "#444444", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.55}
 _BASEMAPS = {"openstreetmap": "OpenStreetMap"}
+SIZE_WARNING_MB = 15.0
+"""Above this size of the HTML a warning is logged."""
 
 
 # --------------------------------------------------------------------------------------
@@ -68,20 +71,45 @@ def _require_columns(gdf: gpd.GeoDataFrame, columns: Sequence[str], what: str) -
         raise LayerError(f"{what}: missing column(s) {', '.join(map(repr, missing))}{hints}")
 
 
-def _to_wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
-    """Drop empty geometries, reproject to EPSG:4326 and round the coordinates."""
+def _visible_mask(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Rows with a non-empty geometry."""
+    geoms = gdf.geometry
+    return np.asarray(geoms.notna().to_numpy() & ~geoms.is_empty.to_numpy(), dtype=bool)
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, what: str, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
+    """Drop empty geometries, optionally simplify, reproject to EPSG:4326 and round."""
     if gdf.crs is None:
         raise LayerError(f"{what}: the layer has no CRS; cannot place it on the web map")
-    geoms = gdf.geometry
-    keep = geoms.notna().to_numpy() & ~geoms.is_empty.to_numpy()
+    keep = _visible_mask(gdf)
     if not keep.all():
         logger.warning("%s: %d empty geometries left out of the web map", what, int((~keep).sum()))
-    out = gdf.loc[keep].to_crs(4326)
+    out = gdf.loc[keep]
+    if simplify_m > 0:
+        if out.crs.is_projected:
+            out = out.set_geometry(out.geometry.simplify(simplify_m, preserve_topology=True))
+        else:
+            logger.warning("%s: not simplified, the CRS is not projected", what)
+    out = out.to_crs(4326)
     rounded = shapely.transform(
         shapely.force_2d(out.geometry.to_numpy()),
         lambda xy: np.round(xy, COORDINATE_DECIMALS),
     )
     return out.set_geometry(gpd.GeoSeries(rounded, index=out.index, crs=4326))
+
+
+def _same_geometry(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> bool:
+    """Tell whether ``a`` and ``b`` have the same rows with exactly the same geometries."""
+    if len(a) != len(b) or a.crs != b.crs or not a.index.equals(b.index):
+        return False
+    ga, gb = a.geometry.to_numpy(), b.geometry.to_numpy()
+    if ga is gb:
+        return True
+    missing_a, missing_b = shapely.is_missing(ga), shapely.is_missing(gb)
+    if not np.array_equal(missing_a, missing_b):
+        return False
+    both = ~missing_a
+    return bool(np.all(shapely.equals_exact(ga[both], gb[both], tolerance=0.0)))
 
 
 def _feature_collection(
@@ -106,7 +134,7 @@ def _script_json(obj: object) -> str:
 
 
 def geojson_text(obj: Mapping[str, Any]) -> str:
-    """Return compact GeoJSON/JSON text as embedded in the web map.
+    r"""Return compact GeoJSON/JSON text as embedded in the web map.
 
     No spaces, UTF-8 text kept as is (not ``\\uXXXX``), and ``<``/``>`` escaped so that
     the text cannot close the surrounding ``<script>`` element.
@@ -117,6 +145,7 @@ def geojson_text(obj: Mapping[str, Any]) -> str:
     '{"type":"Point","coordinates":[117.4,34.4]}'
     >>> geojson_text({"name": "</script>"})
     '{"name":"\\\\u003c/script\\\\u003e"}'
+
     """
     return _script_json(obj)
 
@@ -151,42 +180,81 @@ def _keys(gdf: gpd.GeoDataFrame, column: str) -> list[str | None]:
 # --------------------------------------------------------------------------------------
 
 
+_JS_HELPERS = """
+function zoningCategoricalLayer(data, cfg) {
+    function keyOf(feature) { return feature.properties[cfg.key]; }
+    return L.geoJson(data, {
+        style: function (feature) {
+            var k = keyOf(feature);
+            var c = (k === null || k === undefined || !cfg.colors.hasOwnProperty(k))
+                ? cfg.fallback : cfg.colors[k];
+            return Object.assign({fillColor: c, fill: true}, cfg.style);
+        },
+        onEachFeature: function (feature, layer) {
+            var k = keyOf(feature);
+            if (cfg.popup) {
+                layer.bindPopup(function () {
+                    var v = feature.properties[cfg.popup.property] || [];
+                    var rows = cfg.popup.fields.map(function (name, i) {
+                        var x = v[i];
+                        if (typeof x === "number" && cfg.popup.values[i]) {
+                            x = cfg.popup.values[i][x];
+                        }
+                        return "<tr><th>" + name + "</th><td>" + (x || "") + "</td></tr>";
+                    });
+                    return '<table class="zoning-popup">' + rows.join("") + "</table>";
+                }, {maxWidth: 460});
+            }
+            if (cfg.tooltips && cfg.tooltips.hasOwnProperty(k)) {
+                layer.bindTooltip(cfg.tooltips[k], {sticky: true});
+            }
+        }
+    });
+}
+function zoningSharedGeometry(source, keys, key) {
+    return {
+        type: "FeatureCollection",
+        features: source.features.map(function (f, i) {
+            var p = {};
+            p[key] = keys[i];
+            return {type: "Feature", properties: p, geometry: f.geometry};
+        })
+    };
+}
+"""
+
+
+class _Helpers(folium.MacroElement):
+    """Shared JavaScript used by the categorical layers (added once, before them)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}""" + _JS_HELPERS + """{% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ZoningHelpers"
+
+
 class _CategoricalGeoJson(folium.map.Layer):
     """A GeoJSON overlay coloured by a category property, with optional popup and tooltip.
 
-    The data and the configuration are embedded as compact JSON; the style, popup and
-    tooltip functions are shared JavaScript so that per-feature cost is only the data.
+    The data are embedded as compact JSON in ``<name>_data``; a layer whose features have
+    the same geometry as an earlier layer embeds only its category values and borrows the
+    geometry of that layer in the browser. Style, popup and tooltip functions are shared
+    JavaScript, so the per-feature cost is only the data.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function () {
-            var cfg = {{ this.config_json }};
-            return L.geoJson({{ this.data_json }}, {
-                style: function (feature) {
-                    var k = feature.properties[cfg.key];
-                    var c = (k === null || k === undefined || !cfg.colors.hasOwnProperty(k))
-                        ? cfg.fallback : cfg.colors[k];
-                    return Object.assign({fillColor: c, fill: true}, cfg.style);
-                },
-                onEachFeature: function (feature, layer) {
-                    var k = feature.properties[cfg.key];
-                    if (cfg.fields.length) {
-                        layer.bindPopup(function () {
-                            var v = feature.properties[cfg.popup] || [];
-                            var rows = cfg.fields.map(function (name, i) {
-                                return "<tr><th>" + name + "</th><td>" + (v[i] || "") + "</td></tr>";
-                            });
-                            return '<table class="zoning-popup">' + rows.join("") + "</table>";
-                        }, {maxWidth: 460});
-                    }
-                    if (cfg.tooltips && cfg.tooltips.hasOwnProperty(k)) {
-                        layer.bindTooltip(cfg.tooltips[k], {sticky: true});
-                    }
-                }
-            });
-        })();
+        var {{ this.get_name() }}_data = {% if this.shared_with %}zoningSharedGeometry(
+            {{ this.shared_with }}_data, {{ this.keys_json }}, {{ this.key_json }})
+        {%- else %}{{ this.data_json }}{% endif %};
+        var {{ this.get_name() }} = zoningCategoricalLayer(
+            {{ this.get_name() }}_data, {{ this.config_json }});
         {% endmacro %}
         """
     )
@@ -194,26 +262,32 @@ class _CategoricalGeoJson(folium.map.Layer):
     def __init__(
         self,
         name: str,
-        data: Mapping[str, Any],
         *,
         key: str,
         legend: Sequence[LegendEntry],
         style: Mapping[str, Any],
-        popup_fields: Sequence[str] = (),
+        data: Mapping[str, Any] | None = None,
+        shared_with: _CategoricalGeoJson | None = None,
+        keys: Sequence[str | None] = (),
+        popup: Mapping[str, Any] | None = None,
         tooltips: bool = True,
         show: bool = True,
         bounds: list[list[float]] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "CategoricalGeoJson"
-        self.data_json = _script_json(data)
+        if (data is None) == (shared_with is None):
+            raise ValueError("give either data or shared_with")
+        self.data_json = _script_json(data) if data is not None else ""
+        self.shared_with = shared_with.get_name() if shared_with is not None else ""
+        self.keys_json = _script_json(list(keys))
+        self.key_json = _script_json(key)
         config = {
             "key": key,
             "colors": {e.key: e.color for e in legend},
             "fallback": NO_DATA_COLOR,
             "style": dict(style),
-            "popup": POPUP_PROPERTY,
-            "fields": [html.escape(f, quote=True) for f in popup_fields],
+            "popup": dict(popup) if popup else None,
             "tooltips": (
                 {e.key: html.escape(e.bilingual, quote=True) for e in legend} if tooltips else None
             ),
@@ -221,8 +295,10 @@ class _CategoricalGeoJson(folium.map.Layer):
         self.config_json = _script_json(config)
         self.bounds = bounds
 
-    def _get_self_bounds(self) -> list[list[float]] | None:
-        return self.bounds
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        if self.bounds is None:
+            return [[None, None], [None, None]]
+        return [[v for v in corner] for corner in self.bounds]
 
 
 _PANEL_CSS = """
@@ -296,7 +372,8 @@ def _title_html(title: str, notice: str | None) -> str:
 def _legend_html(sections: Sequence[tuple[str, Sequence[LegendEntry], bool]]) -> str:
     parts = ['<div class="zoning-legend">']
     for heading, entries, is_open in sections:
-        parts.append(f"<details{' open' if is_open else ''}><summary>{html.escape(heading)}</summary>")
+        opened = " open" if is_open else ""
+        parts.append(f"<details{opened}><summary>{html.escape(heading)}</summary>")
         for e in entries:
             en = (
                 f'<span class="zoning-en">{html.escape(e.label_en)}</span>'
@@ -326,22 +403,56 @@ def _categorical_layer(
     *,
     style: Mapping[str, Any],
     show: bool,
+    simplify_m: float,
 ) -> tuple[_CategoricalGeoJson, list[LegendEntry]]:
     _require_columns(gdf, [column], f"layer {name!r}")
-    wgs = _to_wgs84(gdf, f"layer {name!r}")
+    wgs = _to_wgs84(gdf, f"layer {name!r}", simplify_m)
     keys = _keys(wgs, column)
     entries, has_empty = resolve_legend(keys, legend, what=f"layer {name!r}")
     data = _feature_collection(wgs.geometry.to_numpy(), [{column: k} for k in keys])
     layer = _CategoricalGeoJson(
         name,
-        data,
         key=column,
         legend=entries,
         style=style,
+        data=data,
         show=show,
         bounds=_latlon_bounds(wgs),
     )
     return layer, entries + ([NO_DATA_ENTRY] if has_empty else [])
+
+
+def _popup_encoding(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> tuple[dict[str, Any], list[list[int | str]]]:
+    """Encode popup values: repeated values as indexes into a per-column list of values.
+
+    Returns the popup configuration for the browser and one value list per row. Columns
+    whose values repeat (reasons, modes, land-use names) are stored once per distinct
+    value; mostly unique columns (identifiers, measurements) are stored inline.
+    """
+    n = len(frame)
+    lookups: list[list[str] | None] = []
+    encoded_columns: list[list[int] | list[str]] = []
+    for column in columns:
+        texts = [_display_value(v) for v in frame[column].tolist()]
+        distinct = list(dict.fromkeys(texts))
+        if n and len(distinct) <= n // 2:
+            index = {t: i for i, t in enumerate(distinct)}
+            lookups.append(distinct)
+            encoded_columns.append([index[t] for t in texts])
+        else:
+            lookups.append(None)
+            encoded_columns.append(texts)
+    rows: list[list[int | str]] = [list(r) for r in zip(*encoded_columns, strict=True)] or [
+        [] for _ in range(n)
+    ]
+    config = {
+        "property": POPUP_PROPERTY,
+        "fields": [html.escape(c, quote=True) for c in columns],
+        "values": lookups,
+    }
+    return config, rows
 
 
 def write_webmap(
@@ -356,6 +467,7 @@ def write_webmap(
     notice: str | None = None,
     extra_layers: Mapping[str, tuple[gpd.GeoDataFrame, str, Sequence[LegendEntry]]] | None = None,
     basemap: str | None = None,
+    simplify_m: float = 0.0,
 ) -> Path:
     """Write the zoning plan as an interactive HTML map.
 
@@ -374,18 +486,24 @@ def write_webmap(
         Zone legend; its keys are the values of ``zone_column``. Only the zones that occur
         are listed; values missing from it are drawn grey and listed with their key.
     popup_columns
-        Parcel columns shown, in this order, as a table in the parcel popup. Values are
-        HTML-escaped.
+        Parcel columns shown, in this order, as a table in the parcel popup (column name
+        and value). Values are HTML-escaped.
     title
         Title shown on the map and as the page title.
     notice
         Optional prominent notice under the title, e.g. that the data are synthetic.
     extra_layers
-        Further categorical layers, ``name -> (gdf, column, legend)``. They are listed in
-        the layer control and the legend, and hidden when the map opens.
+        Further categorical layers, ``name -> (gdf, column, legend)``, listed in the layer
+        control and the legend and hidden when the map opens. A layer with exactly the
+        parcels' rows and geometries (e.g. ``parcels`` itself with another column) reuses
+        the parcel geometry instead of embedding it again.
     basemap
-        None (default) for no tiles, so the map works offline, or a tile provider name
-        known to folium such as ``'OpenStreetMap'``.
+        None (default) for no tiles, so the map works offline, or a tile provider known
+        to folium, e.g. ``'OpenStreetMap'``.
+    simplify_m
+        Optional simplification tolerance in metres applied before reprojection (0, the
+        default, keeps every vertex). Neighbouring polygons are simplified independently,
+        so a tolerance above a few decimetres can open visible slivers.
 
     Returns
     -------
@@ -399,7 +517,7 @@ def write_webmap(
 
     Examples
     --------
-    >>> import geopandas as gpd
+    >>> import geopandas as gpd, tempfile
     >>> from shapely.geometry import box
     >>> zones = gpd.GeoDataFrame(
     ...     {"zone": ["ecological_protection"]}, geometry=[box(536000, 3807000, 537000, 3808000)],
@@ -407,11 +525,11 @@ def write_webmap(
     >>> parcels = zones.assign(parcel_id=["P1"])
     >>> legend = [LegendEntry("ecological_protection", "生态保护区", "Ecological protection",
     ...                       "#1b5e20")]
-    >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "map.html"
     >>> write_webmap(out, parcels, zones, zone_column="zone", legend=legend,
     ...              popup_columns=["parcel_id", "zone"], title="示例 Example") == out
     True
+
     """
     path = Path(path)
     popup_columns = list(popup_columns)
@@ -427,17 +545,22 @@ def write_webmap(
     )
     if basemap is not None:
         folium.TileLayer(_BASEMAPS.get(basemap.lower(), basemap), name=basemap).add_to(fmap)
+    _Helpers().add_to(fmap)
 
     zones_layer, zone_entries = _categorical_layer(
-        ZONES_LAYER, zones, zone_column, legend, style=_ZONES_STYLE, show=True
+        ZONES_LAYER,
+        zones,
+        zone_column,
+        legend,
+        style=_ZONES_STYLE,
+        show=True,
+        simplify_m=simplify_m,
     )
+    zones_layer.add_to(fmap)
 
-    wgs = _to_wgs84(parcels, "parcels")
+    wgs = _to_wgs84(parcels, "parcels", simplify_m)
     keys = _keys(wgs, zone_column)
-    popups = [
-        [_display_value(v) for v in row]
-        for row in wgs[popup_columns].itertuples(index=False, name=None)
-    ]
+    popup_config, popups = _popup_encoding(wgs, popup_columns)
     parcel_data = _feature_collection(
         wgs.geometry.to_numpy(),
         [{zone_column: k, POPUP_PROPERTY: p} for k, p in zip(keys, popups, strict=True)],
@@ -445,32 +568,53 @@ def write_webmap(
     parcel_entries, _ = resolve_legend(keys, legend, what="parcels")
     parcels_layer = _CategoricalGeoJson(
         PARCELS_LAYER,
-        parcel_data,
         key=zone_column,
         legend=[*zone_entries, *parcel_entries],
         style=_PARCELS_STYLE,
-        popup_fields=popup_columns,
+        data=parcel_data,
+        popup=popup_config,
         tooltips=False,
         bounds=_latlon_bounds(wgs),
     )
-    zones_layer.add_to(fmap)
     parcels_layer.add_to(fmap)
 
     sections: list[tuple[str, Sequence[LegendEntry], bool]] = [("分区 Zones", zone_entries, True)]
-    bounds = [b for b in (zones_layer.bounds, parcels_layer.bounds) if b is not None]
+    parcel_mask = _visible_mask(parcels)
     for name, (gdf, column, layer_legend) in (extra_layers or {}).items():
-        layer, entries = _categorical_layer(
-            name, gdf, column, layer_legend, style=_EXTRA_STYLE, show=False
-        )
+        if _same_geometry(gdf, parcels) and simplify_m >= 0:
+            _require_columns(gdf, [column], f"layer {name!r}")
+            extra_keys = [category_key(v) for v in gdf.loc[parcel_mask, column].tolist()]
+            entries, has_empty = resolve_legend(extra_keys, layer_legend, what=f"layer {name!r}")
+            layer = _CategoricalGeoJson(
+                name,
+                key=column,
+                legend=entries,
+                style=_EXTRA_STYLE,
+                shared_with=parcels_layer,
+                keys=extra_keys,
+                show=False,
+                bounds=parcels_layer.bounds,
+            )
+            logger.debug("layer %r reuses the parcel geometry", name)
+            entries = entries + ([NO_DATA_ENTRY] if has_empty else [])
+        else:
+            layer, entries = _categorical_layer(
+                name,
+                gdf,
+                column,
+                layer_legend,
+                style=_EXTRA_STYLE,
+                show=False,
+                simplify_m=simplify_m,
+            )
         layer.add_to(fmap)
         sections.append((name, entries, False))
 
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _HtmlPanel(_title_html(title, notice), css=_PANEL_CSS).add_to(fmap)
+    page_title = f"<title>{html.escape(title)}</title>\n"
+    _HtmlPanel(_title_html(title, notice), css=page_title + _PANEL_CSS).add_to(fmap)
     _HtmlPanel(_legend_html(sections)).add_to(fmap)
-    fmap.get_root().header.add_child(
-        folium.Element(f"<title>{html.escape(title)}</title>"), name="zoning_title"
-    )
+    bounds = [b for b in (zones_layer.bounds, parcels_layer.bounds) if b is not None]
     if bounds:
         south = min(b[0][0] for b in bounds)
         west = min(b[0][1] for b in bounds)
@@ -483,11 +627,16 @@ def write_webmap(
     text = fmap.get_root().render()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    size_mb = path.stat().st_size / 1e6
     logger.info(
         "web map written: %s (%d parcels, %d zone features, %.1f MB)",
         path,
         len(wgs),
         len(zones),
-        path.stat().st_size / 1e6,
+        size_mb,
     )
+    if size_mb > SIZE_WARNING_MB:
+        logger.warning(
+            "web map %s is %.1f MB; browsers may be slow (try simplify_m=0.2)", path, size_mb
+        )
     return path

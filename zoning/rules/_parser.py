@@ -11,7 +11,7 @@ The tokenizer is a generator, so the parser reports the leftmost problem first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -34,7 +34,9 @@ _DIGITS = "0123456789"
 _INT64_MAX = 2**63 - 1
 
 # Longest first, so that "**" wins over "*" and "==" over "=".
-_OPERATORS = ("**", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "(", ")", "[", "]", ",")
+_OPERATORS = (
+    "**", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "(", ")", "[", "]", ",",
+)  # fmt: skip
 _FORBIDDEN = {
     "<>": "'<>' is not allowed; use '!=' for 'not equal'",
     "&&": "'&&' is not allowed; use 'and'",
@@ -101,15 +103,11 @@ class Token:
 
     def describe(self) -> str:
         if self.kind == "end":
-            return "the end of the expression"
-        if self.kind == "name":
-            return f"the name {self.text!r}"
-        if self.kind == "keyword":
-            return f"the keyword {self.text!r}"
-        if self.kind == "number":
-            return f"the number {self.text}"
-        if self.kind == "string":
-            return f"the text {self.text}"
+            return "end of the expression"
+        if self.kind in ("name", "keyword"):
+            return f"{self.kind} {self.text!r}"
+        if self.kind in ("number", "string"):
+            return f"{'text' if self.kind == 'string' else 'number'} {self.text}"
         return repr(self.text)
 
 
@@ -133,7 +131,8 @@ def tokenize(text: str) -> Iterator[Token]:
         after_value = previous is not None and (
             previous.kind in ("name", "number", "string") or previous.is_op(")", "]")
         )
-        if char in _DIGITS or (char == "." and i + 1 < n and text[i + 1] in _DIGITS and not after_value):
+        starts_fraction = char == "." and text[i + 1 : i + 2] in tuple(_DIGITS) and not after_value
+        if char in _DIGITS or starts_fraction:
             token = _scan_number(text, i)
         elif char in "'\"":
             token = _scan_string(text, i)
@@ -147,7 +146,8 @@ def tokenize(text: str) -> Iterator[Token]:
             op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
             if op is None:
                 bad = next((o for o in _FORBIDDEN if text.startswith(o, i)), None)
-                raise ExpressionError(_forbidden_message(bad, char, previous, before_previous, brackets), text, i)
+                message = _forbidden_message(bad, char, previous, before_previous, brackets)
+                raise ExpressionError(message, text, i)
             token = Token("op", op, None, i, i + len(op))
             if op in "([":
                 call = op == "(" and previous is not None and previous.kind == "name"
@@ -162,12 +162,14 @@ def tokenize(text: str) -> Iterator[Token]:
 def _forbidden_message(
     bad: str | None, char: str, previous: Token | None, before: Token | None, brackets: list[str]
 ) -> str:
-    if bad == "=" and brackets and brackets[-1] == "call" and previous is not None:
-        if previous.kind == "name" and before is not None and before.is_op("(", ","):
-            return (
-                f"keyword arguments ('{previous.text}=') are not allowed; "
-                "pass arguments by position, e.g. round(x, 2)"
-            )
+    in_call = bad == "=" and bool(brackets) and brackets[-1] == "call"
+    after_name = previous is not None and previous.kind == "name"
+    if in_call and after_name and before is not None and before.is_op("(", ","):
+        assert previous is not None
+        return (
+            f"keyword arguments ('{previous.text}=') are not allowed; "
+            "pass arguments by position, e.g. round(x, 2)"
+        )
     if bad is not None:
         return _FORBIDDEN[bad]
     if char in _FULL_WIDTH:
@@ -371,7 +373,8 @@ class _Parser:
     def nested(self, token: Token) -> Iterator[None]:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"the expression is nested more than {MAX_DEPTH} levels deep", token.start)
+            message = f"the expression is nested more than {MAX_DEPTH} levels deep"
+            raise self.error(message, token.start)
         try:
             yield
         finally:
@@ -380,18 +383,25 @@ class _Parser:
     def unexpected(self, token: Token, after_value: bool = False) -> ExpressionError:
         if token.kind == "end":
             last = self.last.text if self.last is not None else ""
-            return self.error(f"the expression ends after {last!r}; something is missing", token.start)
+            message = f"the expression ends after {last!r}; something is missing"
+            return self.error(message, token.start)
         hint = _WORD_HINTS.get(token.text, "") if token.kind == "name" else ""
         if token.kind == "name" and token.text.lower() in KEYWORDS - CONSTANTS.keys():
             hint = f"keywords are lower-case: {token.text.lower()!r}"
         if token.is_op(")"):
-            return self.error("unmatched ')'" if after_value else "unexpected ')'; a value is missing", token.start)
+            message = "unmatched ')'" if after_value else "unexpected ')'; a value is missing"
+            return self.error(message, token.start)
         if token.is_keyword("not") and not after_value:
             hint = "'not' goes in front of a whole condition, e.g. not (x > 1)"
         if after_value:
-            message = f"unexpected {token.describe()}; an operator such as 'and', '==' or '+' is missing before it"
+            message = (
+                f"unexpected {token.describe()}; "
+                "an operator such as 'and', '==' or '+' is missing before it"
+            )
         else:
-            message = f"unexpected {token.describe()}; a value, a column name or '(' is expected here"
+            message = (
+                f"unexpected {token.describe()}; a value, a column name or '(' is expected here"
+            )
         return self.error(f"{message} ({hint})" if hint else message, token.start)
 
     # grammar, lowest precedence first
@@ -409,7 +419,7 @@ class _Parser:
     def parse_and(self) -> Node:
         return self._logic("and", self.parse_not)
 
-    def _logic(self, op: str, operand: Callable0) -> Node:
+    def _logic(self, op: str, operand: Callable[[], Node]) -> Node:
         operands = [operand()]
         while self.peek().is_keyword(op):
             self.advance()
@@ -466,7 +476,9 @@ class _Parser:
     def parse_list_after(self, op: str) -> ListExpr:
         token = self.peek()
         if not token.is_op("["):
-            hint = "; use contains(x, 'text') to search inside text" if token.kind == "string" else ""
+            hint = ""
+            if token.kind == "string":
+                hint = "; use contains(x, 'text') to search inside text"
             raise self.error(
                 f"'{op}' needs a list in square brackets on its right, "
                 f"e.g. land_class {op} ['paddy', 'dryland']{hint}",
@@ -480,7 +492,7 @@ class _Parser:
     def parse_term(self) -> Node:
         return self._arith(("*", "/", "%"), self.parse_unary)
 
-    def _arith(self, ops: tuple[str, ...], operand: Callable0) -> Node:
+    def _arith(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
         first = operand()
         rest: list[tuple[str, int, Node]] = []
         while self.peek().is_op(*ops):
@@ -497,9 +509,8 @@ class _Parser:
         self.advance()
         with self.nested(token):
             operand = self.parse_unary()
-        if isinstance(operand, Constant) and type(operand.value) in (int, float):
-            value = operand.value
-            assert isinstance(value, int | float)
+        value = operand.value if isinstance(operand, Constant) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
             return Constant(-value if token.text == "-" else value, token.start, operand.end)
         return Negate(token.text, operand, token.start, operand.end)
 
@@ -509,7 +520,8 @@ class _Parser:
             return base
         token = self.advance()
         with self.nested(token):
-            exponent = self.parse_unary()  # right-associative; binds tighter than unary minus on its left
+            # Right-associative, and tighter than a unary minus on its left: -2**2 == -4.
+            exponent = self.parse_unary()
         return Arith(base, (("**", token.start, exponent),), base.start, exponent.end)
 
     def parse_atom(self) -> Node:
@@ -527,7 +539,8 @@ class _Parser:
                 node = self.parse_call(token)
             elif token.text.startswith("__"):
                 raise self.error(
-                    f"names beginning with '__' are not allowed in rule expressions ({token.text!r})",
+                    "names beginning with '__' are not allowed in rule expressions "
+                    f"({token.text!r})",
                     token.start,
                 )
             else:
@@ -546,7 +559,8 @@ class _Parser:
             raise self.unexpected(token)
         after = self.peek()
         if after.is_op("["):
-            raise self.error("subscripts ('[...]') are not allowed in rule expressions", after.start)
+            message = "subscripts ('[...]') are not allowed in rule expressions"
+            raise self.error(message, after.start)
         if after.is_op("("):
             raise self.error(
                 "only known functions can be called, by name: " + ", ".join(sorted(self.functions)),
@@ -625,12 +639,10 @@ class _Parser:
             if allowed is None or list in allowed:
                 continue
             if not (isinstance(arg, Constant) and type(arg.value) in allowed):
-                kinds = " or ".join("a whole number" if t is int else "quoted text" for t in allowed)
+                kinds = " or ".join("a whole number" if t is int else "text" for t in allowed)
                 raise self.error(
                     f"argument {index + 1} of {spec.signature} must be {kinds} written "
                     "in the expression, not a column or a calculation",
                     arg.start,
                 )
 
-
-Callable0 = "Callable[[], Node]"

@@ -1,0 +1,23 @@
+import pytest
+
+from zoning.cli import main
+from zoning.engine import prepare, run_stages
+from zoning.errors import ZoningError
+from zoning.explain import explain
+
+
+def test_explain_lists_every_rule_in_order(tiny_project, capsys):
+    assert main(["-q", "explain", "c", str(tiny_project)]) == 0
+    text = capsys.readouterr().out
+    # parcel c: rural homestead with 3 m subsidence over its whole area, water table 2.5 m
+    assert "subs_max_m = 3" in text
+    assert "* severe_ponded: matched" in text
+    assert "* subsided_village: matched" in text
+    assert text.index("severe_ponded") < text.index("subsided_village") < text.index("relocation")
+    assert "cultivated: N" in text
+
+
+def test_explain_unknown_parcel(tiny_project):
+    result = run_stages(prepare(tiny_project), progress=False)
+    with pytest.raises(ZoningError, match="no parcel with id 'zz'"):
+        explain("zz", result=result)
