@@ -5,8 +5,8 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import yaml
-
 from conftest import shared
+
 from zoning import columns as col
 from zoning.engine import prepare, run_stages
 from zoning.layers.roads import main_roads, osm_road_lines, read_osm_graph

@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 import shapely
 import yaml
-
 from conftest import boxes
+
 from zoning._resources import rules_dir
 from zoning.cli import main
 from zoning.engine import prepare

@@ -20,7 +20,7 @@ from zoning import columns as col
 from zoning.errors import Problem, ZoningError
 from zoning.layers import LayerSet
 from zoning.layers.roads import main_roads
-from zoning.overlay import area_share, depth_from_grid, depth_from_polygons
+from zoning.overlay import area_share, depth_bands, depth_from_grid, depth_from_polygons
 from zoning.rules.models import DamageRules, LandUseRules, band_column
 from zoning.rules.ruleset import RuleSet
 from zoning.stage import Stage
@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 
 def _band_columns(rules: RuleSet) -> list[str]:
-    bounds = [0.0, *rules.get("damage", DamageRules).depth_bands_m, np.inf]
-    return [band_column(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    bounds = rules.get("damage", DamageRules).depth_bands_m
+    return [band_column(lo, hi) for lo, hi in depth_bands(bounds)]
 
 
 def columns(rules: RuleSet) -> list[str]:
@@ -93,7 +93,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
         parcels[col.LANDUSE_CODE]).set_axis(parcels.index)
     out[col.AREA_HA] = geoms.area.to_numpy() / 10_000
     roads = layers.vectors.get("roads")
-    out[col.DIST_ROAD_M] = _nearest_distance(geoms, main_roads(roads) if roads is not None else None)
+    out[col.DIST_ROAD_M] = _nearest_distance(geoms, None if roads is None else main_roads(roads))
     out[col.DIST_TOWN_M] = _nearest_distance(geoms, layers.vectors.get("towns"))
     gangue = layers.vectors.get("gangue")
     out[col.GANGUE_SHARE] = area_share(geoms, gangue.geometry) if gangue is not None else 0.0

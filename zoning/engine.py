@@ -20,8 +20,8 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from zoning import damage, derive, modes, suitability, zones
 from zoning import columns as col
+from zoning import damage, derive, modes, suitability, zones
 from zoning._resources import demo_project
 from zoning.errors import Problem, ValidationFailed, ZoningError
 from zoning.layers import LayerSet, load_layers
@@ -95,7 +95,9 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
     return Prepared(project, path, rules, layers)
 
 
-def _check_stages(rules: RuleSet, layers: LayerSet | None, input_columns: list[str]) -> list[Problem]:
+def _check_stages(
+    rules: RuleSet, layers: LayerSet | None, input_columns: list[str]
+) -> list[Problem]:
     """Check every stage's expressions against the columns available before it."""
     problems: list[Problem] = []
     available = {c for c in input_columns if c != "geometry"}
@@ -130,7 +132,8 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
                               f"expected {expected} indexed like the parcels")
         parcels = parcels.join(added)
         timings[stage.name] = time.perf_counter() - start
-        logger.info("stage %s: %d columns in %.2f s", stage.name, len(expected), timings[stage.name])
+        logger.info("stage %s: %d columns in %.2f s", stage.name, len(expected),
+                    timings[stage.name])
     result = RunResult(prepared, parcels, timings=timings)
     start = time.perf_counter()
     for stage in stages:

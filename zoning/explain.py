@@ -48,8 +48,9 @@ class Explanation:
             mark = "*" if step.applied else ("+" if step.matched else " ")
             values = ", ".join(f"{k}={_fmt(v)}" for k, v in step.values.items())
             assigned = ", ".join(f"{k}={v}" for k, v in step.assign.items())
+            why = f"  ({step.reason})" if step.applied else ""
             lines.append(f" {mark} {step.rule_id}: {'matched' if step.matched else 'no'} "
-                         f"[{values}] -> {assigned}" + (f"  ({step.reason})" if step.applied else ""))
+                         f"[{values}] -> {assigned}{why}")
         lines.append("(* decided; + matched but an earlier rule had decided)")
         return "\n".join(lines)
 
@@ -74,8 +75,8 @@ def explain(parcel_id: str, project_path: Path | str | None = None,
     parcels, rules = result.parcels, result.prepared.rules
     if parcel_id not in parcels.index:
         sample = [str(i) for i in parcels.index[:5]]
-        raise ZoningError(f"no parcel with id {parcel_id!r}"
-                          f"{did_you_mean(parcel_id, parcels.index.astype(str))}; ids look like {sample}")
+        hint = did_you_mean(parcel_id, parcels.index.astype(str))
+        raise ZoningError(f"no parcel with id {parcel_id!r}{hint}; ids look like {sample}")
     row = parcels.loc[[parcel_id]]
     out = Explanation(parcel_id, {k: row[k].iloc[0] for k in _SHOWN if k in row})
     model = rules.get("suitability", SuitabilityRules)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 
 import geopandas as gpd
 import numpy as np
@@ -76,9 +77,15 @@ def flatten_depth_polygons(polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return flat.explode(index_parts=False).reset_index(drop=True)
 
 
-def _bands(bounds: Sequence[float]) -> list[tuple[float, float]]:
-    edges = [0.0, *bounds, math.inf]
-    return list(zip(edges[:-1], edges[1:], strict=True))
+def depth_bands(bounds: Sequence[float]) -> list[tuple[float, float]]:
+    """Depth bands ``[low, high)`` from 0 to infinity split at ``bounds``.
+
+    Examples
+    --------
+    >>> depth_bands([0.5, 1.5])
+    [(0.0, 0.5), (0.5, 1.5), (1.5, inf)]
+    """
+    return list(pairwise([0.0, *bounds, math.inf]))
 
 
 def depth_from_polygons(parcels: gpd.GeoSeries, polygons: gpd.GeoDataFrame,
@@ -101,7 +108,7 @@ def depth_from_polygons(parcels: gpd.GeoSeries, polygons: gpd.GeoDataFrame,
     out = pd.DataFrame({col.SUBS_MAX_M: deepest, col.SUBS_MEAN_M: weighted / area},
                        index=parcels.index)
     covered = np.bincount(pairs["parcel"], weights=pairs["area"], minlength=n)
-    for low, high in _bands(band_bounds):
+    for low, high in depth_bands(band_bounds):
         inside = pairs[(pairs["depth"] >= low) & (pairs["depth"] < high)]
         share = np.bincount(inside["parcel"], weights=inside["area"], minlength=n)
         if low == 0.0:
@@ -148,7 +155,7 @@ def depth_from_grid(parcels: gpd.GeoSeries, grid: Grid, band_bounds: Sequence[fl
         counted = np.bincount(who[mask], minlength=n) / np.where(cells > 0, cells, 1)
         return np.where(empty, fallback.astype(float), counted)
 
-    for low, high in _bands(band_bounds):
+    for low, high in depth_bands(band_bounds):
         out[band_column(low, high)] = share((depth >= low) & (depth < high),
                                             (mean >= low) & (mean < high))
     if groundwater_m is not None:

@@ -108,7 +108,9 @@ class Project(_Strict):
     title: str
     synthetic: bool = Field(False, description="True for synthetic data; shown on every output.")
     crs: str = "auto"
-    output_dir: str = Field("out", description="Parent folder of the outputs, relative to the project file.")
+    output_dir: str = Field(
+        "out", description="Parent folder of the outputs, relative to the project file."
+    )
     layers: Layers
     groundwater: Groundwater | None = None
     rules: dict[RuleKind, str] = Field(default_factory=dict)

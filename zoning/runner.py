@@ -120,7 +120,8 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
     modes = rules.get("modes", ModesRules)
     parcels = result.parcels.reset_index()
     extra = {
-        "Restoration modes 修复模式": (parcels, col.RESTORATION_MODE, legend(modes.restoration_modes)),
+        "Restoration modes 修复模式":
+            (parcels, col.RESTORATION_MODE, legend(modes.restoration_modes)),
         "Value modes 价值实现模式": (parcels, col.VALUE_MODE, legend(modes.value_modes)),
     }
     return write_webmap(

@@ -66,7 +66,8 @@ def grade_factor(use: str, i: int, factor: Factor, parcels: pd.DataFrame,
 def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataFrame:
     """Grade every use; name the limiting factors; choose ``best_use``."""
     model = rules.get("suitability", SuitabilityRules)
-    points = np.array([model.grade_points[g] for g in _GRADES])
+    by_grade = {str(grade): value for grade, value in model.grade_points.items()}
+    points = np.array([by_grade[g] for g in _GRADES])
     out = pd.DataFrame(index=parcels.index)
     for use, spec in model.uses.items():
         grades = np.column_stack([grade_factor(use, i, f, parcels, rules)

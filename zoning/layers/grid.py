@@ -99,7 +99,8 @@ def read_grid(path: Path, scale: float = 1.0) -> Grid:
             values = src.read(1, masked=True).astype("float64").filled(np.nan)
             if src.crs is None:
                 raise LayerError(
-                    f"{path}: the raster has no CRS; assign one (e.g. gdal_edit.py -a_srs EPSG:4548)"
+                    f"{path}: the raster has no CRS; assign one "
+                    "(e.g. gdal_edit.py -a_srs EPSG:4548)"
                 )
             return Grid(values * scale, src.transform, CRS.from_user_input(src.crs.to_wkt()))
     except rasterio.errors.RasterioIOError as exc:

@@ -48,7 +48,8 @@ SUPPORTED_SUFFIXES = (".png", ".pdf")
 
 _MAP_RECT = (0.03, 0.09, 0.66, 0.80)
 """Map axes as (left, bottom, width, height) in figure fraction."""
-_LEGEND_ANCHOR = (0.71, 0.89)
+_LEGEND_TOP = 0.89
+_LEGEND_GAP = 0.025
 _EDGE_COLOR = "#333333"
 _EDGE_WIDTH = 0.35
 _NOTICE_COLOR = "#b71c1c"
@@ -183,11 +184,16 @@ def _bold(width: float, color: str) -> list[patheffects.AbstractPathEffect]:
     return [patheffects.withStroke(linewidth=width, foreground=color)]
 
 
-def _legend_label(entry: LegendEntry) -> str:
-    label = entry.bilingual
-    if len(label) > _WRAP_LABEL_CHARS and entry.label_en and entry.label_en != entry.label_zh:
-        return f"{entry.label_zh}\n({entry.label_en})"
-    return label
+def _legend_labels(entries: Sequence[LegendEntry]) -> list[str]:
+    """Chinese labels with English in brackets; all on two lines if any is long."""
+    labels = [e.bilingual for e in entries]
+    if any(len(label) > _WRAP_LABEL_CHARS for label in labels):
+        return [
+            f"{e.label_zh}\n({e.label_en})" if e.label_en and e.label_en != e.label_zh
+            else e.label_zh
+            for e in entries
+        ]
+    return labels
 
 
 def _crs_note(crs: object) -> str:
@@ -306,6 +312,10 @@ def write_static_map(
         ax.set_aspect("equal", adjustable="box", anchor="C")
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.apply_aspect()
+        frame = ax.get_position()
         for spine in ax.spines.values():
             spine.set_linewidth(0.8)
 
@@ -313,13 +323,13 @@ def write_static_map(
         _draw_north_arrow(ax)
 
         handles = [
-            Patch(facecolor=e.color, edgecolor=_EDGE_COLOR, linewidth=0.5, label=_legend_label(e))
-            for e in entries
+            Patch(facecolor=e.color, edgecolor=_EDGE_COLOR, linewidth=0.5, label=label)
+            for e, label in zip(entries, _legend_labels(entries), strict=True)
         ]
         fig.legend(
             handles=handles,
             loc="upper left",
-            bbox_to_anchor=_LEGEND_ANCHOR,
+            bbox_to_anchor=(frame.x1 + _LEGEND_GAP, _LEGEND_TOP),
             title="图例 Legend",
             title_fontproperties={"size": 12},
             fontsize=10,
@@ -331,7 +341,7 @@ def write_static_map(
         )
         fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=17,
                  path_effects=_bold(0.7, "black"))
-        fig.text(_MAP_RECT[0], _MAP_RECT[1] - 0.02, _crs_note(zones.crs), ha="left",
+        fig.text(frame.x0, frame.y0 - 0.012, _crs_note(zones.crs), ha="left",
                  va="top", fontsize=7, color="#555555")
         if notice:
             fig.text(0.5, 0.025, notice, ha="center", va="center", fontsize=13,

@@ -386,6 +386,8 @@ class _Parser:
             message = f"the expression ends after {last!r}; something is missing"
             return self.error(message, token.start)
         hint = _WORD_HINTS.get(token.text, "") if token.kind == "name" else ""
+        if after_value and self.last is not None and self.last.kind == "name":
+            hint = hint or _WORD_HINTS.get(self.last.text, "")
         if token.kind == "name" and token.text.lower() in KEYWORDS - CONSTANTS.keys():
             hint = f"keywords are lower-case: {token.text.lower()!r}"
         if token.is_op(")"):
@@ -625,8 +627,9 @@ class _Parser:
                 wanted = f"exactly {low}"
             else:
                 wanted = f"{low} to {high}"
+            plural = "" if wanted.endswith(" 1") else "s"
             raise self.error(
-                f"{name.text}() takes {wanted} argument(s), {len(args)} given; "
+                f"{name.text}() takes {wanted} argument{plural}, {len(args)} given; "
                 f"call it as {spec.signature}",
                 name.start,
             )

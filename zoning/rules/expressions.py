@@ -96,6 +96,7 @@ _KIND_WORDS: dict[str, str] = {
     "text": "text",
     "null": "only missing values",
 }
+_KIND_WORD = {"number": "a number", "bool": "true/false", "text": "text", "null": "missing"}
 _TEXT = pd.StringDtype(na_value=np.nan)  # pandas' default "str" dtype
 _FALSE = np.False_
 _NULL_SPELLINGS = frozenset({"None", "NULL", "Null", "nan", "NaN"})
@@ -211,9 +212,13 @@ class _Evaluator:
         return ExpressionError(message, self.source, node.start)
 
     def describe(self, node: Node, value: _Value) -> str:
+        """Say what ``node`` gives, e.g. "column 'x' holds text (dtype str)"."""
         text = self.source[node.start : node.end]
-        column = f" (a column of dtype {value.dtype})" if value.dtype else ""
-        return f"{text!r} gives {_KIND_WORDS[value.kind]}{column}"
+        if isinstance(node, Constant):
+            return f"{text} is {_KIND_WORD[value.kind]}"
+        if isinstance(node, Name):
+            return f"column {node.name!r} holds {_KIND_WORDS[value.kind]} (dtype {value.dtype})"
+        return f"{text!r} gives {_KIND_WORDS[value.kind]}"
 
     def visit(self, node: Node) -> _Value:
         try:
@@ -324,9 +329,14 @@ class _Evaluator:
         if left.kind != right.kind:
             message = f"cannot compare with {op!r}: {self.describe(ln, left)}"
             message += f" and {self.describe(rn, right)}"
-            for node, value in ((ln, left), (rn, right)):
-                if isinstance(node, Constant) and value.kind == "number":
-                    message += f"; if you mean text, put it in quotes: '{node.value}'"
+            for node, value, other in ((ln, left, right), (rn, right, left)):
+                if not isinstance(node, Constant):
+                    continue
+                if value.kind == "number" and other.kind == "text":
+                    quoted = self.source[node.start : node.end]
+                    message += f"; if you mean text, put it in quotes: '{quoted}'"
+                elif value.kind == "text" and other.kind == "number":
+                    message += "; if you mean a number, remove the quotes"
             raise self.fail(message, ln)
         if left.kind == "bool" and op not in ("==", "!="):
             raise self.fail(f"true/false values cannot be ordered with {op!r}", ln)

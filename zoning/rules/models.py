@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection
+from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -53,7 +54,9 @@ class Rule(Strict):
 
     id: Identifier = Field(description="Stable identifier recorded with every assignment.")
     when: str = Field(description="Condition: an expression over parcel columns.")
-    assign: dict[str, str] = Field(description="Output column → value (a key defined in this file).")
+    assign: dict[str, str] = Field(
+        description="Output column → value (a key defined in this file)."
+    )
     reason: str = Field(description="Why the assignment is made, in a planner's words.")
     source: str = Field("", description="Where the rule or its numbers come from.")
 
@@ -138,7 +141,7 @@ class DamageRules(RuleFileBase, DecisionTable):
     @field_validator("depth_bands_m")
     @classmethod
     def _increasing(cls, bands: list[float]) -> list[float]:
-        if any(b <= 0 for b in bands) or any(b >= a for a, b in zip(bands[1:], bands, strict=False)):
+        if any(b <= 0 for b in bands) or any(a >= b for a, b in pairwise(bands)):
             raise ValueError(f"depth_bands_m must be positive and increasing, found {bands}")
         return bands
 
@@ -208,13 +211,16 @@ class Use(Strict):
     factors: list[Factor] = Field(min_length=1)
 
 
+_DEFAULT_POINTS: dict[Grade, float] = {"S1": 1.0, "S2": 2 / 3, "S3": 1 / 3, "N": 0.0}
+
+
 class SuitabilityRules(RuleFileBase):
     """``kind: suitability`` — limiting-factor suitability of each use."""
 
     kind: Literal["suitability"]
     method: Literal["limiting_factor"] = "limiting_factor"
     grade_points: dict[Grade, float] = Field(
-        default_factory=lambda: {"S1": 1.0, "S2": 2 / 3, "S3": 1 / 3, "N": 0.0},
+        default_factory=lambda: dict(_DEFAULT_POINTS),
         description="Points of each class; a use's score is the mean over its factors.",
     )
     uses: dict[Identifier, Use] = Field(min_length=1)

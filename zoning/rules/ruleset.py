@@ -140,7 +140,8 @@ def _validate(kind: str, doc: YamlDocument, problems: list[Problem]) -> RuleFile
     found_kind = data.get("kind")
     if found_kind != kind:
         problems.append(
-            doc.problem(("kind",), f"expected `kind: {kind}` for this rule file, found {found_kind!r}")
+            doc.problem(("kind",),
+                        f"expected `kind: {kind}` for this rule file, found {found_kind!r}")
         )
         return None
     try:
