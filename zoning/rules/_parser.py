@@ -163,9 +163,13 @@ def _forbidden_message(
     bad: str | None, char: str, previous: Token | None, before: Token | None, brackets: list[str]
 ) -> str:
     in_call = bad == "=" and bool(brackets) and brackets[-1] == "call"
-    after_name = previous is not None and previous.kind == "name"
-    if in_call and after_name and before is not None and before.is_op("(", ","):
-        assert previous is not None
+    if (
+        in_call
+        and previous is not None
+        and previous.kind == "name"
+        and before is not None
+        and before.is_op("(", ",")
+    ):
         return (
             f"keyword arguments ('{previous.text}=') are not allowed; "
             "pass arguments by position, e.g. round(x, 2)"

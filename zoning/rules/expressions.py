@@ -41,6 +41,12 @@ Grammar, lowest precedence first::
 * ``=``, ``&&``, ``||``, ``!``, ``.``, ``x[...]``, ``:`` and keyword arguments are
   rejected with a message saying what to write instead.
 
+Functions (see :data:`FUNCTIONS`; all elementwise, argument counts checked when parsing):
+``abs(x)``, ``min(a, b, ...)`` and ``max(a, b, ...)`` (skipping missing values),
+``round(x, ndigits)``, ``sqrt(x)``, ``log(x)``, ``log10(x)``, ``exp(x)``,
+``clip(x, lo, hi)``, ``isnull(x)``, ``notnull(x)``, ``coalesce(x, default, ...)``,
+``if_else(cond, a, b)``, ``startswith(x, 'prefix')`` and ``contains(x, 'text')``.
+
 Meaning:
 
 * Values are numbers, text, or true/false. Comparisons need two values of the same
@@ -113,19 +119,12 @@ class _Value:
 
 
 def _number(data: Any) -> _Value:
-    data = np.asarray(data) if not np.isscalar(data) else data
     is_float = np.asarray(data).dtype.kind == "f"
     return _Value("number", data, np.isnan(data) if is_float else _FALSE)
 
 
 def _boolean(data: Any) -> _Value:
     return _Value("bool", data, _FALSE)
-
-
-def _text_series(data: Any, n: int) -> pd.Series:
-    if isinstance(data, pd.Series):
-        return data
-    return pd.Series([data] * n, dtype=_TEXT)
 
 
 def _as_bool_array(raw: Any) -> Any:
@@ -203,6 +202,8 @@ class _Evaluator:
     """Evaluates one expression tree over one table (column conversions are cached)."""
 
     def __init__(self, source: str, table: pd.DataFrame) -> None:
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"expected a pandas DataFrame, got {type(table).__name__}")
         self.source = source
         self.table = table
         self.n = len(table)
@@ -356,8 +357,9 @@ class _Evaluator:
                 value.kind == "number" and isinstance(item.value, bool)
             ):
                 raise self.fail(
-                    f"{op!r} compares like with like, but {self.describe(node, value)} "
-                    f"and the list holds {self.source[item.start : item.end]}",
+                    f"{op!r} needs list items of the same kind as its left side, but "
+                    f"{self.describe(node, value)} and the list holds "
+                    f"{self.source[item.start : item.end]}",
                     item,
                 )
             values.append(item.value)
@@ -382,7 +384,7 @@ class _Evaluator:
         data = np.asarray(value.data)
         if data.ndim == 0:
             data = np.full(n, data, dtype=data.dtype)
-        return pd.Series(data, index=index, copy=False)
+        return pd.Series(data, index=index, copy=True)
 
 
 # --- functions --------------------------------------------------------------------------
@@ -455,12 +457,16 @@ def _reduce(func: Callable[[Any, Any], Any]) -> Implementation:
     return implementation
 
 
-def _same_kind(ev: _Evaluator, call: Call, args: list[_Value]) -> Kind:
-    kinds = {value.kind for value in args} - {"null"}
+def _same_kind(ev: _Evaluator, call: Call, nodes: tuple[Node, ...], values: list[_Value]) -> Kind:
+    kinds = {value.kind for value in values} - {"null"}
     if len(kinds) > 1:
-        found = "; ".join(ev.describe(n, v) for n, v in zip(call.args, args, strict=True))
+        found = "; ".join(ev.describe(n, v) for n, v in zip(nodes, values, strict=True))
         raise ev.fail(f"{call.name}() needs values of one kind, but {found}", call)
     return kinds.pop() if kinds else "null"
+
+
+def _objects(value: _Value) -> Any:
+    return value.data.to_numpy(dtype=object) if isinstance(value.data, pd.Series) else value.data
 
 
 def _choose(ev: _Evaluator, kind: Kind, take_first: Any, first: _Value, second: _Value) -> _Value:
@@ -470,16 +476,15 @@ def _choose(ev: _Evaluator, kind: Kind, take_first: Any, first: _Value, second: 
     take_first = np.broadcast_to(take_first, (ev.n,))
     missing = np.where(take_first, first.missing, second.missing)
     if kind == "text":
-        a, b = (v.data.to_numpy(dtype=object) if isinstance(v.data, pd.Series) else v.data
-                for v in (first, second))  # fmt: skip
-        return _Value("text", pd.Series(np.where(take_first, a, b), dtype=_TEXT), missing)
+        chosen = np.where(take_first, _objects(first), _objects(second))
+        return _Value("text", pd.Series(chosen, dtype=_TEXT), missing)
     if kind == "bool":
         return _Value("bool", np.where(take_first, first.data, second.data) & ~missing, missing)
     return _number(np.where(take_first, first.data, second.data))
 
 
 def _coalesce(ev: _Evaluator, call: Call, args: list[_Value]) -> _Value:
-    kind = _same_kind(ev, call, args)
+    kind = _same_kind(ev, call, call.args, args)
     result = args[0]
     for value in args[1:]:
         result = _choose(ev, kind, ~result.missing, result, value)
@@ -491,7 +496,7 @@ def _if_else(ev: _Evaluator, call: Call, args: list[_Value]) -> _Value:
     if condition.kind not in ("bool", "null"):
         what = ev.describe(call.args[0], condition)
         raise ev.fail(f"the condition of if_else() must be true or false, but {what}", call.args[0])
-    kind = _same_kind(ev, Call(call.name, call.args[1:], call.start, call.end), [first, second])
+    kind = _same_kind(ev, call, call.args[1:], [first, second])
     take_first = condition.data if condition.kind == "bool" else _FALSE
     return _choose(ev, kind, take_first, first, second)
 
@@ -505,10 +510,10 @@ def _text_test(method: str) -> Implementation:
             what = ev.describe(call.args[0], value)
             raise ev.fail(f"{call.name}() needs text, but {what}", call.args[0])
         if isinstance(value.data, pd.Series):
-            strings = value.data.str
-            raw = strings.startswith(needle) if method == "startswith" else strings.contains(
-                needle, regex=False
-            )
+            if method == "startswith":
+                raw = value.data.str.startswith(needle)
+            else:
+                raw = value.data.str.contains(needle, regex=False)
             return _boolean(_as_bool_array(raw))
         text = str(value.data)
         found = text.startswith(needle) if method == "startswith" else needle in text
@@ -531,35 +536,59 @@ def _round(ev: _Evaluator, call: Call, args: list[_Value]) -> _Value:
     return _number(np.round(values[0], digits))
 
 
-def _spec(signature: str, low: int, high: int | None, summary: str, impl: Implementation,
-          literal_args: Mapping[int, tuple[type, ...]] | None = None) -> FunctionSpec:  # fmt: skip
+def _spec(
+    signature: str,
+    arity: tuple[int, int | None],
+    summary: str,
+    implementation: Implementation,
+    literal_args: Mapping[int, tuple[type, ...]] | None = None,
+) -> FunctionSpec:
     name = signature.split("(")[0]
-    return FunctionSpec(name, low, high, signature, summary, impl, literal_args or {})
+    low, high = arity
+    return FunctionSpec(name, low, high, signature, summary, implementation, literal_args or {})
 
 
-FUNCTIONS: Mapping[str, FunctionSpec] = MappingProxyType({spec.name: spec for spec in (
-    _spec("abs(x)", 1, 1, "absolute value", _elementwise(np.abs)),
-    _spec("min(a, b, ...)", 2, None, "smallest value, skipping missing ones", _reduce(np.fmin)),
-    _spec("max(a, b, ...)", 2, None, "largest value, skipping missing ones", _reduce(np.fmax)),
-    _spec("round(x, ndigits)", 1, 2, "round to ndigits decimals (default 0; halves to even)",
-          _round, {1: (int,)}),
-    _spec("sqrt(x)", 1, 1, "square root; missing for negative numbers", _elementwise(np.sqrt)),
-    _spec("log(x)", 1, 1, "natural logarithm; missing for x <= 0", _elementwise(np.log, True)),
-    _spec("log10(x)", 1, 1, "base-10 logarithm; missing for x <= 0",
-          _elementwise(np.log10, True)),
-    _spec("exp(x)", 1, 1, "e to the power x", _elementwise(np.exp)),
-    _spec("clip(x, lo, hi)", 3, 3, "x limited to the range [lo, hi]",
-          _elementwise(lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi))),
-    _spec("isnull(x)", 1, 1, "true where x is missing", _missing_test(negate=False)),
-    _spec("notnull(x)", 1, 1, "true where x is not missing", _missing_test(negate=True)),
-    _spec("coalesce(x, default, ...)", 2, None, "first value that is not missing", _coalesce),
-    _spec("if_else(cond, a, b)", 3, 3, "a where cond is true, else b (also where missing)",
-          _if_else),
-    _spec("startswith(x, 'prefix')", 2, 2, "true where text x starts with the prefix",
-          _text_test("startswith"), {1: (str,)}),
-    _spec("contains(x, 'text')", 2, 2, "true where text x contains the text (no patterns)",
-          _text_test("contains"), {1: (str,)}),
-)})  # fmt: skip
+def _clip(x: Any, lo: Any, hi: Any) -> Any:
+    return np.minimum(np.maximum(x, lo), hi)
+
+
+_SPECS = (
+    _spec("abs(x)", (1, 1), "absolute value", _elementwise(np.abs)),
+    _spec("min(a, b, ...)", (2, None), "smallest value, skipping missing ones", _reduce(np.fmin)),
+    _spec("max(a, b, ...)", (2, None), "largest value, skipping missing ones", _reduce(np.fmax)),
+    _spec(
+        "round(x, ndigits)",
+        (1, 2),
+        "round to ndigits decimals (a whole number, default 0); halves go to the even side",
+        _round,
+        {1: (int,)},
+    ),
+    _spec("sqrt(x)", (1, 1), "square root; missing for negative x", _elementwise(np.sqrt)),
+    _spec("log(x)", (1, 1), "natural logarithm; missing for x <= 0", _elementwise(np.log, True)),
+    _spec("log10(x)", (1, 1), "log base 10; missing for x <= 0", _elementwise(np.log10, True)),
+    _spec("exp(x)", (1, 1), "e to the power x", _elementwise(np.exp)),
+    _spec("clip(x, lo, hi)", (3, 3), "x limited to the range [lo, hi]", _elementwise(_clip)),
+    _spec("isnull(x)", (1, 1), "true where x is missing", _missing_test(negate=False)),
+    _spec("notnull(x)", (1, 1), "true where x is not missing", _missing_test(negate=True)),
+    _spec("coalesce(x, default, ...)", (2, None), "first value that is not missing", _coalesce),
+    _spec("if_else(cond, a, b)", (3, 3), "a where cond is true, else b", _if_else),
+    _spec(
+        "startswith(x, 'prefix')",
+        (2, 2),
+        "true where text x starts with the prefix (false where x is missing)",
+        _text_test("startswith"),
+        {1: (str,)},
+    ),
+    _spec(
+        "contains(x, 'text')",
+        (2, 2),
+        "true where text x contains the text, taken literally (false where x is missing)",
+        _text_test("contains"),
+        {1: (str,)},
+    ),
+)
+
+FUNCTIONS: Mapping[str, FunctionSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})
 """The functions rule expressions may call, by name.
 
 Examples
@@ -630,7 +659,7 @@ class Expression:
         for name, position in self.name_positions().items():
             if name in known:
                 continue
-            hint = did_you_mean(name, known)
+            hint = did_you_mean(name, sorted(known))
             if not hint and name in _NULL_SPELLINGS:
                 hint = " (write null for a missing value)"
             errors.append(ExpressionError(f"unknown column {name!r}{hint}", self.source, position))
