@@ -19,6 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib as mpl
+import shapely
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -54,6 +55,8 @@ _EDGE_COLOR = "#333333"
 _EDGE_WIDTH = 0.35
 _NOTICE_COLOR = "#b71c1c"
 _WRAP_LABEL_CHARS = 26
+_SCALE_BAR_HEIGHT_PT = 4.0
+_SCALE_BAR_MID_LABEL_PT = 60.0
 
 
 def nice_scale_length(extent_m: float, max_fraction: float = 0.25) -> float:
@@ -117,15 +120,23 @@ def _format_km(length_m: float) -> str:
     return f"{length_m / 1000:g} km"
 
 
-def _draw_scale_bar(ax: Axes) -> float:
-    """Draw a scale bar in the lower left of ``ax`` (data units in metres); return its length."""
+def _draw_scale_bar(ax: Axes, fig_width_in: float) -> float:
+    """Draw a scale bar in the lower left of ``ax`` (data units in metres); return its length.
+
+    Call after the aspect is applied. Sizes other than the length are in points.
+    """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width = abs(x1 - x0)
-    length = nice_scale_length(width)
+    frame = ax.get_position()
+    frame_pt = frame.width * fig_width_in * 72
+    metres_per_pt = width / frame_pt
+    # narrow frames get a relatively longer bar so that it stays readable
+    fraction = 0.25 if abs(x1 - x0) >= 0.75 * abs(y1 - y0) else 0.5
+    length = nice_scale_length(width, max_fraction=fraction)
     n = scale_bar_segments(length)
     seg = length / n
-    height = abs(y1 - y0) * 0.012
+    height = _SCALE_BAR_HEIGHT_PT * metres_per_pt
     box = AuxTransformBox(ax.transData)
     for i in range(n):
         box.add_artist(
@@ -138,17 +149,15 @@ def _draw_scale_bar(ax: Axes) -> float:
                 linewidth=0.6,
             )
         )
-    label_y = -height * 0.6
+    label_y = -2.0 * metres_per_pt
     labels = [(0.0, "0"), (length, _format_km(length))]
-    if n % 2 == 0:
+    if n % 2 == 0 and length / metres_per_pt >= _SCALE_BAR_MID_LABEL_PT:
         labels.insert(1, (length / 2, f"{length / 2000:g}"))
     for x, text in labels:
         box.add_artist(Text(x, label_y, text, ha="center", va="top", fontsize=8))
-    anchored = AnchoredOffsetbox(
-        loc="lower left", child=box, pad=0.5, borderpad=0.8, frameon=True
-    )
+    anchored = AnchoredOffsetbox(loc="lower left", child=box, pad=0.5, borderpad=0.8, frameon=True)
     anchored.patch.set_facecolor("white")
-    anchored.patch.set_alpha(0.85)
+    anchored.patch.set_alpha(0.9)
     anchored.patch.set_edgecolor("#999999")
     anchored.zorder = 5
     ax.add_artist(anchored)
@@ -160,20 +169,32 @@ def _draw_north_arrow(ax: Axes) -> None:
     w, h = 18.0, 30.0
     arrow = DrawingArea(w, h)
     arrow.add_artist(
-        Polygon([(w / 2, h), (0, 0), (w / 2, h * 0.3)], closed=True, facecolor="black",
-                edgecolor="black", linewidth=0.8)
+        Polygon(
+            [(w / 2, h), (0, 0), (w / 2, h * 0.3)],
+            closed=True,
+            facecolor="black",
+            edgecolor="black",
+            linewidth=0.8,
+        )
     )
     arrow.add_artist(
-        Polygon([(w / 2, h), (w, 0), (w / 2, h * 0.3)], closed=True, facecolor="white",
-                edgecolor="black", linewidth=0.8)
+        Polygon(
+            [(w / 2, h), (w, 0), (w / 2, h * 0.3)],
+            closed=True,
+            facecolor="white",
+            edgecolor="black",
+            linewidth=0.8,
+        )
     )
-    label = TextArea("N", textprops={"fontsize": 12, "ha": "center",
-                                     "path_effects": _bold(0.6, "black")})
+    label = TextArea(
+        "N", textprops={"fontsize": 12, "ha": "center", "path_effects": _bold(0.6, "black")}
+    )
     packed = VPacker(children=[label, arrow], align="center", pad=0, sep=2)
-    anchored = AnchoredOffsetbox(loc="upper right", child=packed, pad=0.4, borderpad=0.8,
-                                 frameon=True)
+    anchored = AnchoredOffsetbox(
+        loc="upper right", child=packed, pad=0.4, borderpad=0.8, frameon=True
+    )
     anchored.patch.set_facecolor("white")
-    anchored.patch.set_alpha(0.85)
+    anchored.patch.set_alpha(0.9)
     anchored.patch.set_edgecolor("#999999")
     anchored.zorder = 5
     ax.add_artist(anchored)
@@ -189,7 +210,8 @@ def _legend_labels(entries: Sequence[LegendEntry]) -> list[str]:
     labels = [e.bilingual for e in entries]
     if any(len(label) > _WRAP_LABEL_CHARS for label in labels):
         return [
-            f"{e.label_zh}\n({e.label_en})" if e.label_en and e.label_en != e.label_zh
+            f"{e.label_zh}\n({e.label_en})"
+            if e.label_en and e.label_en != e.label_zh
             else e.label_zh
             for e in entries
         ]
@@ -208,8 +230,8 @@ def _prepare(zones: gpd.GeoDataFrame, zone_column: str) -> gpd.GeoDataFrame:
         raise LayerError(f"zones: missing column {zone_column!r}{hint}")
     if zones.crs is None:
         raise LayerError("zones: the layer has no CRS; the static map needs metres")
-    geoms = zones.geometry
-    keep = geoms.notna().to_numpy() & ~geoms.is_empty.to_numpy()
+    geoms = zones.geometry.to_numpy()
+    keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     if not keep.all():
         logger.warning("zones: %d empty geometries left out of the static map", int((~keep).sum()))
     zones = zones.loc[keep]
@@ -219,8 +241,9 @@ def _prepare(zones: gpd.GeoDataFrame, zone_column: str) -> gpd.GeoDataFrame:
     if zones.crs.is_geographic or not units <= {"metre", "meter", "m"}:
         lon, lat = zones.to_crs(4326).union_all().centroid.coords[0]
         working = choose_working_crs(lon, lat)
-        logger.info("static map: zones are not in metres (%s); drawn in %s", zones.crs.name,
-                    working.name)
+        logger.info(
+            "static map: zones are not in metres (%s); drawn in %s", zones.crs.name, working.name
+        )
         zones = zones.to_crs(working)
     return zones
 
@@ -319,7 +342,7 @@ def write_static_map(
         for spine in ax.spines.values():
             spine.set_linewidth(0.8)
 
-        length = _draw_scale_bar(ax)
+        length = _draw_scale_bar(ax, fig.get_figwidth())
         _draw_north_arrow(ax)
 
         handles = [
@@ -329,7 +352,7 @@ def write_static_map(
         fig.legend(
             handles=handles,
             loc="upper left",
-            bbox_to_anchor=(frame.x1 + _LEGEND_GAP, _LEGEND_TOP),
+            bbox_to_anchor=(frame.x1 + _LEGEND_GAP, min(frame.y1, _LEGEND_TOP)),
             title="图例 Legend",
             title_fontproperties={"size": 12},
             fontsize=10,
@@ -339,13 +362,35 @@ def write_static_map(
             handleheight=1.2,
             labelspacing=0.7,
         )
-        fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=17,
-                 path_effects=_bold(0.7, "black"))
-        fig.text(frame.x0, frame.y0 - 0.012, _crs_note(zones.crs), ha="left",
-                 va="top", fontsize=7, color="#555555")
+        fig.text(
+            0.5,
+            0.955,
+            title,
+            ha="center",
+            va="center",
+            fontsize=17,
+            path_effects=_bold(0.7, "black"),
+        )
+        fig.text(
+            frame.x0,
+            frame.y0 - 0.012,
+            _crs_note(zones.crs),
+            ha="left",
+            va="top",
+            fontsize=7,
+            color="#555555",
+        )
         if notice:
-            fig.text(0.5, 0.025, notice, ha="center", va="center", fontsize=13,
-                     color=_NOTICE_COLOR, path_effects=_bold(0.6, _NOTICE_COLOR))
+            fig.text(
+                0.5,
+                0.025,
+                notice,
+                ha="center",
+                va="center",
+                fontsize=13,
+                color=_NOTICE_COLOR,
+                path_effects=_bold(0.6, _NOTICE_COLOR),
+            )
 
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=dpi, format=suffix[1:], facecolor="white")

@@ -1,0 +1,449 @@
+"""Tests of the web map and the static map writers (zoning.outputs.webmap / staticmap)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib as mpl
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from shapely.geometry import box
+
+from zoning.errors import LayerError
+from zoning.outputs import LegendEntry
+from zoning.outputs._fonts import cjk_font_family, font_rc, mplfonts_font_path
+from zoning.outputs._legend import NO_DATA_COLOR, UNLISTED_COLOR
+from zoning.outputs.staticmap import (
+    DEFAULT_FIGSIZE,
+    nice_scale_length,
+    scale_bar_segments,
+    write_static_map,
+)
+from zoning.outputs.webmap import write_webmap
+
+LEGEND = [
+    LegendEntry("ecological_protection", "生态保护区", "Ecological protection", "#1b5e20"),
+    LegendEntry("farmland_consolidation", "农田综合整治区", "Farmland consolidation", "#fff176"),
+    LegendEntry(
+        "mine_reconstruction", "矿山生态重建区", "Mine ecological reconstruction", "#795548"
+    ),
+    LegendEntry("urban_restoration", "城镇更新修复区", "Urban restoration", "#e53935"),
+]
+"""The last entry does not occur in the test data."""
+DAMAGE_LEGEND = [
+    LegendEntry("light", "轻度损毁", "Light", "#fff59d"),
+    LegendEntry("severe", "重度损毁", "Severe", "#d84315"),
+]
+POPUP_COLUMNS = ["parcel_id", "landuse_name_zh", "zone", "restoration_mode", "mode_reason"]
+NOTICE = "SYNTHETIC DATA — 合成数据，非真实地区"
+X0, Y0, SIDE = 536_000.0, 3_807_000.0, 500.0
+
+
+@pytest.fixture
+def parcels() -> gpd.GeoDataFrame:
+    """Six 500 m squares in CGCS2000 / 3-degree GK CM 117E, near 117.4 E, 34.4 N."""
+    cells = [(i, j) for j in range(2) for i in range(3)]
+    zones = [
+        "ecological_protection",
+        "ecological_protection",
+        "farmland_consolidation",
+        "farmland_consolidation",
+        "mine_reconstruction",
+        "mine_reconstruction",
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": [f"P{k:04d}" for k in range(len(cells))],
+            "landuse_name_zh": ["乔木林地", "坑塘水面", "旱地", "水浇地", "采矿用地", "采矿用地"],
+            "zone": zones,
+            "restoration_mode": ["protect", "protect", "levelling", "levelling", "slope", "slope"],
+            "mode_reason": ["intact", "intact", "subsided 0.8 m", "<b>x</b>", "gangue", "gangue"],
+            "damage": ["light", "light", "severe", "light", "severe", None],
+            "area_ha": [25.0] * len(cells),
+        },
+        geometry=[
+            box(X0 + i * SIDE, Y0 + j * SIDE, X0 + (i + 1) * SIDE, Y0 + (j + 1) * SIDE)
+            for i, j in cells
+        ],
+        crs="EPSG:4548",
+    )
+
+
+@pytest.fixture
+def zones(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return parcels[["zone", "geometry"]].dissolve("zone", as_index=False)
+
+
+def _write_html(tmp_path: Path, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, **kw) -> str:
+    path = write_webmap(
+        tmp_path / "map.html",
+        parcels,
+        zones,
+        zone_column="zone",
+        legend=LEGEND,
+        popup_columns=POPUP_COLUMNS,
+        title="示范矿区生态修复分区 Zoning plan",
+        notice=NOTICE,
+        **kw,
+    )
+    assert path == tmp_path / "map.html"
+    return path.read_text(encoding="utf-8")
+
+
+def _embedded_collections(text: str) -> dict[str, dict]:
+    """Layer variable -> FeatureCollection embedded as ``var <layer>_data = {...};``."""
+    found = re.findall(r'var (\w+)_data = (\{"type":"FeatureCollection".*?\});\n', text)
+    return {name: json.loads(data) for name, data in found}
+
+
+def _coordinates(obj: object) -> list[list[float]]:
+    if isinstance(obj, list) and obj and isinstance(obj[0], int | float):
+        return [obj]
+    if isinstance(obj, list):
+        return [c for item in obj for c in _coordinates(item)]
+    return []
+
+
+# --- web map -------------------------------------------------------------------------------
+
+
+def test_webmap_has_layers_legend_title_and_popups(tmp_path, parcels, zones):
+    text = _write_html(
+        tmp_path,
+        parcels,
+        zones,
+        extra_layers={"损毁程度 Damage": (parcels, "damage", DAMAGE_LEGEND)},
+    )
+    for name in ('"Zones"', '"Parcels"', "Damage"):
+        assert name in text
+    for entry in LEGEND[:3]:
+        assert entry.label_zh in text
+        assert entry.label_en in text
+    assert "城镇更新修复区" not in text  # listed in the legend but absent from the data
+    assert "轻度损毁" in text and "Severe" in text
+    assert "无数据" in text  # the empty damage value
+    assert "示范矿区生态修复分区 Zoning plan" in text
+    assert NOTICE in text
+    # popup values and column names
+    assert "P0003" in text and "乔木林地" in text and "subsided 0.8 m" in text
+    assert "landuse_name_zh" in text
+    # HTML in values is escaped, never raw
+    assert "<b>x</b>" not in text
+    assert "&lt;b&gt;x&lt;/b&gt;" in text
+    # no basemap by default: the map works offline
+    assert "tile.openstreetmap.org" not in text
+
+
+def test_webmap_geojson_is_lonlat_rounded_and_lean(tmp_path, parcels, zones):
+    text = _write_html(tmp_path, parcels, zones)
+    collections = list(_embedded_collections(text).values())
+    assert len(collections) == 2  # zones, parcels
+    zones_fc, parcels_fc = collections
+    assert len(zones_fc["features"]) == 3
+    assert len(parcels_fc["features"]) == 6
+    assert {f["properties"]["zone"] for f in zones_fc["features"]} == {
+        "ecological_protection",
+        "farmland_consolidation",
+        "mine_reconstruction",
+    }
+    for fc in collections:
+        coords = np.array(_coordinates([f["geometry"]["coordinates"] for f in fc["features"]]))
+        assert coords.shape[1] == 2
+        assert np.all(np.abs(coords[:, 0] - 117.4) < 0.1), "longitude"
+        assert np.all(np.abs(coords[:, 1] - 34.4) < 0.1), "latitude"
+        assert np.allclose(coords, np.round(coords, 6), rtol=0, atol=1e-12)
+    # only the properties the map needs: zone key, plus the popup values for parcels
+    assert set(zones_fc["features"][0]["properties"]) == {"zone"}
+    assert set(parcels_fc["features"][0]["properties"]) == {"zone", "popup"}
+    assert "area_ha" not in text
+
+
+def test_webmap_extra_layers_share_parcel_geometry(tmp_path, parcels, zones):
+    own = parcels.iloc[:3][["damage", "geometry"]]
+    text = _write_html(
+        tmp_path,
+        parcels,
+        zones,
+        extra_layers={
+            "Damage": (parcels, "damage", DAMAGE_LEGEND),
+            "Damage subset": (own, "damage", DAMAGE_LEGEND),
+        },
+    )
+    assert text.count("zoningSharedGeometry(\n") == 1
+    assert len(_embedded_collections(text)) == 3  # zones, parcels, the subset
+
+
+def test_webmap_basemap_optional(tmp_path, parcels, zones):
+    text = _write_html(tmp_path, parcels, zones, basemap="OpenStreetMap")
+    assert "tile.openstreetmap.org" in text
+
+
+def test_webmap_reports_missing_columns(tmp_path, parcels, zones):
+    with pytest.raises(LayerError, match="restoration_mod"):
+        write_webmap(
+            tmp_path / "map.html",
+            parcels,
+            zones,
+            zone_column="zone",
+            legend=LEGEND,
+            popup_columns=["parcel_id", "restoration_mod"],
+            title="t",
+        )
+
+
+_NODE_HARNESS = r"""
+const html = require('fs').readFileSync(process.argv[1], 'utf8');
+const any = new Proxy(function () {}, {get: () => any, apply: () => any});
+const layers = [];
+global.L = new Proxy({}, {get: (t, p) => p !== 'geoJson' ? any : function (data, opts) {
+    const out = data.features.map(f => {
+        const layer = {bindPopup(fn) { this.popup = fn; }, bindTooltip(t) { this.tooltip = t; }};
+        opts.onEachFeature(f, layer);
+        return {style: opts.style(f), popup: layer.popup ? layer.popup() : null,
+                tooltip: layer.tooltip || null};
+    });
+    const obj = {out: out, addTo: () => obj};
+    layers.push(obj);
+    return obj;
+}});
+for (const m of html.matchAll(/<script>([\s\S]*?)<\/script>/g)) { new Function(m[1])(); }
+console.log(JSON.stringify(layers.map(l => l.out)));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_webmap_script_runs_and_builds_escaped_popups(tmp_path, parcels, zones):
+    _write_html(
+        tmp_path, parcels, zones, extra_layers={"Damage": (parcels, "damage", DAMAGE_LEGEND)}
+    )
+    result = subprocess.run(
+        ["node", "-e", _NODE_HARNESS, str(tmp_path / "map.html")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    zones_out, parcels_out, damage_out = json.loads(result.stdout)
+    colors = {e.key: e.color for e in LEGEND}
+    assert zones_out[0]["style"]["fillColor"] == colors["ecological_protection"]
+    assert zones_out[0]["tooltip"] == "生态保护区 (Ecological protection)"
+    assert [p["style"]["fillColor"] for p in parcels_out] == [colors[z] for z in parcels["zone"]]
+    popup = parcels_out[3]["popup"]
+    assert "<th>parcel_id</th><td>P0003</td>" in popup
+    assert "<td>&lt;b&gt;x&lt;/b&gt;</td>" in popup
+    assert "<th>landuse_name_zh</th><td>水浇地</td>" in popup
+    assert len(damage_out) == len(parcels)
+    assert damage_out[2]["style"]["fillColor"] == "#d84315"
+
+
+# --- static map ----------------------------------------------------------------------------
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    return (int(hex_color[1:3], 16), int(hex_color[3:5], 16), int(hex_color[5:7], 16))
+
+
+def _colours(png: Path) -> set[tuple[int, int, int]]:
+    """Distinct RGB colours of a PNG."""
+    rgb = np.round(mpimg.imread(png)[..., :3] * 255).astype(int).reshape(-1, 3)
+    return {(int(r), int(g), int(b)) for r, g, b in np.unique(rgb, axis=0)}
+
+
+def test_static_png_size_and_zone_colours(tmp_path, zones):
+    dpi = 50
+    path = write_static_map(
+        tmp_path / "zones.png",
+        zones,
+        zone_column="zone",
+        legend=LEGEND,
+        title="示范矿区生态修复分区图",
+        notice=NOTICE,
+        dpi=dpi,
+    )
+    image = mpimg.imread(path)
+    height, width = image.shape[:2]
+    assert (width, height) == (round(DEFAULT_FIGSIZE[0] * dpi), round(DEFAULT_FIGSIZE[1] * dpi))
+    pixels = _colours(path)
+    for entry in LEGEND[:3]:
+        assert _rgb(entry.color) in pixels, entry.key
+    assert _rgb(LEGEND[3].color) not in pixels  # absent zone: not drawn, not in the legend
+
+
+def test_static_pdf_and_suffix_check(tmp_path, zones):
+    path = write_static_map(
+        tmp_path / "zones.pdf", zones, zone_column="zone", legend=LEGEND, title="分区图", dpi=72
+    )
+    assert path.read_bytes().startswith(b"%PDF")
+    with pytest.raises(ValueError, match=r"\.png or \.pdf"):
+        write_static_map(
+            tmp_path / "zones.jpg", zones, zone_column="zone", legend=LEGEND, title="分区图"
+        )
+
+
+def _glyph_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+def _draw_text(text: str) -> None:
+    fig = Figure(figsize=(4, 1), dpi=50)
+    FigureCanvasAgg(fig)
+    fig.text(0.05, 0.5, text, fontsize=12)
+    fig.canvas.draw()
+
+
+def test_cjk_font_is_the_mplfonts_noto_font_and_renders_chinese():
+    path = mplfonts_font_path()
+    assert path is not None and path.name == "NotoSansCJKsc-Regular.otf"
+    assert path.parent.parent.name == "mplfonts"
+    assert cjk_font_family() == "Noto Sans CJK SC"
+    sample = "生态修复分区图例 北 矿山 湿地 — 合成数据，非真实地区"
+    # the check itself works: without the CJK font matplotlib warns about missing glyphs
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with mpl.rc_context({"font.family": "DejaVu Sans"}):
+            _draw_text(sample)
+    assert _glyph_warnings(caught)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with mpl.rc_context(font_rc()):
+            _draw_text(sample)
+    assert not _glyph_warnings(caught)
+
+
+def test_static_map_has_no_missing_glyphs(tmp_path, zones):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        write_static_map(
+            tmp_path / "zones.png",
+            zones,
+            zone_column="zone",
+            legend=LEGEND,
+            title="示范矿区生态修复分区图",
+            notice=NOTICE,
+            dpi=40,
+        )
+    assert not _glyph_warnings(caught)
+
+
+@pytest.mark.parametrize(
+    ("extent_m", "expected_m"),
+    [
+        (10_000, 2_000),
+        (8_000, 2_000),
+        (7_999, 1_000),
+        (25_000, 5_000),
+        (40_000, 10_000),
+        (3_900, 500),
+        (1_000, 200),
+        (300, 50),
+    ],
+)
+def test_nice_scale_length(extent_m, expected_m):
+    assert nice_scale_length(extent_m) == pytest.approx(expected_m)
+
+
+def test_scale_bar_helpers_reject_bad_extent_and_split_segments():
+    with pytest.raises(ValueError):
+        nice_scale_length(0)
+    with pytest.raises(ValueError):
+        nice_scale_length(float("nan"))
+    assert scale_bar_segments(2_000) == 4
+    assert scale_bar_segments(5_000) == 5
+    assert scale_bar_segments(100) == 4
+
+
+def test_legend_entry_checks_colour():
+    with pytest.raises(ValueError, match="RRGGBB"):
+        LegendEntry("a", "甲", "A", "green")
+
+
+def test_maps_show_empty_and_unlisted_zones_in_grey(tmp_path, parcels):
+    odd = parcels.assign(zone=[None, "ecological_protection", "not_a_zone", "x", "x", "x"])
+    odd_zones = odd[["zone", "geometry"]]
+    text = write_webmap(
+        tmp_path / "map.html",
+        odd,
+        odd_zones,
+        zone_column="zone",
+        legend=LEGEND,
+        popup_columns=["parcel_id"],
+        title="<script>alert(1)</script>",
+    ).read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "无数据" in text and "not_a_zone (not in legend)" in text
+    png = write_static_map(
+        tmp_path / "odd.png", odd_zones, zone_column="zone", legend=LEGEND, title="t", dpi=40
+    )
+    pixels = {
+        tuple(p) for p in np.round(mpimg.imread(png)[..., :3] * 255).astype(int).reshape(-1, 3)
+    }
+    assert _rgb(NO_DATA_COLOR) in pixels
+    assert _rgb(UNLISTED_COLOR) in pixels
+
+
+def test_static_map_accepts_degrees(tmp_path, zones):
+    path = write_static_map(
+        tmp_path / "zones.png",
+        zones.to_crs(4326),
+        zone_column="zone",
+        legend=LEGEND,
+        title="经纬度输入",
+        dpi=40,
+    )
+    pixels = {
+        tuple(p) for p in np.round(mpimg.imread(path)[..., :3] * 255).astype(int).reshape(-1, 3)
+    }
+    assert _rgb(LEGEND[0].color) in pixels
+
+
+@pytest.mark.slow
+def test_webmap_size_for_7000_parcels(tmp_path):
+    """About 7,000 tessellated parcels of ~40 vertices, 3 extra layers: well under 15 MB."""
+    n_x, n_y, side = 100, 70, 110.0
+    cells = [
+        box(X0 + i * side, Y0 + j * side, X0 + (i + 1) * side, Y0 + (j + 1) * side)
+        for j in range(n_y)
+        for i in range(n_x)
+    ]
+    cells = list(shapely.segmentize(np.array(cells), 11.0))  # 41 vertices, shared edges
+    keys = [e.key for e in LEGEND]
+    n = len(cells)
+    big = gpd.GeoDataFrame(
+        {
+            "parcel_id": [f"P{k:05d}" for k in range(n)],
+            "landuse_name_zh": ["旱地", "水浇地", "采矿用地", "坑塘水面"] * (n // 4),
+            "zone": [keys[(k // 7 + k // 700) % 3] for k in range(n)],
+            "restoration_mode": ["levelling_reclamation", "wetland_lake"] * (n // 2),
+            "mode_reason": [f"沉陷深度 {k % 300 / 100:.2f} m，潜水位埋深较浅" for k in range(n)],
+            "damage": ["light", "severe"] * (n // 2),
+        },
+        geometry=cells,
+        crs="EPSG:4548",
+    )
+    big_zones = big[["zone", "geometry"]].dissolve("zone", as_index=False)
+    path = write_webmap(
+        tmp_path / "map.html",
+        big,
+        big_zones,
+        zone_column="zone",
+        legend=LEGEND,
+        popup_columns=POPUP_COLUMNS,
+        title="t",
+        notice=NOTICE,
+        extra_layers={
+            name: (big, "damage", DAMAGE_LEGEND) for name in ("Damage", "Damage 2", "Damage 3")
+        },
+    )
+    size_mb = path.stat().st_size / 1e6
+    assert size_mb < 15, size_mb
