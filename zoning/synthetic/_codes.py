@@ -113,9 +113,10 @@ def village_names(rng: np.random.Generator, n: int) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
     while len(names) < n:
-        name = _SURNAMES[rng.integers(len(_SURNAMES))] + _VILLAGE_SUFFIXES[
-            rng.integers(len(_VILLAGE_SUFFIXES))
-        ]
+        name = (
+            _SURNAMES[rng.integers(len(_SURNAMES))]
+            + _VILLAGE_SUFFIXES[rng.integers(len(_VILLAGE_SUFFIXES))]
+        )
         if name in seen or rng.random() < 0.15:
             name = _VILLAGE_PREFIXES[rng.integers(len(_VILLAGE_PREFIXES))] + name
         if name not in seen:

@@ -65,6 +65,15 @@ class Warp:
         return x + self.fx(x, y), y + self.fy(x, y)
 
 
+def make_lines(coords: list[FloatArray]) -> GeomArray:
+    """LineStrings from a list of ``(n_i, 2)`` coordinate arrays (vectorised)."""
+    if not coords:
+        return np.empty(0, dtype=object)
+    lengths = np.array([len(c) for c in coords])
+    index = np.repeat(np.arange(len(coords)), lengths)
+    return np.asarray(shapely.linestrings(np.vstack(coords), indices=index), dtype=object)
+
+
 def sample_segment(p: FloatArray, q: FloatArray, step: float) -> FloatArray:
     """Return points from ``p`` to ``q`` (inclusive) spaced at most ``step`` apart."""
     n = max(2, int(np.ceil(np.hypot(*(q - p)) / step)) + 1)
@@ -72,23 +81,22 @@ def sample_segment(p: FloatArray, q: FloatArray, step: float) -> FloatArray:
     return np.asarray(p[None, :] * (1 - t) + q[None, :] * t, dtype=float)
 
 
-def bezier(p0: FloatArray, p1: FloatArray, p2: FloatArray, step: float) -> FloatArray:
-    """Quadratic Bézier curve from ``p0`` to ``p2`` with control point ``p1``."""
-    length = np.hypot(*(p2 - p0)) + 1.0
-    n = max(3, int(np.ceil(length / step)) + 1)
-    t = np.linspace(0.0, 1.0, n)[:, None]
-    pts = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2
-    return np.asarray(pts, dtype=float)
-
-
 def curved_road(
     rng: np.random.Generator, a: FloatArray, b: FloatArray, bend: float, step: float = 40.0
 ) -> FloatArray:
-    """Gently curved road from ``a`` to ``b``: a Bézier curve with a random sideways bend."""
+    """Gently curved road from ``a`` to ``b``: sideways sine harmonics that vanish at both ends.
+
+    ``bend`` is the largest sideways offset of the first harmonic as a fraction of the length.
+    """
     d = b - a
-    normal = np.array([-d[1], d[0]]) / (np.hypot(*d) + 1e-9)
-    ctrl = (a + b) / 2 + normal * rng.uniform(-bend, bend) * np.hypot(*d)
-    return bezier(a, ctrl, b, step)
+    length = float(np.hypot(*d))
+    normal = np.array([-d[1], d[0]]) / (length + 1e-9)
+    n = max(3, int(np.ceil(length / step)) + 1)
+    t = np.linspace(0.0, 1.0, n)
+    amp = [rng.uniform(-bend, bend), rng.normal(0, bend / 3), rng.normal(0, bend / 6)]
+    off = sum(ak * np.sin((k + 1) * np.pi * t) for k, ak in enumerate(amp)) * length
+    pts = a[None, :] + t[:, None] * d[None, :] + np.asarray(off)[:, None] * normal[None, :]
+    return np.asarray(pts, dtype=float)
 
 
 def polar_blob(
@@ -175,7 +183,9 @@ def lattice_seeds(
         start = u.min() + rng.uniform(0.0, spacing_long)
         us = np.arange(start - spacing_long / 2, u.max() + spacing_long, spacing_long)
         us = us + rng.uniform(-jitter, jitter, len(us)) * spacing_long
-        vs = v.min() + (j + 0.5) * dv + rng.uniform(-jitter, jitter, len(us)) * dv * 0.5
+        # across-row jitter small relative to the along-row spacing keeps cell sides straight
+        vjit = min(dv, spacing_long) * 0.25
+        vs = v.min() + (j + 0.5) * dv + rng.uniform(-jitter, jitter, len(us)) * vjit
         rows.append(np.column_stack([us, vs]))
     uv = np.vstack(rows)
     pts = np.column_stack([cx + uv[:, 0] * ca - uv[:, 1] * sa, cy + uv[:, 0] * sa + uv[:, 1] * ca])
@@ -208,7 +218,9 @@ def voronoi_split(geom: BaseGeometry, seeds: FloatArray) -> list[BaseGeometry]:
     return list(shapely.intersection(parts, geom))
 
 
-def explode_polygons(geoms: GeomArray, ids: NDArray[np.int64]) -> tuple[GeomArray, NDArray[np.int64]]:
+def explode_polygons(
+    geoms: GeomArray, ids: NDArray[np.int64]
+) -> tuple[GeomArray, NDArray[np.int64]]:
     """Split (multi)polygons and collections into single polygons, carrying ``ids`` along.
 
     Empty results, lines and points from overlays are dropped.
@@ -227,8 +239,13 @@ def explode_polygons(geoms: GeomArray, ids: NDArray[np.int64]) -> tuple[GeomArra
     return parts[keep], ids[index[keep]]
 
 
-def split_by_grid(geom: BaseGeometry, bounds: tuple[float, float, float, float], cell: float) -> list[BaseGeometry]:
-    """Cut ``geom`` by a square grid of side about ``cell`` (recursive halving, fast on huge inputs)."""
+def split_by_grid(
+    geom: BaseGeometry, bounds: tuple[float, float, float, float], cell: float
+) -> list[BaseGeometry]:
+    """Cut ``geom`` by a square grid of side about ``cell``.
+
+    Recursive halving keeps each overlay small, so this is fast on huge inputs.
+    """
     if geom.is_empty:
         return []
     x0, y0, x1, y1 = bounds
@@ -273,11 +290,11 @@ def absorb_small(
     Returns
     -------
     tuple
-        The new polygons and, for each input polygon, the index of the output polygon it went to.
+        The new polygons and, for each of them, the index of the input polygon that survived
+        as it (and keeps its attributes).
     """
     geoms = np.asarray(geoms, dtype=object).copy()
     n = len(geoms)
-    owner = np.arange(n)
     alive = np.ones(n, dtype=bool)
     grp = np.zeros(n, dtype=np.int64) if group is None else np.asarray(group)
     min_a = np.broadcast_to(np.asarray(min_area, dtype=float), (n,))
@@ -329,11 +346,5 @@ def absorb_small(
             merged = shapely.union_all(np.concatenate([[geoms[t]], geoms[a[s:e]]]))
             geoms[t] = merged
         alive[a] = False
-        owner[a] = b
-    # follow chains of owners to the surviving polygon
-    for _ in range(rounds + 1):
-        owner = owner[owner]
     keep = np.flatnonzero(alive)
-    remap = np.full(n, -1, dtype=np.int64)
-    remap[keep] = np.arange(len(keep))
-    return geoms[keep], remap[owner]
+    return geoms[keep], keep
