@@ -520,7 +520,7 @@ def zonal_subsidence(
 
 
 def _subsidence_recode(rng: np.random.Generator, parcels: Parcels, ctx: Context) -> None:
-    """Recode flooded land: water where mostly below the water table, some wet land just above it."""
+    """Recode flooded land: water where mostly below the water table, wet land just above it."""
     mean, _, share = zonal_subsidence(parcels.geoms, ctx.grid, ctx.transform)
     code = parcels.code.astype(object)
     n = len(code)
