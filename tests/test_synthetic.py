@@ -11,8 +11,9 @@ import pyogrio
 import pytest
 import rasterio
 import shapely
+import yaml
 
-from zoning.synthetic import generate_region
+from zoning.synthetic import GROUNDWATER_DEPTH_M, generate_region
 from zoning.synthetic.__main__ import main as cli_main
 
 DEMO = Path(__file__).resolve().parents[1] / "layers" / "demo"
@@ -148,7 +149,9 @@ def test_demo_files_exist_in_epsg4548() -> None:
     assert (DEMO / "roads.osm").stat().st_size > 0
     readme = (DEMO / "README.md").read_text(encoding="utf-8")
     assert readme.startswith("# SYNTHETIC DATA")
-    assert "1.5 m" in readme
+    assert f"a constant {GROUNDWATER_DEPTH_M} m below the ground" in readme
+    project = yaml.safe_load((DEMO / "project.yaml").read_text(encoding="utf-8"))
+    assert project["groundwater"]["depth_m"] == GROUNDWATER_DEPTH_M
     total = sum(p.stat().st_size for p in DEMO.iterdir() if p.name != "project.yaml")
     assert total < 6.5 * 2**20
 
