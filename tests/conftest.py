@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,16 @@ import yaml
 
 from zoning._resources import demo_project
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+def _shared_data() -> Path:
+    """``$ZONING_SHARED_DATA``, else ``../shared/data`` by the checkout, else /work/shared/data."""
+    if env := os.environ.get("ZONING_SHARED_DATA"):
+        return Path(env)
+    beside = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return beside if beside.exists() else Path("/work/shared/data")
+
+
+SHARED_DATA = _shared_data()
 
 
 def shared(*parts: str) -> Path:
