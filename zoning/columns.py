@@ -38,7 +38,21 @@ GW_BEFORE_M = "gw_before_m"
 GW_AFTER_M = "gw_after_m"
 """Water-table depth below the parcel's lowest ground after subsidence (m); negative: ponded."""
 PONDED_SHARE = "ponded_share"
+"""Share of the parcel's area where the ground has fallen below the water table."""
 POND_DEPTH_M = "pond_depth_m"
+"""Deepest water over the parcel: subsidence minus groundwater depth, 0 if not ponded (m)."""
+SEASONAL_SHARE = "seasonal_share"
+"""Share of the area within the seasonal band above the water table (waterlogged in wet seasons)."""
+TILT_MAX_MM_M = "tilt_max_mm_m"
+"""Largest tilt (gradient of the subsidence) over the parcel (mm/m)."""
+CURV_MAX_PER_KM = "curv_max_per_km"
+"""Largest absolute principal curvature of the subsidence surface over the parcel (1/km)."""
+STRAIN_MAX_MM_M = "strain_max_mm_m"
+"""Largest absolute principal horizontal strain over the parcel (mm/m; + tension, - compression)."""
+YEARS_SINCE_MINING = "years_since_mining"
+"""Years since the last panel that influences the parcel finished; 0 while mining goes on."""
+STABLE = "stable"
+"""True when the ground is considered stable (rule in ``subsidence.yaml``)."""
 DAMAGE_GRADE = "damage_grade"
 DAMAGE_RULE = "damage_rule"
 DAMAGE_REASON = "damage_reason"
@@ -95,4 +109,9 @@ UNITS: dict[str, str] = {
     GW_AFTER_M: "m",
     PONDED_SHARE: "fraction",
     POND_DEPTH_M: "m",
+    SEASONAL_SHARE: "fraction",
+    TILT_MAX_MM_M: "mm/m",
+    CURV_MAX_PER_KM: "1/km",
+    STRAIN_MAX_MM_M: "mm/m",
+    YEARS_SINCE_MINING: "years",
 }

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from zoning.errors import Problem, ValidationFailed
 from zoning.rules.loader import load_yaml
@@ -51,14 +51,41 @@ class ParcelLayer(VectorLayer):
     fields: ParcelFields
 
 
-class SubsidenceLayer(_Strict):
-    """Subsidence as depth polygons (contours or bands) or as a raster of cumulative subsidence."""
+class Interpolation(_Strict):
+    """How survey or InSAR points are interpolated to a subsidence raster."""
 
-    form: Literal["polygons", "raster"]
-    path: str
+    method: Literal["linear", "idw"] = Field(
+        "linear", description="linear: on the points' Delaunay mesh; idw: inverse distance.")
+    resolution_m: float = Field(10.0, gt=0, description="Cell size of the raster, metres.")
+    buffer_m: float = Field(
+        100.0, ge=0, description="The raster covers the points' convex hull plus this buffer.")
+    power: float = Field(2.0, gt=0, description="IDW power.")
+    neighbours: int = Field(12, ge=1, description="IDW: number of nearest points used.")
+
+
+class SubsidenceLayer(_Strict):
+    """Subsidence in one of four forms, all ending as the same per-parcel columns.
+
+    ``polygons``: depth polygons (contours or bands) with ``depth_field``;
+    ``raster``: cumulative subsidence; ``points``: survey or InSAR points whose
+    ``depth_field`` is interpolated to a raster; ``panels``: predicted from the
+    project's ``panels`` layer by the probability integral method (no ``path``).
+    """
+
+    form: Literal["polygons", "raster", "points", "panels"]
+    path: str | None = Field(None, description="File path; not used by form 'panels'.")
     layer: str | None = None
-    depth_field: str = Field("depth_m", description="Depth field of the polygons.")
+    depth_field: str = Field(
+        "depth_m", description="Depth field of the polygons, value field of the points.")
     units: Literal["m", "mm"] = Field("m", description="Units of the depth values.")
+    interpolation: Interpolation = Field(
+        default_factory=Interpolation, description="Form 'points' only.")
+
+    @model_validator(mode="after")
+    def _path_given(self) -> SubsidenceLayer:
+        if self.form != "panels" and self.path is None:
+            raise ValueError(f"subsidence form {self.form!r} needs a 'path'")
+        return self
 
 
 class RoadsLayer(_Strict):

@@ -78,8 +78,8 @@ def load_layers(project: Project) -> LayerSet:
             if frame is not None:
                 raw[role] = frame
     grids: dict[str, Grid] = {}
-    if spec.subsidence is not None:
-        sub = spec.subsidence
+    sub = spec.subsidence
+    if sub is not None and sub.path is not None:
         path = _existing(project, "subsidence", sub.path, problems, sources)
         scale = 0.001 if sub.units == "mm" else 1.0
         if path is not None and sub.form == "raster":
@@ -88,7 +88,8 @@ def load_layers(project: Project) -> LayerSet:
             except LayerError as exc:
                 problems.append(Problem("layers.subsidence", str(exc)))
         elif path is not None:
-            frame = _read_vector(project, "subsidence", VectorLayer(path=sub.path, layer=sub.layer),
+            frame = _read_vector(project, "subsidence", VectorLayer(path=path.as_posix(),
+                                                                    layer=sub.layer),
                                  problems, sources)
             if frame is not None:
                 if sub.depth_field not in frame.columns:
