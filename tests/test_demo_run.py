@@ -7,6 +7,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+import rasterio
 
 from zoning import columns as col
 from zoning.cli import main
@@ -66,9 +67,23 @@ def test_manifest_records_inputs_and_timings(demo_out: Path):
     manifest = json.loads((demo_out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["crs"]["epsg"] == 4548
     assert len(manifest["inputs"]["parcels"]["sha256"]) == 64
-    assert set(manifest["rules"]) == {"landuse", "damage", "suitability", "modes", "zones"}
-    assert {"derive", "damage", "suitability", "modes", "zones"} <= set(manifest["timings_s"])
+    assert set(manifest["rules"]) == {"landuse", "subsidence", "damage", "suitability", "modes",
+                                      "zones"}
+    assert {"derive", "subsidence", "damage", "suitability", "modes",
+            "zones"} <= set(manifest["timings_s"])
     assert manifest["project"]["synthetic"] is True
+
+
+def test_subsidence_outputs(demo_out: Path):
+    layers = set(pyogrio.list_layers(demo_out / "result.gpkg")[:, 0])
+    assert {"parcels", "zones", "subsidence_contours", "ponding"} <= layers
+    with rasterio.open(demo_out / "subsidence.tif") as src:
+        assert src.crs.to_epsg() == 4548
+        w = src.read(1)
+    parcels = gpd.read_file(demo_out / "result.gpkg", layer="parcels")
+    # the grid drawn from the contour polygons reaches the same deepest level
+    assert w.max() == pytest.approx(parcels[col.SUBS_MAX_M].max())
+    assert ((parcels[col.PONDED_SHARE] + parcels[col.SEASONAL_SHARE]) <= 1 + 1e-9).all()
 
 
 def test_demo_plan_is_plausible(demo_out: Path):

@@ -43,7 +43,7 @@ def test_nested_contours_flatten_to_bands():
 
 
 def test_depth_statistics_by_hand():
-    out = depth_from_polygons(parcels(), contours(), BANDS, groundwater_m=2.5)
+    out = depth_from_polygons(parcels(), contours(), BANDS, {col.PONDED_SHARE: 2.5})
     assert out[col.SUBS_MAX_M].tolist() == [1.0, 1.0, 3.0]
     assert out[col.SUBS_MEAN_M].tolist() == pytest.approx([0.5, 1.0, 3.0])
     assert out[SHARES[0]].tolist() == pytest.approx([0.5, 0.0, 0.0])
@@ -66,8 +66,8 @@ def test_raster_gives_the_polygon_statistics_within_a_cell():
     values = rasterize(zip(flat.geometry, flat["depth_m"], strict=True), out_shape=(20, 40),
                        transform=transform, fill=0.0, dtype="float64")
     grid = Grid(values, transform, CRS.from_epsg(4548))
-    from_grid = depth_from_grid(parcels(), grid, BANDS, groundwater_m=2.5)
-    from_poly = depth_from_polygons(parcels(), contours(), BANDS, groundwater_m=2.5)
+    from_grid = depth_from_grid(parcels(), grid, BANDS, {col.PONDED_SHARE: 2.5})
+    from_poly = depth_from_polygons(parcels(), contours(), BANDS, {col.PONDED_SHARE: 2.5})
     np.testing.assert_allclose(from_grid[col.SUBS_MAX_M], from_poly[col.SUBS_MAX_M])
     np.testing.assert_allclose(from_grid[SHARES], from_poly[SHARES], atol=0.1)
     np.testing.assert_allclose(from_grid[col.PONDED_SHARE], from_poly[col.PONDED_SHARE])
@@ -76,6 +76,6 @@ def test_raster_gives_the_polygon_statistics_within_a_cell():
 def test_parcel_smaller_than_a_cell_samples_the_raster():
     grid = Grid(np.full((2, 2), 2.0), Affine(100, 0, 0, 0, -100, 200), CRS.from_epsg(4548))
     tiny = gpd.GeoSeries([shapely.box(10, 10, 20, 20)], crs="EPSG:4548")
-    out = depth_from_grid(tiny, grid, BANDS, groundwater_m=1.0)
+    out = depth_from_grid(tiny, grid, BANDS, {col.PONDED_SHARE: 1.0})
     assert out[col.SUBS_MAX_M].iloc[0] == 2.0
     assert out[col.PONDED_SHARE].iloc[0] == 1.0

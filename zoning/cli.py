@@ -1,4 +1,4 @@
-"""Command-line interface: ``zoning run | validate | explain | schema | synth``."""
+"""Command-line interface: ``zoning run | validate | explain | schema | subsidence | synth``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from zoning import __version__
 from zoning.errors import ValidationFailed, ZoningError
+from zoning.subsidence import cli as subsidence_cli
 
 logger = logging.getLogger("zoning")
 
@@ -38,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the JSON schema of project and rule files")
     schema.add_argument("--write", type=Path, help="write it to this file instead")
+
+    subsidence_cli.add_parser(sub)
 
     synth = sub.add_parser("synth", help="generate a synthetic region (demo-like) of any size")
     synth.add_argument("out", type=Path, help="folder to write the layers to")
@@ -93,6 +96,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             args.write.write_text(schema_text(), encoding="utf-8")
         else:
             print(schema_text(), end="")
+    elif args.command == "subsidence":
+        folder = subsidence_cli.run(args, progress=not args.quiet)
+        print(f"outputs written to {folder}")
+        for path in sorted(folder.iterdir()):
+            print(f"  {path.name}")
     elif args.command == "synth":
         from zoning.synthetic import generate_region
 

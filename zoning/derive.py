@@ -1,4 +1,4 @@
-"""Derive stage: land-use classes, areas, distances, gangue cover, subsidence and ponding.
+"""Derive stage: land-use classes, areas, distances to roads and towns, gangue cover.
 
 Examples
 --------
@@ -20,17 +20,12 @@ from zoning import columns as col
 from zoning.errors import Problem, ZoningError
 from zoning.layers import LayerSet
 from zoning.layers.roads import main_roads
-from zoning.overlay import area_share, depth_bands, depth_from_grid, depth_from_polygons
-from zoning.rules.models import DamageRules, LandUseRules, band_column
+from zoning.overlay import area_share
+from zoning.rules.models import LandUseRules
 from zoning.rules.ruleset import RuleSet
 from zoning.stage import Stage
 
 logger = logging.getLogger(__name__)
-
-
-def _band_columns(rules: RuleSet) -> list[str]:
-    bounds = rules.get("damage", DamageRules).depth_bands_m
-    return [band_column(lo, hi) for lo, hi in depth_bands(bounds)]
 
 
 def columns(rules: RuleSet) -> list[str]:
@@ -38,8 +33,6 @@ def columns(rules: RuleSet) -> list[str]:
     return [
         col.LANDUSE_NAME_ZH, col.LANDUSE_NAME_EN, col.LANDUSE_L1, col.LAND_CLASS,
         col.IS_CONSTRUCTION, col.AREA_HA, col.DIST_ROAD_M, col.DIST_TOWN_M, col.GANGUE_SHARE,
-        col.SUBS_MAX_M, col.SUBS_MEAN_M, *_band_columns(rules), col.GW_BEFORE_M,
-        col.GW_AFTER_M, col.PONDED_SHARE, col.POND_DEPTH_M,
     ]
 
 
@@ -97,22 +90,6 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
     out[col.DIST_TOWN_M] = _nearest_distance(geoms, layers.vectors.get("towns"))
     gangue = layers.vectors.get("gangue")
     out[col.GANGUE_SHARE] = area_share(geoms, gangue.geometry) if gangue is not None else 0.0
-    bands = rules.get("damage", DamageRules).depth_bands_m
-    gw = layers.groundwater_m
-    if "subsidence" in layers.grids:
-        subs = depth_from_grid(geoms, layers.grids["subsidence"], bands, gw)
-    elif "subsidence" in layers.vectors:
-        subs = depth_from_polygons(geoms, layers.vectors["subsidence"], bands, gw)
-    else:
-        logger.warning("no subsidence layer: subsidence columns are left missing")
-        subs = pd.DataFrame(np.nan, index=parcels.index, columns=[
-            col.SUBS_MAX_M, col.SUBS_MEAN_M, *_band_columns(rules)])
-    out = out.join(subs)
-    out[col.GW_BEFORE_M] = np.nan if gw is None else gw
-    out[col.GW_AFTER_M] = out[col.GW_BEFORE_M] - out[col.SUBS_MAX_M]
-    if col.PONDED_SHARE not in out:
-        out[col.PONDED_SHARE] = np.nan
-    out[col.POND_DEPTH_M] = (-out[col.GW_AFTER_M]).clip(lower=0)
     return out[columns(rules)]
 
 

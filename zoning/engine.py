@@ -25,14 +25,16 @@ from zoning import damage, derive, modes, suitability, zones
 from zoning._resources import demo_project
 from zoning.errors import Problem, ValidationFailed, ZoningError
 from zoning.layers import LayerSet, load_layers
+from zoning.layers.grid import Grid
 from zoning.project import Project, load_project
 from zoning.rules.ruleset import RuleSet, load_rules
-from zoning.stage import Stage
+from zoning.stage import Stage, StageOutput
+from zoning.subsidence import stage as subsidence_stage
 
 logger = logging.getLogger(__name__)
 
-STAGES: tuple[Stage, ...] = (derive.STAGE, damage.STAGE, suitability.STAGE, modes.STAGE,
-                             zones.STAGE)
+STAGES: tuple[Stage, ...] = (derive.STAGE, subsidence_stage.STAGE, damage.STAGE,
+                             suitability.STAGE, modes.STAGE, zones.STAGE)
 """The pipeline, in order. A new capability is a new stage module added here."""
 
 
@@ -56,6 +58,8 @@ class RunResult:
         The parcel table with every column of every stage, indexed by ``parcel_id``.
     layers
         Output layers by name (``zones``, and the input layers worth showing).
+    grids
+        Output rasters by name (``subsidence``, ``tilt``, ...).
     timings
         Seconds per stage.
     """
@@ -63,6 +67,7 @@ class RunResult:
     prepared: Prepared
     parcels: gpd.GeoDataFrame
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    grids: dict[str, Grid] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -123,9 +128,15 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
     """Run the stages on the prepared project and return the finished parcel table."""
     parcels = prepared.layers.parcels
     timings: dict[str, float] = {}
+    made = StageOutput(pd.DataFrame())
     for stage in tqdm(stages, desc="stages", unit="stage", disable=not progress):
         start = time.perf_counter()
-        added = stage.run(parcels, prepared.rules, prepared.layers)
+        output = stage.run(parcels, prepared.rules, prepared.layers)
+        if isinstance(output, StageOutput):
+            made.grids.update(output.grids)
+            made.layers.update(output.layers)
+            output = output.columns
+        added = output
         expected = stage.columns(prepared.rules)
         if list(added.columns) != expected or not added.index.equals(parcels.index):
             raise ZoningError(f"stage {stage.name!r} returned columns {list(added.columns)}, "
@@ -134,7 +145,7 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
         timings[stage.name] = time.perf_counter() - start
         logger.info("stage %s: %d columns in %.2f s", stage.name, len(expected),
                     timings[stage.name])
-    result = RunResult(prepared, parcels, timings=timings)
+    result = RunResult(prepared, parcels, layers=made.layers, grids=made.grids, timings=timings)
     start = time.perf_counter()
     for stage in stages:
         result.layers.update(stage.layers(parcels, prepared.rules))

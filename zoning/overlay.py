@@ -7,7 +7,7 @@ shapely 2 intersects the pairs as arrays, and pandas aggregates per parcel.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
 import geopandas as gpd
@@ -89,86 +89,115 @@ def depth_bands(bounds: Sequence[float]) -> list[tuple[float, float]]:
 
 
 def depth_from_polygons(parcels: gpd.GeoSeries, polygons: gpd.GeoDataFrame,
-                        band_bounds: Sequence[float], groundwater_m: float | None) -> pd.DataFrame:
+                        band_bounds: Sequence[float],
+                        at_least: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Subsidence statistics per parcel from depth polygons (contours or bands).
 
     Ground outside every polygon has subsided 0 m. Returns ``subs_max_m``,
-    ``subs_mean_m`` (area-weighted), one ``subs_share_*`` column per depth band and,
-    when the groundwater depth is known, ``ponded_share`` (area where subsidence reaches
-    the water table).
+    ``subs_mean_m`` (area-weighted), one ``subs_share_*`` column per depth band and, for
+    each ``name: level`` of ``at_least``, a column ``name`` with the share of the area
+    subsided at least ``level`` metres (e.g. down to the water table).
     """
     flat = flatten_depth_polygons(polygons)
     pairs = intersections(parcels, flat.geometry)
     pairs["depth"] = flat["depth_m"].values[pairs["polygon"]]
     area = parcels.area.values
     n = len(parcels)
+
+    def share(mask: pd.Series) -> np.ndarray:
+        inside = pairs[mask]
+        return np.bincount(inside["parcel"], weights=inside["area"], minlength=n)
+
     weighted = np.bincount(pairs["parcel"], weights=pairs["area"] * pairs["depth"], minlength=n)
     deepest = np.zeros(n)
     np.maximum.at(deepest, pairs["parcel"].values, pairs["depth"].values)
     out = pd.DataFrame({col.SUBS_MAX_M: deepest, col.SUBS_MEAN_M: weighted / area},
                        index=parcels.index)
-    covered = np.bincount(pairs["parcel"], weights=pairs["area"], minlength=n)
+    uncovered = np.clip(area - share(pairs["depth"] > -np.inf), 0, None)
     for low, high in depth_bands(band_bounds):
-        inside = pairs[(pairs["depth"] >= low) & (pairs["depth"] < high)]
-        share = np.bincount(inside["parcel"], weights=inside["area"], minlength=n)
-        if low == 0.0:
-            share = share + np.clip(area - covered, 0, None)
-        out[band_column(low, high)] = np.clip(share / area, 0, 1)
-    if groundwater_m is not None:
-        wet = pairs[pairs["depth"] >= groundwater_m]
-        out[col.PONDED_SHARE] = np.clip(
-            np.bincount(wet["parcel"], weights=wet["area"], minlength=n) / area, 0, 1)
+        band = share((pairs["depth"] >= low) & (pairs["depth"] < high))
+        out[band_column(low, high)] = np.clip((band + (uncovered if low == 0 else 0)) / area, 0, 1)
+    for name, level in (at_least or {}).items():
+        out[name] = np.clip(share(pairs["depth"] >= level) / area, 0, 1)
     return out
+
+
+class CellIndex:
+    """Which parcel each grid cell belongs to, computed once and reused for every grid.
+
+    A cell belongs to the parcel containing its centre; a parcel too small to hold a cell
+    centre takes the value of the cell under its representative point.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> from pyproj import CRS
+    >>> grid = Grid(np.arange(16.0).reshape(4, 4), Affine(10, 0, 0, 0, -10, 40), CRS(4548))
+    >>> cells = CellIndex(gpd.GeoSeries([shapely.box(0, 20, 20, 40)]), grid)
+    >>> cells.maximum(grid.values).tolist(), cells.mean(grid.values).tolist()
+    ([5.0], [2.5])
+    """
+
+    def __init__(self, parcels: gpd.GeoSeries, grid: Grid) -> None:
+        n = len(parcels)
+        labels = rasterize(
+            zip(parcels.values, range(1, n + 1), strict=True), out_shape=grid.values.shape,
+            transform=grid.transform, fill=0, dtype="int32",
+        ).ravel()
+        self.n = n
+        self.flat = np.flatnonzero(labels)
+        self.who = labels[self.flat] - 1
+        self.cells = np.bincount(self.who, minlength=n).astype(float)
+        self.empty = self.cells == 0
+        points = shapely.point_on_surface(parcels.values[self.empty])
+        cols, rows = ~grid.transform * (shapely.get_x(points), shapely.get_y(points))
+        rows, cols = np.floor(rows).astype(int), np.floor(cols).astype(int)
+        height, width = grid.values.shape
+        ok = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+        self.sample = np.where(ok, rows * width + cols, -1)
+
+    def _fallback(self, values: np.ndarray) -> np.ndarray:
+        flat = values.ravel()
+        return np.where(self.sample >= 0, flat[np.maximum(self.sample, 0)], np.nan)
+
+    def maximum(self, values: np.ndarray) -> np.ndarray:
+        """Largest value per parcel, ignoring NaN cells (NaN if there is none)."""
+        out = np.full(self.n, -np.inf)
+        inside = values.ravel()[self.flat]
+        valid = ~np.isnan(inside)
+        np.maximum.at(out, self.who[valid], inside[valid])
+        out[np.isinf(out)] = np.nan
+        out[self.empty] = self._fallback(values)
+        return out
+
+    def mean(self, values: np.ndarray) -> np.ndarray:
+        """Mean per parcel over its cells; NaN cells count as 0."""
+        inside = np.nan_to_num(values.ravel()[self.flat])
+        out = np.bincount(self.who, weights=inside, minlength=self.n) / np.maximum(self.cells, 1)
+        out[self.empty] = np.nan_to_num(self._fallback(values))
+        return out
+
+    def share(self, mask: np.ndarray) -> np.ndarray:
+        """Share of each parcel's cells where ``mask`` holds."""
+        hits = mask.ravel()[self.flat]
+        out = np.bincount(self.who[hits], minlength=self.n) / np.maximum(self.cells, 1)
+        out[self.empty] = np.nan_to_num(self._fallback(mask.astype(float)))
+        return out
 
 
 def depth_from_grid(parcels: gpd.GeoSeries, grid: Grid, band_bounds: Sequence[float],
-                    groundwater_m: float | None) -> pd.DataFrame:
+                    at_least: Mapping[str, float] | None = None,
+                    cells: CellIndex | None = None) -> pd.DataFrame:
     """The same statistics as :func:`depth_from_polygons` from a subsidence raster.
 
-    Cells are assigned to the parcel containing their centre; a parcel too small to hold
-    a cell centre takes the value at its representative point. Missing cells count as 0.
+    Missing cells count as 0 m. ``cells`` reuses a :class:`CellIndex` built for the grid.
     """
-    n = len(parcels)
+    cells = cells or CellIndex(parcels, grid)
     values = np.nan_to_num(grid.values, nan=0.0)
-    labels = rasterize(
-        zip(parcels.values, range(1, n + 1), strict=True), out_shape=values.shape,
-        transform=grid.transform, fill=0, dtype="int32",
-    ).ravel()
-    flat_values = values.ravel()
-    inside = labels > 0
-    who = labels[inside] - 1
-    depth = flat_values[inside]
-    cells = np.bincount(who, minlength=n).astype(float)
-    deepest = np.full(n, -np.inf)
-    np.maximum.at(deepest, who, depth)
-    mean = np.bincount(who, weights=depth, minlength=n) / np.where(cells > 0, cells, 1)
-    empty = cells == 0
-    if empty.any():
-        points = shapely.point_on_surface(parcels.values[empty])
-        sampled = _sample(grid, values, points)
-        deepest[empty] = sampled
-        mean[empty] = sampled
-    out = pd.DataFrame({col.SUBS_MAX_M: np.maximum(deepest, 0), col.SUBS_MEAN_M: mean},
-                       index=parcels.index)
-
-    def share(mask: np.ndarray, fallback: np.ndarray) -> np.ndarray:
-        counted = np.bincount(who[mask], minlength=n) / np.where(cells > 0, cells, 1)
-        return np.where(empty, fallback.astype(float), counted)
-
+    out = pd.DataFrame({col.SUBS_MAX_M: np.maximum(cells.maximum(values), 0),
+                        col.SUBS_MEAN_M: cells.mean(values)}, index=parcels.index)
     for low, high in depth_bands(band_bounds):
-        out[band_column(low, high)] = share((depth >= low) & (depth < high),
-                                            (mean >= low) & (mean < high))
-    if groundwater_m is not None:
-        out[col.PONDED_SHARE] = share(depth >= groundwater_m, mean >= groundwater_m)
-    return out
-
-
-def _sample(grid: Grid, values: np.ndarray, points: np.ndarray) -> np.ndarray:
-    inverse = ~grid.transform
-    cols, rows = inverse @ (shapely.get_x(points), shapely.get_y(points))
-    rows = np.floor(rows).astype(int)
-    cols = np.floor(cols).astype(int)
-    ok = (rows >= 0) & (rows < values.shape[0]) & (cols >= 0) & (cols < values.shape[1])
-    out = np.zeros(len(points))
-    out[ok] = values[rows[ok], cols[ok]]
+        out[band_column(low, high)] = cells.share((values >= low) & (values < high))
+    for name, level in (at_least or {}).items():
+        out[name] = cells.share(values >= level)
     return out

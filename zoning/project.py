@@ -113,7 +113,7 @@ class Layers(_Strict):
     roads: RoadsLayer | None = None
 
 
-RuleKind = Literal["landuse", "damage", "suitability", "modes", "zones"]
+RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "modes", "zones"]
 
 
 class Project(_Strict):

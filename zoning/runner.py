@@ -14,6 +14,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import geopandas as gpd
+import matplotlib
+
 from zoning import columns as col
 from zoning.engine import RunResult, prepare, run_stages
 from zoning.outputs import LegendEntry
@@ -23,6 +26,7 @@ from zoning.outputs.staticmap import write_static_map
 from zoning.outputs.tables import write_csv
 from zoning.outputs.webmap import write_webmap
 from zoning.rules.models import Category, ModesRules, ZonesRules
+from zoning.subsidence.stage import CONTOURS, PONDING
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +106,8 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
         "geopackage": lambda: write_geopackage(folder / "result.gpkg",
                                                {"parcels": result.parcels, **result.layers}),
         "csv": lambda: write_csv(folder / "parcels.csv", result.parcels),
+        "grids": lambda: [grid.write(folder / f"{name}.tif")
+                          for name, grid in result.grids.items()],
         "map_html": lambda: _webmap(result, folder, notice),
         "map_png": lambda: write_static_map(
             folder / "zoning.png", result.layers["zones"], zone_column=col.ZONE,
@@ -123,6 +129,7 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
         "Restoration modes 修复模式":
             (parcels, col.RESTORATION_MODE, legend(modes.restoration_modes)),
         "Value modes 价值实现模式": (parcels, col.VALUE_MODE, legend(modes.value_modes)),
+        **_subsidence_layers(result.layers),
     }
     return write_webmap(
         folder / "map.html", parcels, result.layers["zones"], zone_column=col.ZONE,
@@ -130,6 +137,28 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
         popup_columns=[col.PARCEL_ID, *POPUP_COLUMNS], title=result.prepared.project.title,
         notice=notice, extra_layers=extra,
     )
+
+
+def _subsidence_layers(
+    layers: dict[str, gpd.GeoDataFrame],
+) -> dict[str, tuple[gpd.GeoDataFrame, str, list[LegendEntry]]]:
+    """Subsidence contours (a blue ramp by depth) and the ponded area, for the web map."""
+    out: dict[str, tuple[gpd.GeoDataFrame, str, list[LegendEntry]]] = {}
+    contours = layers.get(CONTOURS)
+    if contours is not None and not contours.empty:
+        ramp = matplotlib.colormaps["Blues"]
+        levels = contours["depth_m"].to_list()
+        keys = [f"W >= {level:g} m" for level in levels]
+        shades = [ramp(0.25 + 0.75 * i / max(len(keys) - 1, 1)) for i in range(len(keys))]
+        entries = [LegendEntry(key, f"下沉 ≥ {level:g} m", f"Subsidence ≥ {level:g} m",
+                               matplotlib.colors.to_hex(shade))
+                   for key, level, shade in zip(keys, levels, shades, strict=True)]
+        out["Subsidence 地表下沉"] = (contours.assign(level=keys), "level", entries)
+    ponding = layers.get(PONDING)
+    if ponding is not None and not ponding.empty:
+        entry = LegendEntry("ponded", "积水区", "Ponded (below the water table)", "#0d47a1")
+        out["Ponding 积水"] = (ponding.assign(level="ponded"), "level", [entry])
+    return out
 
 
 def _manifest(result: RunResult, started: datetime) -> dict[str, object]:

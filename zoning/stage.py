@@ -8,16 +8,37 @@ anything runs: the columns it adds and the expressions it will evaluate.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 
 from zoning.errors import Problem
 from zoning.layers import LayerSet
+from zoning.layers.grid import Grid
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 
-StageFunction = Callable[[gpd.GeoDataFrame, RuleSet, LayerSet], pd.DataFrame]
+
+@dataclass
+class StageOutput:
+    """What a stage returns when it makes more than columns.
+
+    Attributes
+    ----------
+    columns
+        New columns indexed like the parcels.
+    grids
+        Rasters to write with the outputs (``<name>.tif``), e.g. subsidence and strain.
+    layers
+        Vector layers to write into the GeoPackage and show on the map.
+    """
+
+    columns: pd.DataFrame
+    grids: dict[str, Grid] = field(default_factory=dict)
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+
+StageFunction = Callable[[gpd.GeoDataFrame, RuleSet, LayerSet], pd.DataFrame | StageOutput]
 
 
 def _no_sites(rules: RuleSet) -> list[ExpressionSite]:
@@ -41,7 +62,8 @@ class Stage:
     name
         Short name used in logs, timings and the manifest.
     run
-        ``run(parcels, rules, layers)`` → new columns indexed like ``parcels``.
+        ``run(parcels, rules, layers)`` → new columns indexed like ``parcels``, or a
+        :class:`StageOutput` with grids and layers as well.
     columns
         ``columns(rules)`` → names of the columns ``run`` adds, known before running.
     sites

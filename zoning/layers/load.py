@@ -18,7 +18,7 @@ from zoning.crs import choose_working_crs
 from zoning.errors import LayerError, Problem, ValidationFailed, did_you_mean
 from zoning.layers.grid import Grid, read_grid
 from zoning.layers.roads import is_osm_file, osm_road_lines, read_osm_graph
-from zoning.project import Project, VectorLayer
+from zoning.project import Project, SubsidenceLayer, VectorLayer
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ class LayerSet:
         Raster layers by role (``subsidence``).
     groundwater_m
         Constant groundwater depth before subsidence, if given.
+    subsidence
+        The project's subsidence entry (its form and settings), if any.
     notes
         What was repaired or reprojected, for the log and the manifest.
     sources
@@ -52,6 +54,7 @@ class LayerSet:
     vectors: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     grids: dict[str, Grid] = field(default_factory=dict)
     groundwater_m: float | None = None
+    subsidence: SubsidenceLayer | None = None
     notes: list[str] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)
 
@@ -127,6 +130,7 @@ def load_layers(project: Project) -> LayerSet:
         logger.info(note)
     gw = project.groundwater.depth_m if project.groundwater else None
     return LayerSet(crs=crs, parcels=parcels, vectors=vectors, grids=grids, groundwater_m=gw,
+                    subsidence=spec.subsidence,
                     notes=notes, sources=sources)
 
 

@@ -281,9 +281,59 @@ class ZonesRules(RuleFileBase, DecisionTable):
         return {"rules": {col.ZONE: self.zones.keys()}}
 
 
+# --- subsidence -------------------------------------------------------------------------
+
+
+class Sourced(Strict):
+    """A default number and where it comes from."""
+
+    value: float
+    source: str = Field(min_length=1, description="Standard, textbook or study it is taken from.")
+
+
+class Prediction(Strict):
+    """Probability-integral defaults (per-panel fields override them)."""
+
+    q: Sourced
+    tan_beta: Sourced
+    b: Sourced
+    theta_k: Sourced = Field(description="θ = 90° − k·α when a panel gives no theta_deg.")
+    s_ratio: Sourced = Field(description="Inflection offset s as a fraction of the depth H.")
+    resolution_m: float = Field(10.0, gt=0, description="Cell size of the predicted grids.")
+
+
+class Stability(Strict):
+    """When subsided ground counts as stable."""
+
+    stable_after_years: Sourced
+    reference_year: int | None = Field(
+        None, description="Year the plan is drawn up; default the current year.")
+    end_year_field: str = "end_year"
+
+
+class SubsidenceRules(RuleFileBase):
+    """``kind: subsidence`` — prediction defaults, output contours, ponding and stability."""
+
+    kind: Literal["subsidence"]
+    prediction: Prediction
+    contours_m: list[Annotated[float, Field(gt=0)]] = Field(
+        min_length=1, description="Depths (m) of the contour polygons written with the outputs.")
+    basin_edge_m: Sourced
+    seasonal_band_m: Sourced
+    stability: Stability
+
+    @field_validator("contours_m")
+    @classmethod
+    def _increasing(cls, value: list[float]) -> list[float]:
+        if any(b <= a for a, b in pairwise(value)):
+            raise ValueError(f"contours_m must increase, got {value}")
+        return value
+
+
 RULE_MODELS: dict[str, type[RuleFileBase]] = {
     "landuse": LandUseRules,
     "damage": DamageRules,
+    "subsidence": SubsidenceRules,
     "suitability": SuitabilityRules,
     "modes": ModesRules,
     "zones": ZonesRules,

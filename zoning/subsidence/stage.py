@@ -1,0 +1,197 @@
+"""Subsidence stage: any of the four input forms → the same per-parcel columns and layers.
+
+Forms (``layers.subsidence.form`` in the project): ``polygons`` (depth polygons, overlaid
+exactly on the parcels), ``raster``, ``points`` (interpolated to a raster) and ``panels``
+(predicted by the probability integral method). Every form yields a subsidence grid for
+the outputs; deformation (tilt, curvature) comes from the grid's derivatives for
+``raster`` and ``points``, and from the prediction for ``panels``, which alone also gives
+horizontal strain (it needs b and r). Depth polygons are steps, so they give no
+deformation: those columns stay missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from affine import Affine
+from pyproj import CRS
+from rasterio.features import rasterize
+
+from zoning import columns as col
+from zoning.errors import LayerError, Problem
+from zoning.layers import LayerSet
+from zoning.layers.grid import Grid
+from zoning.overlay import (
+    CellIndex,
+    depth_bands,
+    depth_from_grid,
+    depth_from_polygons,
+    flatten_depth_polygons,
+)
+from zoning.project import SubsidenceLayer
+from zoning.rules.models import DamageRules, SubsidenceRules, band_column
+from zoning.rules.ruleset import RuleSet
+from zoning.stage import Stage, StageOutput
+from zoning.subsidence.predict import PimParameters, panel_table, predict
+from zoning.subsidence.surface import level_polygons, slope_and_curvature
+
+logger = logging.getLogger(__name__)
+
+CONTOURS = "subsidence_contours"
+PONDING = "ponding"
+
+
+def parameters(rules: SubsidenceRules) -> PimParameters:
+    """Probability-integral defaults of a subsidence rule file."""
+    p = rules.prediction
+    return PimParameters(q=p.q.value, tan_beta=p.tan_beta.value, b=p.b.value,
+                         theta_k=p.theta_k.value, s_ratio=p.s_ratio.value)
+
+
+def _band_columns(rules: RuleSet) -> list[str]:
+    bounds = rules.get("damage", DamageRules).depth_bands_m
+    return [band_column(lo, hi) for lo, hi in depth_bands(bounds)]
+
+
+def columns(rules: RuleSet) -> list[str]:
+    """Columns the subsidence stage adds."""
+    return [col.SUBS_MAX_M, col.SUBS_MEAN_M, *_band_columns(rules), col.GW_BEFORE_M,
+            col.GW_AFTER_M, col.PONDED_SHARE, col.POND_DEPTH_M, col.SEASONAL_SHARE,
+            col.TILT_MAX_MM_M, col.CURV_MAX_PER_KM, col.STRAIN_MAX_MM_M,
+            col.YEARS_SINCE_MINING, col.STABLE]
+
+
+def parcel_grid(parcels: gpd.GeoSeries, resolution_m: float) -> tuple[Affine, tuple[int, int]]:
+    """A north-up grid over the parcels' extent, snapped to the resolution."""
+    x0, y0, x1, y1 = parcels.total_bounds
+    x0, y0 = np.floor(x0 / resolution_m) * resolution_m, np.floor(y0 / resolution_m) * resolution_m
+    x1, y1 = np.ceil(x1 / resolution_m) * resolution_m, np.ceil(y1 / resolution_m) * resolution_m
+    shape = (round((y1 - y0) / resolution_m), round((x1 - x0) / resolution_m))
+    return Affine(resolution_m, 0, x0, 0, -resolution_m, y1), shape
+
+
+def subsidence_grids(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
+                     sub: SubsidenceLayer) -> dict[str, Grid]:
+    """The subsidence grid (m) and the deformation grids the input form ``sub`` gives."""
+    spec = rules.get("subsidence", SubsidenceRules)
+    grid_spec = parcel_grid(parcels, spec.prediction.resolution_m)
+    if sub.form == "panels":
+        return predict(layers.vectors["panels"], parameters(spec), grid=grid_spec).grids()
+    if sub.form == "polygons":  # bands are steps: their derivatives mean nothing
+        return {"subsidence": rasterize_depths(layers.vectors["subsidence"], grid_spec,
+                                               layers.crs)}
+    if sub.form == "points":
+        from zoning.subsidence.points import interpolate_points
+
+        i = sub.interpolation
+        grid = interpolate_points(layers.vectors["subsidence"], "depth_m", method=i.method,
+                                  resolution_m=i.resolution_m, buffer_m=i.buffer_m,
+                                  power=i.power, neighbours=i.neighbours)
+    else:
+        grid = layers.grids["subsidence"]
+    tilt, curvature = slope_and_curvature(grid)
+    return {"subsidence": grid, "tilt": Grid(tilt, grid.transform, grid.crs),
+            "curvature": Grid(curvature, grid.transform, grid.crs)}
+
+
+def rasterize_depths(polygons: gpd.GeoDataFrame, grid: tuple[Affine, tuple[int, int]],
+                     crs: CRS) -> Grid:
+    """Depth polygons burnt into a grid by cell centre; where they overlap, the deepest."""
+    flat = flatten_depth_polygons(polygons)
+    transform, shape = grid
+    values = rasterize(zip(flat.geometry.values, flat["depth_m"].to_numpy(), strict=True),
+                       out_shape=shape, transform=transform, fill=0.0, dtype="float64")
+    return Grid(values, transform, crs)
+
+
+def mining_years(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet) -> np.ndarray:
+    """Years since the latest panel influencing each parcel finished (NaN: none does).
+
+    A panel influences the ground within r = H / tan β of it (its depth field, else the
+    panel itself); a panel with no end year, or one in the future, is still being mined (0).
+    """
+    spec = rules.get("subsidence", SubsidenceRules)
+    panels = layers.vectors.get("panels")
+    years = np.full(len(parcels), np.nan)
+    field = spec.stability.end_year_field
+    if panels is None or field not in panels.columns:
+        return years
+    now = spec.stability.reference_year or date.today().year
+    end = pd.to_numeric(panels[field], errors="coerce").to_numpy()
+    since = np.where(np.isnan(end) | (end >= now), 0.0, now - end)
+    depth = pd.to_numeric(panels.get("depth_m"), errors="coerce")
+    reach = (np.zeros(len(panels)) if depth is None
+             else np.nan_to_num(depth.to_numpy() / spec.prediction.tan_beta.value))
+    zones = shapely.buffer(panels.geometry.values, reach)
+    hit_parcel, hit_panel = shapely.STRtree(zones).query(parcels.values, predicate="intersects")
+    latest = np.full(len(parcels), np.inf)
+    np.minimum.at(latest, hit_parcel, since[hit_panel])
+    years[np.isfinite(latest)] = latest[np.isfinite(latest)]
+    return years
+
+
+def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOutput:
+    """Per-parcel subsidence, ponding, deformation and stability; grids and polygons."""
+    spec = rules.get("subsidence", SubsidenceRules)
+    geoms = parcels.geometry
+    bands = rules.get("damage", DamageRules).depth_bands_m
+    gw = layers.groundwater_m
+    wet: dict[str, float] = {}
+    if gw is not None:
+        wet = {col.PONDED_SHARE: gw, "_seasonal": gw - spec.seasonal_band_m.value}
+    out = pd.DataFrame(index=parcels.index)
+    grids: dict[str, Grid] = {}
+    sub = layers.subsidence
+    if sub is None:
+        logger.warning("no subsidence layer: subsidence columns are left missing")
+        out = pd.DataFrame(np.nan, index=parcels.index, columns=columns(rules))
+        out[col.STABLE] = True
+        return StageOutput(out)
+    grids = subsidence_grids(geoms, rules, layers, sub)
+    cells = CellIndex(geoms, grids["subsidence"])
+    if sub.form == "polygons":
+        stats = depth_from_polygons(geoms, layers.vectors["subsidence"], bands, wet)
+    else:
+        stats = depth_from_grid(geoms, grids["subsidence"], bands, wet, cells)
+    out = stats.drop(columns=list(wet))
+    out[col.GW_BEFORE_M] = np.nan if gw is None else gw
+    out[col.GW_AFTER_M] = out[col.GW_BEFORE_M] - out[col.SUBS_MAX_M]
+    out[col.PONDED_SHARE] = stats[col.PONDED_SHARE] if gw is not None else np.nan
+    out[col.POND_DEPTH_M] = (-out[col.GW_AFTER_M]).clip(lower=0)
+    out[col.SEASONAL_SHARE] = (stats["_seasonal"] - stats[col.PONDED_SHARE]
+                               if gw is not None else np.nan)
+    for column, name in ((col.TILT_MAX_MM_M, "tilt"), (col.CURV_MAX_PER_KM, "curvature"),
+                         (col.STRAIN_MAX_MM_M, "strain")):
+        out[column] = cells.maximum(np.abs(grids[name].values)) if name in grids else np.nan
+    out[col.YEARS_SINCE_MINING] = mining_years(geoms, rules, layers)
+    stable_after = spec.stability.stable_after_years.value
+    out[col.STABLE] = ~(out[col.YEARS_SINCE_MINING] < stable_after)
+    polygons = {CONTOURS: level_polygons(grids["subsidence"], spec.contours_m)}
+    if gw is not None:
+        polygons[PONDING] = level_polygons(grids["subsidence"], [gw])
+    return StageOutput(out[columns(rules)], grids=grids, layers=polygons)
+
+
+def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[Problem]:
+    """Form ``panels`` needs a panels layer whose fields the prediction can use."""
+    sub = layers.subsidence
+    if sub is None or sub.form != "panels":
+        return []
+    panels = layers.vectors.get("panels")
+    if panels is None:
+        return [Problem("layers.subsidence", "form 'panels' predicts subsidence from the "
+                        "panels layer, but the project has none; add layers.panels")]
+    try:
+        panel_table(panels, parameters(rules.get("subsidence", SubsidenceRules)),
+                    source=str(layers.sources.get("panels", "panels")))
+    except LayerError as exc:
+        return [Problem("layers.panels", str(exc))]
+    return []
+
+
+STAGE = Stage(name="subsidence", run=run, columns=columns, check=check)
