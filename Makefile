@@ -26,6 +26,7 @@ test: $(STAMP) lint
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py
+	$(BIN)/python benchmarks/bench_subsidence.py
 
 clean:
 	rm -rf $(VENV) out dist build .pytest_cache .mypy_cache .ruff_cache
