@@ -98,10 +98,17 @@ def load_layers(project: Project) -> LayerSet:
                 if sub.depth_field not in frame.columns:
                     problems.append(_missing_field("subsidence", path, sub.depth_field, frame))
                 else:
+                    role = POINTS if sub.form == "points" else "subsidence"
+                    kinds = set(frame.geometry.geom_type.dropna())
+                    expected = {"Point", "MultiPoint"} if role == POINTS else set(_POLYGONAL)
+                    if kinds - expected:
+                        problems.append(Problem(
+                            "layers.subsidence", f"{path}: form {sub.form!r} expects "
+                            f"{sorted(expected)} geometries, found {sorted(kinds)}"))
                     depth = pd.to_numeric(frame[sub.depth_field], errors="coerce") * scale
-                    raw["subsidence"] = gpd.GeoDataFrame(
+                    raw[role] = gpd.GeoDataFrame(
                         {"depth_m": depth}, geometry=frame.geometry.values, crs=frame.crs
-                    )
+                    ).explode(index_parts=False)
     if spec.roads is not None:
         path = _existing(project, "roads", spec.roads.path, problems, sources)
         if path is not None and is_osm_file(path):
@@ -275,6 +282,8 @@ def _to_crs(role: str, frame: gpd.GeoDataFrame, crs: CRS, notes: list[str]) -> g
 
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
+POINTS = "subsidence_points"
+"""Role of subsidence survey or InSAR points among the vector layers."""
 _KIND = {"parcels": _POLYGONAL, "subsidence": _POLYGONAL, "panels": _POLYGONAL,
          "mines": _POLYGONAL, "gangue": _POLYGONAL}
 

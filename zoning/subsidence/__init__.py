@@ -20,8 +20,10 @@ Examples
 ['curvature', 'displacement', 'strain', 'subsidence', 'tilt']
 """
 
+from zoning.subsidence.points import interpolate_points
 from zoning.subsidence.predict import Deformation, PimParameters, predict
 from zoning.subsidence.stage import STAGE
 from zoning.subsidence.surface import level_polygons
 
-__all__ = ["STAGE", "Deformation", "PimParameters", "level_polygons", "predict"]
+__all__ = ["STAGE", "Deformation", "PimParameters", "interpolate_points", "level_polygons",
+           "predict"]

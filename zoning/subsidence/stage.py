@@ -26,6 +26,7 @@ from zoning import columns as col
 from zoning.errors import LayerError, Problem
 from zoning.layers import LayerSet
 from zoning.layers.grid import Grid
+from zoning.layers.load import POINTS
 from zoning.overlay import (
     CellIndex,
     depth_bands,
@@ -37,6 +38,7 @@ from zoning.project import SubsidenceLayer
 from zoning.rules.models import DamageRules, SubsidenceRules, band_column
 from zoning.rules.ruleset import RuleSet
 from zoning.stage import Stage, StageOutput
+from zoning.subsidence.points import interpolate_points
 from zoning.subsidence.predict import PimParameters, panel_table, predict
 from zoning.subsidence.surface import level_polygons, slope_and_curvature
 
@@ -86,10 +88,8 @@ def subsidence_grids(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
         return {"subsidence": rasterize_depths(layers.vectors["subsidence"], grid_spec,
                                                layers.crs)}
     if sub.form == "points":
-        from zoning.subsidence.points import interpolate_points
-
         i = sub.interpolation
-        grid = interpolate_points(layers.vectors["subsidence"], "depth_m", method=i.method,
+        grid = interpolate_points(layers.vectors[POINTS], "depth_m", method=i.method,
                                   resolution_m=i.resolution_m, buffer_m=i.buffer_m,
                                   power=i.power, neighbours=i.neighbours)
     else:
