@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("out", type=Path, help="folder to write the layers to")
     synth.add_argument("--parcels", type=int, default=7000)
     synth.add_argument("--seed", type=int, default=None)
+    synth.add_argument("--no-raster", action="store_true", help="skip subsidence.tif")
     return parser
 
 
@@ -105,7 +106,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from zoning.synthetic import generate_region
 
         kwargs = {} if args.seed is None else {"seed": args.seed}
-        for name, path in generate_region(args.out, n_parcels=args.parcels, **kwargs).items():
+        paths = generate_region(args.out, n_parcels=args.parcels,
+                                write_raster=not args.no_raster, **kwargs)
+        for name, path in paths.items():
             print(f"{name}: {path}")
     return 0
 
