@@ -36,7 +36,9 @@ class LayerSet:
         other fields; valid, non-empty polygons.
     vectors
         Other vector layers by role (``subsidence``, ``panels``, ``mines``, ``gangue``,
-        ``towns``, ``roads``).
+        ``towns``, ``roads``). Subsidence of form ``points`` is under ``subsidence_points``
+        (:data:`POINTS`), form ``polygons`` under ``subsidence``; both have ``depth_m``
+        in metres and single-part geometries.
     grids
         Raster layers by role (``subsidence``).
     groundwater_m
@@ -95,20 +97,10 @@ def load_layers(project: Project) -> LayerSet:
                                                                     layer=sub.layer),
                                  problems, sources)
             if frame is not None:
-                if sub.depth_field not in frame.columns:
-                    problems.append(_missing_field("subsidence", path, sub.depth_field, frame))
-                else:
-                    role = POINTS if sub.form == "points" else "subsidence"
-                    kinds = set(frame.geometry.geom_type.dropna())
-                    expected = {"Point", "MultiPoint"} if role == POINTS else set(_POLYGONAL)
-                    if kinds - expected:
-                        problems.append(Problem(
-                            "layers.subsidence", f"{path}: form {sub.form!r} expects "
-                            f"{sorted(expected)} geometries, found {sorted(kinds)}"))
-                    depth = pd.to_numeric(frame[sub.depth_field], errors="coerce") * scale
-                    raw[role] = gpd.GeoDataFrame(
-                        {"depth_m": depth}, geometry=frame.geometry.values, crs=frame.crs
-                    ).explode(index_parts=False)
+                role = POINTS if sub.form == "points" else "subsidence"
+                depths = _depth_vectors(sub, path, frame, scale, problems)
+                if depths is not None:
+                    raw[role] = depths
     if spec.roads is not None:
         path = _existing(project, "roads", spec.roads.path, problems, sources)
         if path is not None and is_osm_file(path):
@@ -139,6 +131,46 @@ def load_layers(project: Project) -> LayerSet:
     return LayerSet(crs=crs, parcels=parcels, vectors=vectors, grids=grids, groundwater_m=gw,
                     subsidence=spec.subsidence,
                     notes=notes, sources=sources)
+
+
+def _depth_vectors(sub: SubsidenceLayer, path: Path, frame: gpd.GeoDataFrame, scale: float,
+                   problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    """Subsidence polygons or points with ``depth_m`` in metres, exploded to single parts.
+
+    Form ``points`` wants Point or MultiPoint geometries and a number in every depth value
+    (they are interpolated later); form ``polygons`` wants polygons.
+    """
+    if sub.depth_field not in frame.columns:
+        problems.append(_missing_field("subsidence", path, sub.depth_field, frame))
+        return None
+    points = sub.form == "points"
+    expected = ("Point", "MultiPoint") if points else _POLYGONAL
+    kinds = frame.geometry.geom_type
+    wrong = kinds.notna() & ~kinds.isin(expected)
+    if wrong.any():
+        found = ", ".join(f"{n} {k}" for k, n in kinds[wrong].value_counts().items())
+        hint = ("depth polygons or contours need form 'polygons'" if points
+                else "survey or InSAR points need form 'points'")
+        problems.append(Problem(
+            "layers.subsidence", f"{path}: form {sub.form!r} expects {' or '.join(expected)} "
+            f"geometries, found {found}; {hint}"))
+    depth = pd.to_numeric(frame[sub.depth_field], errors="coerce") * scale
+    if points and depth.isna().any():
+        bad = depth.isna().to_numpy()
+        shown = ", ".join(f"{i}: {_plain(v)!r}" for i, v in zip(
+            np.flatnonzero(bad)[:5], frame[sub.depth_field].to_numpy()[bad][:5], strict=True))
+        problems.append(Problem(
+            f"layers.subsidence.fields.{sub.depth_field}",
+            f"{path}: {int(bad.sum())} of {len(frame)} point(s) have a missing or non-numeric "
+            f"{sub.depth_field!r} (row: value {shown}); every point needs a depth in "
+            f"{sub.units}, so fix or remove them"))
+    return gpd.GeoDataFrame({"depth_m": depth}, geometry=frame.geometry.values,
+                            crs=frame.crs).explode(index_parts=False)
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value (so ``nan``, not ``np.float64(nan)``, is shown)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _existing(project: Project, role: str, path_text: str, problems: list[Problem],
@@ -284,6 +316,8 @@ def _to_crs(role: str, frame: gpd.GeoDataFrame, crs: CRS, notes: list[str]) -> g
 _POLYGONAL = ("Polygon", "MultiPolygon")
 POINTS = "subsidence_points"
 """Role of subsidence survey or InSAR points among the vector layers."""
+# Roles whose geometries must be polygons. Subsidence is polygonal for form 'polygons' only:
+# form 'points' is kept under its own role POINTS, which is not in this table.
 _KIND = {"parcels": _POLYGONAL, "subsidence": _POLYGONAL, "panels": _POLYGONAL,
          "mines": _POLYGONAL, "gangue": _POLYGONAL}
 
