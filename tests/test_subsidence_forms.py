@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import rasterio
+import shapely
 import yaml
 
 from zoning import columns as col
@@ -82,3 +85,24 @@ def test_stability_from_panel_end_years(from_polygons):
     recent = years < 3
     assert (from_polygons.loc[recent, col.STABLE] == False).all()  # noqa: E712
     assert from_polygons.loc[years.isna(), col.STABLE].all()
+
+
+def test_points_sampled_from_the_demo_raster_give_its_maxima(tmp_path):
+    demo = demo_project().parent
+    with rasterio.open(demo / "subsidence.tif") as src:
+        w, transform = src.read(1), src.transform
+    rng = np.random.default_rng(3)
+    rows, cols = rng.integers(0, w.shape[0], 6000), rng.integers(0, w.shape[1], 6000)
+    x, y = transform @ (cols + 0.5, rows + 0.5)
+    survey = gpd.GeoDataFrame({"W_mm": w[rows, cols] * 1000}, geometry=shapely.points(x, y),
+                              crs="EPSG:4548")
+    survey.to_file(tmp_path / "levelling.gpkg")
+    from_points = subsidence_columns(demo_variant(
+        tmp_path, {"form": "points", "path": str(tmp_path / "levelling.gpkg"),
+                   "depth_field": "W_mm", "units": "mm"}, "points"))
+    raster = subsidence_columns(demo_variant(
+        tmp_path, {"form": "raster", "path": str(demo / "subsidence.tif")}, "raster"))
+    big = raster[col.AREA_HA] > 1.0
+    error = (from_points[col.SUBS_MAX_M] - raster[col.SUBS_MAX_M]).abs()[big]
+    assert error.median() < 0.05
+    assert error.quantile(0.95) < 0.5
