@@ -11,9 +11,12 @@ def test_explain_lists_every_rule_in_order(tiny_project, capsys):
     text = capsys.readouterr().out
     # parcel c: rural homestead with 3 m subsidence over its whole area, water table 2.5 m
     assert "subs_max_m = 3" in text
-    assert "* severe_ponded: matched" in text
+    # construction land without deformation values: graded by the land factors, worst wins
+    assert "* gw_after_m = -0.5 m < 0.5 m: severe" in text
+    assert "damage_grade = severe (by gw_after_m" in text
     assert "* subsided_village: matched" in text
-    assert text.index("severe_ponded") < text.index("subsided_village") < text.index("relocation")
+    assert text.index("damage_grade = severe") < text.index("subsided_village") < text.index(
+        "relocation")
     assert "cultivated: N" in text
 
 

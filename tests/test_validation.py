@@ -42,7 +42,8 @@ def broken_project(tiny_project: Path) -> Path:
                        "when: \"__import__('os').system('touch PWNED')\"")
     zones = _rule_copy(folder, "zones", 'when: "restoration_mode == \'vegetation_rebuilding\'"',
                        'when: "land_use.__class__ == 1"')
-    damage = _rule_copy(folder, "damage", 'when: "subs_max_m >= 0.01"', 'when: "subs_max >= 0.01"')
+    damage = _rule_copy(folder, "damage", 'applies_to: "not is_construction"',
+                        'applies_to: "subs_max >= 0.01 and not is_construction"')
 
     def change(data):
         data["layers"]["gangue"] = {"path": "gangue.shp"}

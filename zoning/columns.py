@@ -54,8 +54,16 @@ YEARS_SINCE_MINING = "years_since_mining"
 STABLE = "stable"
 """True when the ground is considered stable (rule in ``subsidence.yaml``)."""
 DAMAGE_GRADE = "damage_grade"
-DAMAGE_RULE = "damage_rule"
+"""Land damage grade (``none``, ``light``, ``moderate``, ``severe``) by the worst factor."""
+DAMAGE_FACTOR = "damage_factor"
+"""Column of the factor that decided the damage grade, or ``outside_basin``, ``building_grade``,
+``inside_basin`` (no factor known inside the basin) or ``no_data``."""
 DAMAGE_REASON = "damage_reason"
+"""The deciding factor's value and limit in words, e.g. ``gw_after_m = 0.3 m < 0.5 m: severe``."""
+BUILDING_GRADE = "building_grade"
+"""Building damage grade I-IV of construction land; missing without deformation values."""
+BUILDING_FACTOR = "building_factor"
+"""Column of the deformation factor that decided the building grade."""
 
 # --- suitability ----------------------------------------------------------------------
 SUIT_PREFIX = "suit_"

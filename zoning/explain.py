@@ -27,6 +27,8 @@ class Explanation:
 
     parcel_id: str
     values: dict[str, Any]
+    damage: damage.Trace | None = None
+    """Every damage factor of the parcel with the grade it gives, and the results."""
     steps: list[Step] = field(default_factory=list)
     suitability: list[tuple[str, str, str, list[tuple[str, str]]]] = field(default_factory=list)
     """(use, class, limiting factors, [(factor, grade), ...]) per use."""
@@ -35,6 +37,8 @@ class Explanation:
         """A readable report, one rule per line; ``*`` marks the rule that decided."""
         lines = [f"parcel {self.parcel_id}"]
         lines += [f"  {k} = {_fmt(v)}" for k, v in self.values.items()]
+        if self.damage is not None:
+            lines += _damage_lines(self.damage)
         lines.append("suitability (limiting-factor method):")
         for use, grade, limit, factors in self.suitability:
             graded = ", ".join(f"{f}={g}" for f, g in factors)
@@ -53,6 +57,27 @@ class Explanation:
                          f"[{values}] -> {assigned}{why}")
         lines.append("(* decided; + matched but an earlier rule had decided)")
         return "\n".join(lines)
+
+
+def _damage_lines(trace: damage.Trace) -> list[str]:
+    """The damage grading: each factor's value and grade; ``*`` marks the one that decided."""
+    result = trace.result
+    lines = ["damage (worst factor decides; at a limit the milder grade):"]
+    for table, applies in (("land", trace.land_applies), ("buildings", trace.buildings_apply)):
+        lines.append(f"  {table} table: {'applies' if applies else 'does not apply'}")
+        for f in (f for f in trace.factors if f.table == table):
+            if f.grade is None:
+                lines.append(f"     {f.column}: missing, skipped")
+            else:
+                mark = "*" if f.decided else " "
+                lines.append(f"   {mark} {f.column} = {_fmt(f.value)}{f.unit} {f.band}: {f.grade}")
+    building = result[col.BUILDING_GRADE]
+    lines.append(f"  {col.DAMAGE_GRADE} = {result[col.DAMAGE_GRADE]} "
+                 f"(by {result[col.DAMAGE_FACTOR]}: {result[col.DAMAGE_REASON]})")
+    lines.append(f"  {col.BUILDING_GRADE} = "
+                 + (f"{building} (by {result[col.BUILDING_FACTOR]})" if building is not None
+                    else "missing (no deformation value, or not construction land)"))
+    return lines
 
 
 def _fmt(value: Any) -> str:
@@ -85,6 +110,7 @@ def explain(parcel_id: str, project_path: Path | str | None = None,
                   for i, f in enumerate(spec.factors)]
         out.suitability.append((use, row[col.suit_class(use)].iloc[0],
                                 row[col.suit_limit(use)].iloc[0], grades))
-    for table in [damage.table(rules), *modes.tables(rules), zones.table(rules)]:
+    out.damage = damage.trace(row, rules)
+    for table in [*modes.tables(rules), zones.table(rules)]:
         out.steps += trace(table, row, rules)
     return out

@@ -12,7 +12,14 @@ from collections.abc import Collection
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from zoning import columns as col
 
@@ -125,18 +132,137 @@ class LandUseRules(RuleFileBase):
 
 # --- damage --------------------------------------------------------------------------
 
+DamageDirection = Literal["higher_is_worse", "lower_is_worse"]
+GradeName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_]*$")]
 
-class DamageRules(RuleFileBase, DecisionTable):
-    """``kind: damage`` — depth bands for area shares and the damage-grade decision table."""
+
+class DamageFactor(Strict):
+    """A factor of a damage grading table: a parcel column and its limits between grades.
+
+    With ``n`` grades (mildest first) a factor has ``n - 1`` limits. A value exactly at a
+    limit belongs to the milder grade: for ``higher_is_worse`` grade ``k`` holds values
+    ``limits[k-1] < x <= limits[k]``; for ``lower_is_worse`` it holds
+    ``limits[k] <= x < limits[k-1]``.
+    """
+
+    column: Identifier = Field(description="Parcel column with the factor's value.")
+    label: Label
+    direction: DamageDirection = Field(
+        "higher_is_worse", description="Whether a higher or a lower value is worse.")
+    limits: list[float] = Field(
+        min_length=1,
+        description="Limits between neighbouring grades, mildest first: increasing for "
+                    "higher_is_worse, decreasing for lower_is_worse; at a limit the milder "
+                    "grade holds.",
+    )
+    source: str = Field(min_length=1, description="Standard or study the limits come from.")
+
+    @field_validator("limits")
+    @classmethod
+    def _monotonic(cls, limits: list[float], info: ValidationInfo) -> list[float]:
+        direction = info.data.get("direction", "higher_is_worse")
+        column = info.data.get("column", "?")
+        if any(not math.isfinite(x) for x in limits):
+            raise ValueError(f"factor {column!r}: limits must be finite numbers, found {limits}")
+        if direction == "higher_is_worse":
+            if any(a >= b for a, b in pairwise(limits)):
+                raise ValueError(
+                    f"factor {column!r} (higher_is_worse): limits must strictly increase "
+                    f"from the mildest grade to the worst, found {limits}")
+        elif any(a <= b for a, b in pairwise(limits)):
+            raise ValueError(
+                f"factor {column!r} (lower_is_worse): limits must strictly decrease from "
+                f"the mildest grade to the worst, found {limits}")
+        return limits
+
+
+def _check_limit_counts(table: str, grades: Collection[str],
+                        factors: list[DamageFactor]) -> None:
+    grades = list(grades)
+    wrong = [f for f in factors if len(f.limits) != len(grades) - 1]
+    if wrong:
+        raise ValueError("; ".join(
+            f"{table} factor {f.column!r}: {len(f.limits)} limit(s) {f.limits} for the "
+            f"{len(grades)} grades {grades}; give {len(grades) - 1} (one between each pair "
+            "of neighbouring grades)" for f in wrong))
+    columns = [f.column for f in factors]
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:
+        raise ValueError(f"{table}: factor column(s) {twice} listed twice")
+
+
+class LandGrading(Strict):
+    """Land damage grading by the worst factor (TD/T 1031.3 cultivated-land table).
+
+    A parcel outside the subsidence basin (``subs_max_m`` below ``basin_edge_m``) gets
+    ``outside``; otherwise each factor with a value gives a grade and the worst one decides
+    (ties: the factor listed first). Factors missing for a parcel are skipped.
+    """
+
+    applies_to: str = Field(description="Condition: parcels graded by this table.")
+    basin_edge_m: Sourced = Field(
+        description="Subsidence (m) below which a parcel lies outside the subsidence basin.")
+    outside: Identifier = Field(
+        "none", description="Grade of parcels outside the basin (a key of `grades`).")
+    grades: list[Identifier] = Field(
+        min_length=2, description="Grades the factors give inside the basin, mildest first.")
+    factors: list[DamageFactor] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _limits_fit_grades(self) -> LandGrading:
+        _check_limit_counts("land", self.grades, self.factors)
+        if self.outside in self.grades or len(set(self.grades)) != len(self.grades):
+            raise ValueError(f"land: grades {self.grades} must be distinct and must not "
+                             f"include the outside grade {self.outside!r}")
+        return self
+
+
+class BuildingGrade(Strict):
+    """A building damage grade: its names, map colour, and the damage grade it counts as."""
+
+    label: Label
+    color: Color = "#999999"
+    description: str = ""
+    damage_grade: Identifier = Field(
+        description="Damage grade (a key of `grades`) of a parcel outside the land table "
+                    "that has this building grade.")
+    source: str = ""
+
+
+class BuildingGrading(Strict):
+    """Building damage grading by the worst factor (brick-concrete buildings, I to IV).
+
+    Parcels without any factor value get no building grade (missing).
+    """
+
+    applies_to: str = Field(description="Condition: parcels whose buildings are graded.")
+    grades: dict[GradeName, BuildingGrade] = Field(
+        min_length=2, description="Building grades, mildest first.")
+    factors: list[DamageFactor] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _limits_fit_grades(self) -> BuildingGrading:
+        _check_limit_counts("buildings", self.grades, self.factors)
+        return self
+
+
+class DamageRules(RuleFileBase):
+    """``kind: damage`` — depth bands for area shares, and damage grading by the worst factor.
+
+    ``land`` grades the parcels where its ``applies_to`` holds (``damage_grade``);
+    ``buildings`` grades the buildings of the parcels where its ``applies_to`` holds
+    (``building_grade``). A parcel outside the land table takes the damage grade its
+    building grade counts as, or, without a building grade, the one of the land factors.
+    """
 
     kind: Literal["damage"]
     depth_bands_m: list[float] = Field(
         min_length=1, description="Increasing subsidence depths (m) that bound the bands."
     )
-    grades: dict[Identifier, Category]
-
-    def decision_tables(self) -> dict[str, dict[str, Collection[str]]]:  # noqa: D102
-        return {"rules": {col.DAMAGE_GRADE: self.grades.keys()}}
+    grades: dict[Identifier, Category] = Field(
+        description="Damage grades (values of damage_grade), mildest first.")
+    land: LandGrading
+    buildings: BuildingGrading
 
     @field_validator("depth_bands_m")
     @classmethod
@@ -144,6 +270,24 @@ class DamageRules(RuleFileBase, DecisionTable):
         if any(b <= 0 for b in bands) or any(a >= b for a, b in pairwise(bands)):
             raise ValueError(f"depth_bands_m must be positive and increasing, found {bands}")
         return bands
+
+    @model_validator(mode="after")
+    def _grades_defined(self) -> DamageRules:
+        known = set(self.grades)
+        used = {"land.outside": [self.land.outside], "land.grades": self.land.grades,
+                "buildings.grades.*.damage_grade": [
+                    g.damage_grade for g in self.buildings.grades.values()]}
+        for where, names in used.items():
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise ValueError(f"{where}: damage grade(s) {unknown} are not defined in "
+                                 f"`grades` ({sorted(known)})")
+        order = list(self.grades)
+        ranks = [order.index(g) for g in self.land.grades]
+        if ranks != sorted(ranks):
+            raise ValueError(f"land.grades {self.land.grades} must follow the order of "
+                             f"`grades` {order} (mildest first)")
+        return self
 
 
 def band_column(low: float, high: float) -> str:
