@@ -65,12 +65,22 @@ def test_half_the_maximum_at_the_inflection_point(supercritical):
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("tilt", 1000 * M * Q / R),                          # W/r, mm/m
-    ("curvature", 1e6 * 1.52 * M * Q / R**2),            # 1.52 W/r², 1/km
+    ("curvature", 1000 * 1.52 * M * Q / R**2),           # 1.52 W/r², 1/m → 1/km
     ("strain", 1000 * 1.52 * B * M * Q / R),             # 1.52 b W/r, mm/m
 ])
 def test_cross_section_extremes(supercritical, name, expected):
     _, values = cross_section(getattr(supercritical, name), 1500)
     assert np.abs(values).max() == pytest.approx(expected, rel=0.01)
+
+
+def test_units_of_the_grids(supercritical):
+    # W0 = 2.4 m, r = 150 m: tilt 16 mm/m, curvature 0.162 /km, strain 7.3 mm/m
+    _, tilt = cross_section(supercritical.tilt, 1500)
+    _, curvature = cross_section(supercritical.curvature, 1500)
+    _, strain = cross_section(supercritical.strain, 1500)
+    assert np.abs(tilt).max() == pytest.approx(16.0, abs=0.01)
+    assert np.abs(curvature).max() == pytest.approx(0.162, abs=0.001)
+    assert np.abs(strain).max() == pytest.approx(7.30, abs=0.01)
 
 
 def test_displacement_is_b_r_times_tilt(supercritical):

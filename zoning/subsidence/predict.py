@@ -291,7 +291,7 @@ def predict(panels: gpd.GeoDataFrame, params: PimParameters | None = None, *,
     return Deformation(
         subsidence=grid_of(acc["w"]),
         tilt=grid_of(1000 * np.hypot(acc["gx"], acc["gy"])),
-        curvature=grid_of(1e6 * principal(acc["hxx"], acc["hxy"], acc["hyy"])),
+        curvature=grid_of(1000 * principal(acc["hxx"], acc["hxy"], acc["hyy"])),
         strain=grid_of(1000 * principal(acc["exx"], acc["exy"], acc["eyy"])),
         displacement=grid_of(1000 * np.hypot(acc["ux"], acc["uy"])),
     )

@@ -27,7 +27,7 @@ def slope_and_curvature(grid: Grid) -> tuple[FloatArray, FloatArray]:
     gy, gx = np.gradient(w, -cell, cell)
     hxy, hxx = np.gradient(gx, -cell, cell)
     hyy, _ = np.gradient(gy, -cell, cell)
-    return 1000 * np.hypot(gx, gy), 1e6 * principal(hxx, hxy, hyy)
+    return 1000 * np.hypot(gx, gy), 1000 * principal(hxx, hxy, hyy)
 
 
 def level_polygons(grid: Grid, levels: Sequence[float], column: str = "depth_m",
