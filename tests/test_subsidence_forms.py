@@ -15,7 +15,8 @@ import yaml
 from zoning import columns as col
 from zoning._resources import demo_project
 from zoning.engine import prepare, run_stages
-from zoning.subsidence.stage import parcel_grid, rasterize_depths
+from zoning.layers.grid import snapped_grid
+from zoning.subsidence.stage import rasterize_depths
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +47,7 @@ def from_polygons() -> pd.DataFrame:
 def test_raster_made_from_the_polygons_gives_the_same_maxima(tmp_path, from_polygons):
     prepared = prepare(demo_project())
     grid = rasterize_depths(prepared.layers.vectors["subsidence"],
-                            parcel_grid(prepared.layers.parcels.geometry, 5.0),
+                            snapped_grid(prepared.layers.parcels.total_bounds, 5.0),
                             prepared.layers.crs)
     grid.write(tmp_path / "w.tif")
     raster = subsidence_columns(demo_variant(

@@ -128,13 +128,14 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
     """Run the stages on the prepared project and return the finished parcel table."""
     parcels = prepared.layers.parcels
     timings: dict[str, float] = {}
-    made = StageOutput(pd.DataFrame())
+    grids: dict[str, Grid] = {}
+    layers: dict[str, gpd.GeoDataFrame] = {}
     for stage in tqdm(stages, desc="stages", unit="stage", disable=not progress):
         start = time.perf_counter()
         output = stage.run(parcels, prepared.rules, prepared.layers)
         if isinstance(output, StageOutput):
-            made.grids.update(output.grids)
-            made.layers.update(output.layers)
+            grids.update(output.grids)
+            layers.update(output.layers)
             output = output.columns
         added = output
         expected = stage.columns(prepared.rules)
@@ -145,7 +146,7 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
         timings[stage.name] = time.perf_counter() - start
         logger.info("stage %s: %d columns in %.2f s", stage.name, len(expected),
                     timings[stage.name])
-    result = RunResult(prepared, parcels, layers=made.layers, grids=made.grids, timings=timings)
+    result = RunResult(prepared, parcels, layers=layers, grids=grids, timings=timings)
     start = time.perf_counter()
     for stage in stages:
         result.layers.update(stage.layers(parcels, prepared.rules))

@@ -86,6 +86,26 @@ class Grid:
         return path
 
 
+GridSpec = tuple[Affine, tuple[int, int]]
+"""A north-up grid without values: its transform and (rows, columns)."""
+
+
+def snapped_grid(bounds: tuple[float, float, float, float], resolution_m: float) -> GridSpec:
+    """The north-up grid covering ``bounds`` with edges on multiples of ``resolution_m``.
+
+    Examples
+    --------
+    >>> transform, shape = snapped_grid((12.0, 3.0, 41.0, 18.0), 10.0)
+    >>> (transform.c, transform.f), shape
+    ((10.0, 20.0), (2, 4))
+    """
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    x0, y0 = np.floor(x0 / resolution_m) * resolution_m, np.floor(y0 / resolution_m) * resolution_m
+    x1, y1 = np.ceil(x1 / resolution_m) * resolution_m, np.ceil(y1 / resolution_m) * resolution_m
+    shape = (max(round((y1 - y0) / resolution_m), 1), max(round((x1 - x0) / resolution_m), 1))
+    return Affine(resolution_m, 0, x0, 0, -resolution_m, y1), shape
+
+
 def read_grid(path: Path, scale: float = 1.0) -> Grid:
     """Read band 1 of a GDAL raster as a :class:`Grid`, nodata as NaN, values times ``scale``.
 

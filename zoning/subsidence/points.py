@@ -40,13 +40,12 @@ import numpy as np
 import pandas as pd
 import rasterio.features
 import shapely
-from affine import Affine
 from pyproj import CRS
 from scipy.interpolate import LinearNDInterpolator
 from scipy.spatial import QhullError, cKDTree
 
 from zoning.errors import LayerError, did_you_mean
-from zoning.layers.grid import Grid
+from zoning.layers.grid import Grid, snapped_grid
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +125,7 @@ def interpolate_points(points: gpd.GeoDataFrame, value_field: str = "depth_m", *
 
     hull = shapely.convex_hull(shapely.multipoints(xy))
     area = shapely.buffer(hull, buffer_m, quad_segs=_QUAD_SEGS) if buffer_m > 0 else hull
-    x0, y0, x1, y1 = area.bounds
-    x0, y0 = np.floor(x0 / resolution_m) * resolution_m, np.floor(y0 / resolution_m) * resolution_m
-    x1, y1 = np.ceil(x1 / resolution_m) * resolution_m, np.ceil(y1 / resolution_m) * resolution_m
-    shape = (max(round((y1 - y0) / resolution_m), 1), max(round((x1 - x0) / resolution_m), 1))
-    transform = Affine(resolution_m, 0, x0, 0, -resolution_m, y1)
+    transform, shape = snapped_grid(area.bounds, resolution_m)
     covered = rasterio.features.rasterize([(area, 1)], out_shape=shape, transform=transform,
                                           fill=0, dtype="uint8", all_touched=False) > 0
     if not covered.any():
@@ -139,7 +134,7 @@ def interpolate_points(points: gpd.GeoDataFrame, value_field: str = "depth_m", *
                          "raise buffer_m or lower resolution_m")
     rows, cols = np.nonzero(covered)
     # local coordinates from the grid's top-left corner: well conditioned for Qhull
-    local = xy - (x0, y1)
+    local = xy - (transform.c, transform.f)
     targets = np.column_stack([(cols + 0.5) * resolution_m, -(rows + 0.5) * resolution_m])
 
     estimate = np.full(len(targets), np.nan)

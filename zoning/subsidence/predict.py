@@ -42,7 +42,7 @@ from affine import Affine
 from tqdm import tqdm
 
 from zoning.errors import LayerError, did_you_mean
-from zoning.layers.grid import Grid
+from zoning.layers.grid import Grid, GridSpec, snapped_grid
 from zoning.subsidence._kernel import REACH, FloatArray, polygon_influence
 
 logger = logging.getLogger(__name__)
@@ -223,20 +223,17 @@ def _panels(panels: gpd.GeoDataFrame, table: pd.DataFrame) -> list[_Panel]:
 
 
 def grid_for(panels: gpd.GeoDataFrame, table: pd.DataFrame,
-             resolution_m: float) -> tuple[Affine, tuple[int, int]]:
+             resolution_m: float) -> GridSpec:
     """A north-up grid covering every panel's basin (panel plus REACH · r), snapped."""
     bounds = panels.geometry.bounds
     margin = REACH * table["r_m"] + table["shift_m"]
-    x0 = np.floor((bounds["minx"] - margin).min() / resolution_m) * resolution_m
-    y0 = np.floor((bounds["miny"] - margin).min() / resolution_m) * resolution_m
-    x1 = np.ceil((bounds["maxx"] + margin).max() / resolution_m) * resolution_m
-    y1 = np.ceil((bounds["maxy"] + margin).max() / resolution_m) * resolution_m
-    shape = (round((y1 - y0) / resolution_m), round((x1 - x0) / resolution_m))
-    return Affine(resolution_m, 0, x0, 0, -resolution_m, y1), shape
+    return snapped_grid(((bounds["minx"] - margin).min(), (bounds["miny"] - margin).min(),
+                         (bounds["maxx"] + margin).max(), (bounds["maxy"] + margin).max()),
+                        resolution_m)
 
 
 def predict(panels: gpd.GeoDataFrame, params: PimParameters | None = None, *,
-            resolution_m: float = 10.0, grid: tuple[Affine, tuple[int, int]] | None = None,
+            resolution_m: float = 10.0, grid: GridSpec | None = None,
             fields_map: dict[str, str] | None = None, progress: bool = False,
             source: str = "panels") -> Deformation:
     """Predict subsidence, tilt, curvature, strain and displacement from mined panels.

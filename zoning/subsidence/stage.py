@@ -18,14 +18,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from affine import Affine
 from pyproj import CRS
 from rasterio.features import rasterize
 
 from zoning import columns as col
 from zoning.errors import LayerError, Problem
 from zoning.layers import LayerSet
-from zoning.layers.grid import Grid
+from zoning.layers.grid import Grid, GridSpec, snapped_grid
 from zoning.layers.load import POINTS
 from zoning.overlay import (
     CellIndex,
@@ -68,20 +67,11 @@ def columns(rules: RuleSet) -> list[str]:
             col.YEARS_SINCE_MINING, col.STABLE]
 
 
-def parcel_grid(parcels: gpd.GeoSeries, resolution_m: float) -> tuple[Affine, tuple[int, int]]:
-    """A north-up grid over the parcels' extent, snapped to the resolution."""
-    x0, y0, x1, y1 = parcels.total_bounds
-    x0, y0 = np.floor(x0 / resolution_m) * resolution_m, np.floor(y0 / resolution_m) * resolution_m
-    x1, y1 = np.ceil(x1 / resolution_m) * resolution_m, np.ceil(y1 / resolution_m) * resolution_m
-    shape = (round((y1 - y0) / resolution_m), round((x1 - x0) / resolution_m))
-    return Affine(resolution_m, 0, x0, 0, -resolution_m, y1), shape
-
-
 def subsidence_grids(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
                      sub: SubsidenceLayer) -> dict[str, Grid]:
     """The subsidence grid (m) and the deformation grids the input form ``sub`` gives."""
     spec = rules.get("subsidence", SubsidenceRules)
-    grid_spec = parcel_grid(parcels, spec.prediction.resolution_m)
+    grid_spec = snapped_grid(parcels.total_bounds, spec.prediction.resolution_m)
     if sub.form == "panels":
         return predict(layers.vectors["panels"], parameters(spec), grid=grid_spec).grids()
     if sub.form == "polygons":  # bands are steps: their derivatives mean nothing
@@ -99,7 +89,7 @@ def subsidence_grids(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
             "curvature": Grid(curvature, grid.transform, grid.crs)}
 
 
-def rasterize_depths(polygons: gpd.GeoDataFrame, grid: tuple[Affine, tuple[int, int]],
+def rasterize_depths(polygons: gpd.GeoDataFrame, grid: GridSpec,
                      crs: CRS) -> Grid:
     """Depth polygons burnt into a grid by cell centre; where they overlap, the deepest."""
     flat = flatten_depth_polygons(polygons)
