@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -125,14 +125,20 @@ def _rename_clashes(layers: LayerSet, rules: RuleSet) -> gpd.GeoDataFrame:
 
 def run_stages(prepared: Prepared, *, progress: bool = True,
                stages: Sequence[Stage] = STAGES) -> RunResult:
-    """Run the stages on the prepared project and return the finished parcel table."""
+    """Run the stages on the prepared project and return the finished parcel table.
+
+    Grids a stage makes (the subsidence surface, say) are handed to the later stages in
+    ``layers.grids``, over any input raster of the same name; the prepared layers
+    themselves are not changed.
+    """
     parcels = prepared.layers.parcels
     timings: dict[str, float] = {}
     grids: dict[str, Grid] = {}
     layers: dict[str, gpd.GeoDataFrame] = {}
     for stage in tqdm(stages, desc="stages", unit="stage", disable=not progress):
         start = time.perf_counter()
-        output = stage.run(parcels, prepared.rules, prepared.layers)
+        seen = replace(prepared.layers, grids={**prepared.layers.grids, **grids})
+        output = stage.run(parcels, prepared.rules, seen)
         if isinstance(output, StageOutput):
             grids.update(output.grids)
             layers.update(output.layers)
