@@ -27,6 +27,14 @@ AREA_HA = "area_ha"
 DIST_ROAD_M = "dist_road_m"
 DIST_TOWN_M = "dist_town_m"
 GANGUE_SHARE = "gangue_share"
+MINE_ID = "mine_id"
+"""Mine whose mined area covers most of the parcel; missing outside every mine."""
+MINE_STAGE = "mine_stage"
+"""Stage of that mine: ``new``, ``producing`` or ``closed``."""
+MINE_TYPE = "mine_type"
+"""Type of that mine: ``underground`` or ``open_pit``."""
+MINE_STAGES = ("new", "producing", "closed")
+MINE_TYPES = ("underground", "open_pit")
 
 # --- subsidence ---------------------------------------------------------------------
 SUBS_MAX_M = "subs_max_m"
@@ -82,8 +90,13 @@ def suit_class(use: str) -> str:
 
 
 def suit_limit(use: str) -> str:
-    """Column naming the limiting factor(s) of ``use``."""
+    """Column naming the limiting factors of ``use``: capping vetoes, then by obstacle degree."""
     return f"{SUIT_PREFIX}{use}_limit"
+
+
+def suit_factor(use: str, factor: str) -> str:
+    """Column with the score (0 to 1) of one factor of ``use`` (``suit_cultivated_by_ponding``)."""
+    return f"{SUIT_PREFIX}{use}_by_{factor}"
 
 
 SUIT_CLASSES = ("S1", "S2", "S3", "N")

@@ -1,4 +1,4 @@
-"""Derive stage: land-use classes, areas, distances to roads and towns, gangue cover.
+"""Derive stage: land-use classes, areas, distances to roads and towns, gangue cover, mines.
 
 Examples
 --------
@@ -20,7 +20,9 @@ from zoning import columns as col
 from zoning.errors import Problem, ZoningError
 from zoning.layers import LayerSet
 from zoning.layers.roads import main_roads
+from zoning.mines import check_mines, mine_columns
 from zoning.overlay import area_share
+from zoning.project import MineFields
 from zoning.rules.models import LandUseRules
 from zoning.rules.ruleset import RuleSet
 from zoning.stage import Stage
@@ -33,6 +35,7 @@ def columns(rules: RuleSet) -> list[str]:
     return [
         col.LANDUSE_NAME_ZH, col.LANDUSE_NAME_EN, col.LANDUSE_L1, col.LAND_CLASS,
         col.IS_CONSTRUCTION, col.AREA_HA, col.DIST_ROAD_M, col.DIST_TOWN_M, col.GANGUE_SHARE,
+        col.MINE_ID, col.MINE_STAGE, col.MINE_TYPE,
     ]
 
 
@@ -52,14 +55,19 @@ def landuse_table(rules: LandUseRules) -> pd.DataFrame:
 
 
 def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[Problem]:
-    """Every land-use code of the parcels must be in the land-use mapping."""
+    """Every land-use code must be in the mapping; the mines layer must carry its fields."""
+    problems = []
+    mines = layers.vectors.get("mines")
+    if mines is not None and layers.mines is not None:
+        problems += check_mines(mines, layers.mines.fields,
+                                str(layers.sources.get("mines", "layers.mines")))
     known = set(landuse_table(rules.get("landuse", LandUseRules)).index)
     codes = parcels[col.LANDUSE_CODE]
     unknown = codes[~codes.isin(known)].value_counts()
     if unknown.empty:
-        return []
+        return problems
     listed = ", ".join(f"{code!r} ({n} parcels)" for code, n in unknown.head(10).items())
-    return [Problem(
+    return [*problems, Problem(
         f"{rules.path('landuse')}",
         f"{len(unknown)} land-use code(s) of the parcels are not in the mapping: {listed}; "
         "add them to a copy of the landuse rule file and name it in project.yaml",
@@ -90,6 +98,8 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
     out[col.DIST_TOWN_M] = _nearest_distance(geoms, layers.vectors.get("towns"))
     gangue = layers.vectors.get("gangue")
     out[col.GANGUE_SHARE] = area_share(geoms, gangue.geometry) if gangue is not None else 0.0
+    fields = layers.mines.fields if layers.mines is not None else MineFields()
+    out = out.join(mine_columns(geoms, layers.vectors.get("mines"), fields))
     return out[columns(rules)]
 
 

@@ -60,6 +60,8 @@ class RunResult:
         Output layers by name (``zones``, and the input layers worth showing).
     grids
         Output rasters by name (``subsidence``, ``tilt``, ...).
+    tables
+        Output tables by name (``suitability_weights``, ``suitability_sensitivity``, ...).
     timings
         Seconds per stage.
     """
@@ -68,6 +70,7 @@ class RunResult:
     parcels: gpd.GeoDataFrame
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     grids: dict[str, Grid] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -135,6 +138,7 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
     timings: dict[str, float] = {}
     grids: dict[str, Grid] = {}
     layers: dict[str, gpd.GeoDataFrame] = {}
+    tables: dict[str, pd.DataFrame] = {}
     for stage in tqdm(stages, desc="stages", unit="stage", disable=not progress):
         start = time.perf_counter()
         seen = replace(prepared.layers, grids={**prepared.layers.grids, **grids})
@@ -142,6 +146,7 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
         if isinstance(output, StageOutput):
             grids.update(output.grids)
             layers.update(output.layers)
+            tables.update(output.tables)
             output = output.columns
         added = output
         expected = stage.columns(prepared.rules)
@@ -152,7 +157,8 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
         timings[stage.name] = time.perf_counter() - start
         logger.info("stage %s: %d columns in %.2f s", stage.name, len(expected),
                     timings[stage.name])
-    result = RunResult(prepared, parcels, layers=layers, grids=grids, timings=timings)
+    result = RunResult(prepared, parcels, layers=layers, grids=grids, tables=tables,
+                       timings=timings)
     start = time.perf_counter()
     for stage in stages:
         result.layers.update(stage.layers(parcels, prepared.rules))

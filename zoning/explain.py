@@ -7,18 +7,73 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from zoning import columns as col
-from zoning import damage, modes, suitability, zones
+from zoning import damage, modes, zones
 from zoning.decision import Step, trace
 from zoning.engine import RunResult, prepare, run_stages
 from zoning.errors import ZoningError, did_you_mean
 from zoning.rules.models import SuitabilityRules
+from zoning.rules.ruleset import RuleSet
+from zoning.suitability import WEIGHTS_TABLE
+from zoning.suitability.scoring import GRADES, value_site, veto_cap
 
-_GRADES = col.SUIT_CLASSES
 _SHOWN = (col.LANDUSE_CODE, col.LANDUSE_NAME_ZH, col.LAND_CLASS, col.AREA_HA, col.SUBS_MAX_M,
           col.SUBS_MEAN_M, col.GW_AFTER_M, col.PONDED_SHARE, col.GANGUE_SHARE, col.DIST_ROAD_M,
           col.DIST_TOWN_M)
+
+
+@dataclass(frozen=True)
+class FactorTrace:
+    """One suitability factor of one parcel: its value, score, weight and veto."""
+
+    factor: str
+    value: Any
+    score: float
+    weight: float
+    cap: str | None
+    """The class the factor's veto caps the use at, if a veto holds."""
+
+
+@dataclass(frozen=True)
+class UseTrace:
+    """One use of one parcel: index, class, limiting factors and every factor."""
+
+    use: str
+    index: float
+    grade: str
+    limit: str
+    factors: list[FactorTrace]
+
+    def lines(self) -> list[str]:
+        """The use and its factors, one per line."""
+        out = [f"  {self.use}: {self.grade} (index {_fmt(self.index)})"
+               + (f", limited by {self.limit}" if self.limit else "")]
+        for f in self.factors:
+            veto = f"  veto → at best {f.cap}" if f.cap else ""
+            out.append(f"     {f.factor} = {_fmt(f.value)}: score {_fmt(f.score)} × weight "
+                       f"{f.weight:.3f}{veto}")
+        return out
+
+
+def _suitability(row: pd.DataFrame, rules: RuleSet, weights: pd.DataFrame) -> list[UseTrace]:
+    """Each use of a one-row parcel table, with the weights the run used."""
+    model = rules.get("suitability", SuitabilityRules)
+    traces = []
+    for use, spec in model.uses.items():
+        used = weights[weights["use"] == use].set_index("factor")["weight"]
+        factors = []
+        for i, f in enumerate(spec.factors):
+            cap = int(veto_cap(use, i, f, row, rules)[0])
+            factors.append(FactorTrace(
+                f.id, rules.expression(value_site(use, i, f)).evaluate(row).iloc[0],
+                float(row[col.suit_factor(use, f.id)].iloc[0]), float(used[f.id]),
+                GRADES[cap] if cap else None))
+        traces.append(UseTrace(use, float(row[col.suit_score(use)].iloc[0]),
+                               row[col.suit_class(use)].iloc[0],
+                               row[col.suit_limit(use)].iloc[0], factors))
+    return traces
 
 
 @dataclass
@@ -30,8 +85,8 @@ class Explanation:
     damage: damage.Trace | None = None
     """Every damage factor of the parcel with the grade it gives, and the results."""
     steps: list[Step] = field(default_factory=list)
-    suitability: list[tuple[str, str, str, list[tuple[str, str]]]] = field(default_factory=list)
-    """(use, class, limiting factors, [(factor, grade), ...]) per use."""
+    suitability: list[UseTrace] = field(default_factory=list)
+    """Every use's index, class and factors."""
 
     def to_text(self) -> str:
         """A readable report, one rule per line; ``*`` marks the rule that decided."""
@@ -39,11 +94,9 @@ class Explanation:
         lines += [f"  {k} = {_fmt(v)}" for k, v in self.values.items()]
         if self.damage is not None:
             lines += _damage_lines(self.damage)
-        lines.append("suitability (limiting-factor method):")
-        for use, grade, limit, factors in self.suitability:
-            graded = ", ".join(f"{f}={g}" for f, g in factors)
-            lines.append(f"  {use}: {grade}" + (f" limited by {limit}" if limit else "")
-                         + f"  [{graded}]")
+        lines.append("suitability (index sum of weighted scores, capped by vetoes):")
+        for use in self.suitability:
+            lines += use.lines()
         table = ""
         for step in self.steps:
             if step.table != table:
@@ -104,12 +157,7 @@ def explain(parcel_id: str, project_path: Path | str | None = None,
         raise ZoningError(f"no parcel with id {parcel_id!r}{hint}; ids look like {sample}")
     row = parcels.loc[[parcel_id]]
     out = Explanation(parcel_id, {k: row[k].iloc[0] for k in _SHOWN if k in row})
-    model = rules.get("suitability", SuitabilityRules)
-    for use, spec in model.uses.items():
-        grades = [(f.id, _GRADES[suitability.grade_factor(use, i, f, row, rules)[0]])
-                  for i, f in enumerate(spec.factors)]
-        out.suitability.append((use, row[col.suit_class(use)].iloc[0],
-                                row[col.suit_limit(use)].iloc[0], grades))
+    out.suitability = _suitability(row, rules, result.tables[WEIGHTS_TABLE])
     out.damage = damage.trace(row, rules)
     for table in [*modes.tables(rules), zones.table(rules)]:
         out.steps += trace(table, row, rules)

@@ -88,6 +88,20 @@ class SubsidenceLayer(_Strict):
         return self
 
 
+class MineFields(_Strict):
+    """Fields of the mined-area layer: mine id, stage and type."""
+
+    id: str = Field("mine", description="Field with the mine's id or name.")
+    stage: str = Field("stage", description="Field with the stage: new, producing or closed.")
+    type: str = Field("type", description="Field with the type: underground or open_pit.")
+
+
+class MinesLayer(VectorLayer):
+    """Mined areas (mine fields or concessions) with their stage and type."""
+
+    fields: MineFields = Field(default_factory=MineFields)
+
+
 class RoadsLayer(_Strict):
     """Roads: an OSM XML file (read with osmnx) or a vector layer of lines."""
 
@@ -107,7 +121,7 @@ class Layers(_Strict):
     parcels: ParcelLayer
     subsidence: SubsidenceLayer | None = None
     panels: VectorLayer | None = None
-    mines: VectorLayer | None = None
+    mines: MinesLayer | None = None
     gangue: VectorLayer | None = None
     towns: VectorLayer | None = None
     roads: RoadsLayer | None = None

@@ -23,7 +23,7 @@ from zoning.outputs import LegendEntry
 from zoning.outputs.gpkg import write_geopackage
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 from zoning.outputs.staticmap import write_static_map
-from zoning.outputs.tables import write_csv
+from zoning.outputs.tables import write_csv, write_table
 from zoning.outputs.webmap import write_webmap
 from zoning.rules.models import Category, ModesRules, ZonesRules
 from zoning.subsidence.stage import CONTOURS, PONDING
@@ -108,6 +108,8 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
         "csv": lambda: write_csv(folder / "parcels.csv", result.parcels),
         "grids": lambda: [grid.write(folder / f"{name}.tif")
                           for name, grid in result.grids.items()],
+        "tables": lambda: [write_table(folder / f"{name}.csv", table)
+                           for name, table in result.tables.items()],
         "map_html": lambda: _webmap(result, folder, notice),
         "map_png": lambda: write_static_map(
             folder / "zoning.png", result.layers["zones"], zone_column=col.ZONE,

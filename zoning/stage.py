@@ -31,11 +31,14 @@ class StageOutput:
         Rasters to write with the outputs (``<name>.tif``), e.g. subsidence and strain.
     layers
         Vector layers to write into the GeoPackage and show on the map.
+    tables
+        Tables for the report and as ``<name>.csv`` (e.g. weights, sensitivity).
     """
 
     columns: pd.DataFrame
     grids: dict[str, Grid] = field(default_factory=dict)
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 StageFunction = Callable[[gpd.GeoDataFrame, RuleSet, LayerSet], pd.DataFrame | StageOutput]

@@ -18,7 +18,7 @@ from zoning.crs import choose_working_crs
 from zoning.errors import LayerError, Problem, ValidationFailed, did_you_mean
 from zoning.layers.grid import Grid, read_grid
 from zoning.layers.roads import is_osm_file, osm_road_lines, read_osm_graph
-from zoning.project import Project, SubsidenceLayer, VectorLayer
+from zoning.project import MinesLayer, Project, SubsidenceLayer, VectorLayer
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class LayerSet:
         Constant groundwater depth before subsidence, if given.
     subsidence
         The project's subsidence entry (its form and settings), if any.
+    mines
+        The project's mines entry (its field names), if any.
     notes
         What was repaired or reprojected, for the log and the manifest.
     sources
@@ -57,6 +59,7 @@ class LayerSet:
     grids: dict[str, Grid] = field(default_factory=dict)
     groundwater_m: float | None = None
     subsidence: SubsidenceLayer | None = None
+    mines: MinesLayer | None = None
     notes: list[str] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)
 
@@ -129,7 +132,7 @@ def load_layers(project: Project) -> LayerSet:
         logger.info(note)
     gw = project.groundwater.depth_m if project.groundwater else None
     return LayerSet(crs=crs, parcels=parcels, vectors=vectors, grids=grids, groundwater_m=gw,
-                    subsidence=spec.subsidence,
+                    subsidence=spec.subsidence, mines=spec.mines,
                     notes=notes, sources=sources)
 
 

@@ -24,7 +24,12 @@ def parcel_table(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
     return table
 
 
-def write_csv(path: Path, parcels: gpd.GeoDataFrame) -> Path:
-    """Write ``parcels.csv`` (UTF-8 with BOM so Excel shows Chinese correctly)."""
-    parcel_table(parcels).to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
+def write_table(path: Path, table: pd.DataFrame) -> Path:
+    """Write a table as CSV, UTF-8 with BOM so Excel shows Chinese correctly."""
+    table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
     return path
+
+
+def write_csv(path: Path, parcels: gpd.GeoDataFrame) -> Path:
+    """Write ``parcels.csv``: one row per parcel, see :func:`parcel_table`."""
+    return write_table(path, parcel_table(parcels))

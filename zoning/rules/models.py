@@ -12,46 +12,18 @@ from collections.abc import Collection
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from zoning import columns as col
-
-SCHEMA_VERSION = 1
-Grade = Literal["S1", "S2", "S3", "N"]
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-
-
-class Strict(BaseModel):
-    """Base of every rule model: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Label(Strict):
-    """A name in Chinese and English."""
-
-    zh: str
-    en: str
-
-
-class RuleFileBase(Strict):
-    """Fields every rule file has."""
-
-    schema_version: Literal[1] = Field(description="Version of the rule-file format.")
-    description: str = ""
-
-    def decision_tables(self) -> dict[str, dict[str, Collection[str]]]:
-        """Decision tables of the file: table key → output column → values it may assign."""
-        return {}
-
+from zoning.rules._base import (
+    Color,
+    Identifier,
+    Label,
+    RuleFileBase,
+    Sourced,
+    Strict,
+)
+from zoning.rules._suitability import SuitabilityRules
 
 # --- decision tables -----------------------------------------------------------------
 
@@ -308,80 +280,6 @@ def band_column(low: float, high: float) -> str:
     return f"subs_share_{fmt(low)}_to_{fmt(high)}m"
 
 
-# --- suitability ---------------------------------------------------------------------
-
-
-class Factor(Strict):
-    """A suitability factor graded S1/S2/S3/N.
-
-    Either ``value`` with ``thresholds`` (numeric grading) or ``grades`` (a condition per
-    class, evaluated S1 first; a parcel matching none is N).
-    """
-
-    id: Identifier
-    label: Label
-    value: str | None = Field(None, description="Expression giving the factor's value.")
-    thresholds: dict[Literal["S1", "S2", "S3"], float] | None = Field(
-        None, description="Upper (or lower) limit of each class for `value`."
-    )
-    direction: Literal["lower_is_better", "higher_is_better"] = "lower_is_better"
-    grades: dict[Literal["S1", "S2", "S3"], str] | None = None
-    missing: Grade = Field("S1", description="Class given where `value` is missing.")
-    source: str = Field("", description="Where the numbers come from.")
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Factor:
-        numeric = self.value is not None and self.thresholds is not None
-        if numeric == (self.grades is not None):
-            raise ValueError(
-                f"factor {self.id!r}: give either `value` with `thresholds`, or `grades`"
-            )
-        if self.thresholds is not None:
-            limits = [self.thresholds[g] for g in ("S1", "S2", "S3") if g in self.thresholds]
-            ordered = sorted(limits, reverse=self.direction == "higher_is_better")
-            if limits != ordered:
-                raise ValueError(
-                    f"factor {self.id!r}: thresholds must run S1→S3 in the direction "
-                    f"{self.direction}, found {dict(self.thresholds)}"
-                )
-        return self
-
-
-class Use(Strict):
-    """A restoration direction (use) and its factors."""
-
-    label: Label
-    color: Color = "#999999"
-    factors: list[Factor] = Field(min_length=1)
-
-
-_DEFAULT_POINTS: dict[Grade, float] = {"S1": 1.0, "S2": 2 / 3, "S3": 1 / 3, "N": 0.0}
-
-
-class SuitabilityRules(RuleFileBase):
-    """``kind: suitability`` — limiting-factor suitability of each use."""
-
-    kind: Literal["suitability"]
-    method: Literal["limiting_factor"] = "limiting_factor"
-    grade_points: dict[Grade, float] = Field(
-        default_factory=lambda: dict(_DEFAULT_POINTS),
-        description="Points of each class; a use's score is the mean over its factors.",
-    )
-    uses: dict[Identifier, Use] = Field(min_length=1)
-    tie_break: list[Identifier] = Field(
-        description="Order of preference among uses of equal class and score (best_use)."
-    )
-
-    @model_validator(mode="after")
-    def _tie_break_covers_uses(self) -> SuitabilityRules:
-        if sorted(self.tie_break) != sorted(self.uses):
-            raise ValueError(
-                f"tie_break must list every use exactly once: uses {sorted(self.uses)}, "
-                f"tie_break {self.tie_break}"
-            )
-        return self
-
-
 # --- modes and zones -----------------------------------------------------------------
 
 
@@ -426,13 +324,6 @@ class ZonesRules(RuleFileBase, DecisionTable):
 
 
 # --- subsidence -------------------------------------------------------------------------
-
-
-class Sourced(Strict):
-    """A default number and where it comes from."""
-
-    value: float
-    source: str = Field(min_length=1, description="Standard, textbook or study it is taken from.")
 
 
 class Prediction(Strict):
