@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import WeightsError, did_you_mean
-from zoning.weights._arrays import FloatArray, Vector, cells, float_array, labelled
+from zoning.weights._arrays import SHOWN, FloatArray, Vector, cells, float_array, labelled
 from zoning.weights._random_index import random_index
 
 logger = logging.getLogger(__name__)
@@ -155,14 +155,14 @@ def _comparison_matrix(matrix: Any) -> tuple[FloatArray, pd.Index | None]:
     if len(diagonal):
         raise WeightsError(
             "comparison matrix: expected 1 on the diagonal, found "
-            + ", ".join(f"a{name(k, k)} = {a[k, k]:g}" for k in diagonal))
+            + ", ".join(f"a{name(int(k), int(k))} = {a[k, k]:g}" for k in diagonal))
     upper = np.triu(np.ones(a.shape, dtype=bool), k=1)
     broken = np.argwhere(upper & (np.abs(a * a.T - 1) > RECIPROCITY_RTOL))
     if len(broken):
         shown = "; ".join(
             f"a{name(i, j)} = {a[i, j]:g} but a{name(j, i)} = {a[j, i]:g} "
-            f"(expected {1 / a[i, j]:.4g})" for i, j in broken[:5])
-        more = f" and {len(broken) - 5} more pair(s)" if len(broken) > 5 else ""
+            f"(expected {1 / a[i, j]:.4g} there)" for i, j in broken[:SHOWN])
+        more = f" and {len(broken) - SHOWN} more pair(s)" if len(broken) > SHOWN else ""
         raise WeightsError(
             f"comparison matrix is not reciprocal: {shown}{more}; each a[j, i] must be "
             f"1 / a[i, j] (within {RECIPROCITY_RTOL:.0%})")

@@ -21,7 +21,7 @@ FloatArray: TypeAlias = npt.NDArray[np.float64]
 Vector: TypeAlias = FloatArray | pd.Series
 """A weight vector: a float array, or a Series when the input had labels."""
 
-_SHOWN = 5
+SHOWN = 5
 """How many offending cells an error message lists before it says "and N more"."""
 
 
@@ -58,8 +58,8 @@ def float_array(values: Any, what: str, ndim: int) -> FloatArray:
 def cells(positions: npt.NDArray[np.intp] | Sequence[tuple[int, ...]]) -> str:
     """Describe array positions (0-based) for an error message, at most a few of them."""
     shown = [str(tuple(int(k) for k in p)) if len(p) > 1 else str(int(p[0]))
-             for p in list(positions)[:_SHOWN]]
-    more = len(positions) - _SHOWN
+             for p in list(positions)[:SHOWN]]
+    more = len(positions) - SHOWN
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
@@ -92,7 +92,7 @@ def weight_vector(values: Any, what: str) -> FloatArray:
     negative = np.flatnonzero(w < 0)
     if len(negative):
         raise WeightsError(f"{what}: expected non-negative weights, found negative values at "
-                           f"position(s) {cells(negative[:, None])} ({w[negative].tolist()})")
+                           f"position(s) {cells(negative[:, None])}")
     if w.sum() == 0:
         raise WeightsError(f"{what}: expected at least one positive weight, found all zeros")
     return w

@@ -63,7 +63,8 @@ def random_index(n: int, table: str) -> float:
         raise WeightsError(f"random index: expected a matrix order n >= 1, found {n}")
     if n > len(values):
         longer = [name for name, v in RANDOM_INDEX.items() if len(v) >= n]
-        hint = f"use one of {', '.join(longer)}" if longer else "split the comparison into a hierarchy"
+        hint = (f"use one of {', '.join(longer)}" if longer
+                else "split the comparison into a hierarchy of smaller ones")
         raise WeightsError(
             f"random-index table {table!r} goes up to n = {len(values)}, but the matrix has "
             f"n = {n} elements; {hint}")
