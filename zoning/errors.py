@@ -29,6 +29,10 @@ class RuleError(ZoningError):
     """A rule file or a rule expression is invalid."""
 
 
+class WeightsError(ZoningError):
+    """Weighting input (a comparison matrix, an indicator table, weights) is invalid."""
+
+
 class ExpressionError(RuleError):
     """A rule expression cannot be parsed or names something that does not exist.
 
