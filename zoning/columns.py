@@ -103,6 +103,14 @@ SUIT_CLASSES = ("S1", "S2", "S3", "N")
 """Suitability classes from best to worst."""
 
 # --- modes ---------------------------------------------------------------------------
+SAFETY_RISK = "safety_risk"
+"""Safety risk level of the parcel (``high``, ``medium``, ``low`` by default)."""
+SAFETY_RULE = "safety_rule"
+SAFETY_REASON = "safety_reason"
+MARKET_ACCESS = "market_access"
+"""Market environment of the parcel (``good``, ``fair``, ``poor`` by default)."""
+MARKET_RULE = "market_rule"
+MARKET_REASON = "market_reason"
 RESTORATION_MODE = "restoration_mode"
 MEASURES = "measures"
 MODE_RULE = "mode_rule"
@@ -110,6 +118,29 @@ MODE_REASON = "mode_reason"
 VALUE_MODE = "value_mode"
 VALUE_RULE = "value_rule"
 VALUE_REASON = "value_reason"
+STRATEGY = "strategy"
+"""Restoration strategy from the mine's stage: concurrent (边采边复), post-closure, ..."""
+MONITORING = "monitoring"
+"""Monitoring requirement; never ``none`` on ground that is not stable."""
+STRATEGY_RULE = "strategy_rule"
+STRATEGY_REASON = "strategy_reason"
+MONITORING_RULE = "monitoring_rule"
+MONITORING_REASON = "monitoring_reason"
+NO_MONITORING = "none"
+
+# --- dig-deep-fill-shallow earth balance ------------------------------------------------
+POND_AREA_HA = "pond_area_ha"
+"""Area dug into fish ponds in a dig-deep-fill-shallow parcel (ha)."""
+FIELD_AREA_HA = "field_area_ha"
+"""Area raised into fields with the spoil (ha)."""
+POND_SHARE = "pond_share"
+"""Pond area over the parcel area covered by the subsidence grid."""
+EARTH_VOLUME_M3 = "earth_volume_m3"
+"""Earth moved: the cut volume, equal to the fill volume (m³)."""
+FIELD_HEIGHT_M = "field_height_m"
+"""Field surface height reached above the post-subsidence water table (m)."""
+EARTHWORK_STATUS = "earthwork_status"
+"""``balanced``, ``no_fill_needed``, ``insufficient_cut`` or missing (not balanced)."""
 
 # --- zoning --------------------------------------------------------------------------
 ZONE = "zone"
@@ -135,4 +166,9 @@ UNITS: dict[str, str] = {
     CURV_MAX_PER_KM: "1/km",
     STRAIN_MAX_MM_M: "mm/m",
     YEARS_SINCE_MINING: "years",
+    POND_AREA_HA: "ha",
+    FIELD_AREA_HA: "ha",
+    POND_SHARE: "fraction",
+    EARTH_VOLUME_M3: "m3",
+    FIELD_HEIGHT_M: "m",
 }

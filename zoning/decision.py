@@ -24,8 +24,6 @@ class Output:
     column: str
     rule_column: str
     reason_column: str
-    required: bool = True
-    """Every parcel must get a value (False where a later table fills the rest)."""
 
 
 @dataclass(frozen=True)
@@ -49,15 +47,8 @@ class Table:
         return [name for o in self.outputs for name in (o.column, o.rule_column, o.reason_column)]
 
 
-def evaluate(table: Table, parcels: pd.DataFrame, rules: RuleSet,
-             given: pd.DataFrame | None = None) -> pd.DataFrame:
+def evaluate(table: Table, parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """Apply ``table`` to ``parcels``; return its output columns indexed like ``parcels``.
-
-    Parameters
-    ----------
-    given
-        Output columns already assigned by an earlier table; only their missing values
-        are filled.
 
     Raises
     ------
@@ -68,8 +59,7 @@ def evaluate(table: Table, parcels: pd.DataFrame, rules: RuleSet,
     out = pd.DataFrame(index=parcels.index)
     for o in table.outputs:
         for name in (o.column, o.rule_column, o.reason_column):
-            out[name] = given[name] if given is not None and name in given else pd.Series(
-                None, index=parcels.index, dtype=object)
+            out[name] = pd.Series(None, index=parcels.index, dtype=object)
     for i, rule in enumerate(table.rules):
         site = table.sites()[i]
         matched = rules.expression(site).evaluate_condition(parcels).to_numpy(dtype=bool)
@@ -80,7 +70,7 @@ def evaluate(table: Table, parcels: pd.DataFrame, rules: RuleSet,
             out.loc[take, o.column] = rule.assign[o.column]
             out.loc[take, o.rule_column] = rule.id
             out.loc[take, o.reason_column] = rule.reason
-    for o in (o for o in table.outputs if o.required):
+    for o in table.outputs:
         unassigned = out[o.column].isna()
         if unassigned.any():
             raise ZoningError(

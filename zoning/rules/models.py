@@ -23,7 +23,13 @@ from zoning.rules._base import (
     Sourced,
     Strict,
 )
-from zoning.rules._suitability import SuitabilityRules
+from zoning.rules._suitability import Factor, Score, SuitabilityRules, Use
+
+__all__ = [
+    "RULE_MODELS", "SCHEMA_VERSION", "Category", "DamageRules", "Factor", "Grade", "Label",
+    "LandUseRules", "ModesRules", "Rule", "Score", "Sourced", "SubsidenceRules",
+    "SuitabilityRules", "Use", "ZonesRules", "band_column",
+]
 
 # --- decision tables -----------------------------------------------------------------
 
@@ -283,32 +289,63 @@ def band_column(low: float, high: float) -> str:
 # --- modes and zones -----------------------------------------------------------------
 
 
-class ModesRules(RuleFileBase, DecisionTable):
-    """``kind: modes`` — restoration and value-realization modes by ordered rules.
+class Earthwork(Strict):
+    """Dig-deep-fill-shallow earth balance: which mode, and the targets of ponds and fields."""
 
-    ``rules`` assign ``restoration_mode`` (and may assign ``value_mode``); ``value_rules``
-    run afterwards, may use ``restoration_mode``, and fill the value modes still unset.
+    mode: Identifier = Field(description="Restoration mode whose parcels are balanced.")
+    field_height_m: Sourced = Field(
+        description="Field surface height above the post-subsidence water table (m).")
+    pond_depth_m: Sourced = Field(description="Water depth of the dug fish ponds (m).")
+    bulking: Sourced | None = Field(
+        None, description="Loose spoil volume per bank volume cut (default 1: none).")
+
+
+class ModesRules(RuleFileBase, DecisionTable):
+    """``kind: modes`` — restoration, value-realization and strategy by ordered rules.
+
+    Tables run in this order, each seeing the columns of the ones before:
+    ``safety_rules`` (``safety_risk``), ``market_rules`` (``market_access``), ``rules``
+    (``restoration_mode``), ``value_rules`` (``value_mode``) and ``strategy_rules``
+    (``strategy`` and ``monitoring``). Ground that is not stable must get a monitoring
+    requirement; the stage refuses a rule file that leaves such a parcel without one.
     """
 
     kind: Literal["modes"]
     measures: dict[Identifier, Label]
     restoration_modes: dict[Identifier, Category]
     value_modes: dict[Identifier, Category]
+    safety_levels: dict[Identifier, Category]
+    market_levels: dict[Identifier, Category]
+    strategies: dict[Identifier, Category]
+    monitoring: dict[Identifier, Category] = Field(
+        description="Monitoring requirements; `none` must be one of them.")
+    earthwork: Earthwork
+    safety_rules: list[Rule] = Field(min_length=1)
+    market_rules: list[Rule] = Field(min_length=1)
     value_rules: list[Rule] = Field(min_length=1)
+    strategy_rules: list[Rule] = Field(min_length=1)
 
     def decision_tables(self) -> dict[str, dict[str, Collection[str]]]:  # noqa: D102
-        restoration, value = self.restoration_modes.keys(), self.value_modes.keys()
         return {
-            "rules": {col.RESTORATION_MODE: restoration, col.VALUE_MODE: value},
-            "value_rules": {col.VALUE_MODE: value},
+            "safety_rules": {col.SAFETY_RISK: self.safety_levels.keys()},
+            "market_rules": {col.MARKET_ACCESS: self.market_levels.keys()},
+            "rules": {col.RESTORATION_MODE: self.restoration_modes.keys()},
+            "value_rules": {col.VALUE_MODE: self.value_modes.keys()},
+            "strategy_rules": {col.STRATEGY: self.strategies.keys(),
+                               col.MONITORING: self.monitoring.keys()},
         }
 
     @model_validator(mode="after")
-    def _measures_defined(self) -> ModesRules:
+    def _names_defined(self) -> ModesRules:
         for name, mode in self.restoration_modes.items():
             unknown = sorted(set(mode.measures) - set(self.measures))
             if unknown:
                 raise ValueError(f"restoration mode {name!r} lists undefined measures {unknown}")
+        if self.earthwork.mode not in self.restoration_modes:
+            raise ValueError(f"earthwork.mode {self.earthwork.mode!r} is not a restoration mode "
+                             f"({sorted(self.restoration_modes)})")
+        if col.NO_MONITORING not in self.monitoring:
+            raise ValueError(f"monitoring must define {col.NO_MONITORING!r} (no requirement)")
         return self
 
 
