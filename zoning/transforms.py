@@ -594,8 +594,9 @@ def categorical(values: ArrayLike, scores: Mapping[str | int, float],
 
     A category listed in ``scores`` gets its score; any other category gets ``default``
     (``None``, the default, gives NaN for unlisted categories, without an error). A missing
-    value (None or NaN) always scores NaN. Matching is by equality: the string ``"1"`` and
-    the integer ``1`` are different categories, while ``1`` and ``1.0`` are the same.
+    value (None, NaN, NaT or pandas' NA) always scores NaN. Matching is by equality: the
+    string ``"1"`` and the integer ``1`` are different categories, while ``1`` and ``1.0``
+    are the same.
 
     Parameters
     ----------
@@ -621,7 +622,13 @@ def categorical(values: ArrayLike, scores: Mapping[str | int, float],
 
 
 def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
+    """None, NaN, NaT and pandas' NA (whose comparisons are themselves missing)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:
+        return True
 
 
 def _score_categories(values: ArrayLike, p: Params) -> np.ndarray:
