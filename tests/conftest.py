@@ -73,3 +73,10 @@ def demo_copy(tmp_path: Path) -> Path:
     target = tmp_path / "demo"
     shutil.copytree(demo_project().parent, target)
     return target / "project.yaml"
+
+
+@pytest.fixture(scope="session")
+def demo_result():
+    """The demo's stages run once for the session (no outputs written)."""
+    from zoning.engine import prepare, run_stages
+    return run_stages(prepare(), progress=False)

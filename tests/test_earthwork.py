@@ -6,19 +6,20 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
+from zoning.columns import (
+    EARTH_VOLUME_M3,
+    EARTHWORK_STATUS,
+    FIELD_HEIGHT_M,
+    POND_AREA_HA,
+    POND_SHARE,
+)
 from zoning.earthwork import (
     BALANCED,
     COLUMNS,
-    EARTH_VOLUME_M3,
-    EARTHWORK_STATUS,
-    FIELD_AREA_HA,
-    FIELD_HEIGHT_M,
     INSUFFICIENT_CUT,
     NO_CELLS,
     NO_FILL_NEEDED,
     NO_GROUNDWATER,
-    POND_AREA_HA,
-    POND_SHARE,
     balance,
     earth_balance,
 )

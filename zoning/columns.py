@@ -136,11 +136,14 @@ FIELD_AREA_HA = "field_area_ha"
 POND_SHARE = "pond_share"
 """Pond area over the parcel area covered by the subsidence grid."""
 EARTH_VOLUME_M3 = "earth_volume_m3"
-"""Earth moved: the cut volume, equal to the fill volume (m³)."""
+"""Bank volume cut from the ponds (m³); the fill placed on the fields is ``bulking`` times it."""
 FIELD_HEIGHT_M = "field_height_m"
-"""Field surface height reached above the post-subsidence water table (m)."""
+"""Lowest field surface above the water table after the earthwork (m); the target when balanced."""
+POND_EDGE_SUBS_M = "pond_edge_subs_m"
+"""Subsidence at the pond edge (m): the pond covers the ground subsided more than this."""
 EARTHWORK_STATUS = "earthwork_status"
-"""``balanced``, ``no_fill_needed``, ``insufficient_cut`` or missing (not balanced)."""
+"""``balanced``, ``no_fill_needed``, ``insufficient_cut``, ``no_cells``, ``no_groundwater``;
+missing where the parcel is not balanced (another mode)."""
 
 # --- zoning --------------------------------------------------------------------------
 ZONE = "zone"
@@ -171,4 +174,5 @@ UNITS: dict[str, str] = {
     POND_SHARE: "fraction",
     EARTH_VOLUME_M3: "m3",
     FIELD_HEIGHT_M: "m",
+    POND_EDGE_SUBS_M: "m",
 }

@@ -51,29 +51,15 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from zoning import columns as col
 from zoning.errors import ZoningError
 from zoning.layers.grid import Grid
 from zoning.overlay import CellIndex
 
 logger = logging.getLogger(__name__)
 
-POND_AREA_HA = "pond_area_ha"
-"""Area of the fish pond (ha)."""
-FIELD_AREA_HA = "field_area_ha"
-"""Area of the raised fields (ha)."""
-POND_SHARE = "pond_share"
-"""Pond area over the parcel area covered by grid cells."""
-EARTH_VOLUME_M3 = "earth_volume_m3"
-"""Bank volume cut from the pond (m³); the fill placed on the fields is ``bulking`` times it."""
-FIELD_HEIGHT_M = "field_height_m"
-"""Lowest field surface above the water table after the earthwork (m); ``h`` when balanced."""
-POND_EDGE_SUBS_M = "pond_edge_subs_m"
-"""Subsidence at the pond edge (m): the pond covers the ground subsided more than this."""
-EARTHWORK_STATUS = "earthwork_status"
-"""``balanced``, ``no_fill_needed``, ``insufficient_cut``, ``no_cells`` or ``no_groundwater``."""
-
-COLUMNS = (POND_AREA_HA, FIELD_AREA_HA, POND_SHARE, EARTH_VOLUME_M3, FIELD_HEIGHT_M,
-           POND_EDGE_SUBS_M, EARTHWORK_STATUS)
+COLUMNS = (col.POND_AREA_HA, col.FIELD_AREA_HA, col.POND_SHARE, col.EARTH_VOLUME_M3,
+           col.FIELD_HEIGHT_M, col.POND_EDGE_SUBS_M, col.EARTHWORK_STATUS)
 """Columns :func:`earth_balance` returns, in order."""
 
 BALANCED = "balanced"
@@ -176,7 +162,7 @@ def balance(depths: np.ndarray, cell_area_m2: float, groundwater_m: float | np.n
     row = _solve(np.zeros(w.size, dtype=np.int64), w, g, 1, area, field_height_m,
                  pond_depth_m, bulking).iloc[0]
     return Balance(**{name: float(row[name]) for name in COLUMNS[:-1]},
-                   status=str(row[EARTHWORK_STATUS]))
+                   status=str(row[col.EARTHWORK_STATUS]))
 
 
 def earth_balance(parcels: gpd.GeoSeries, subsidence: Grid, groundwater_m: float | Grid,
@@ -223,7 +209,7 @@ def earth_balance(parcels: gpd.GeoSeries, subsidence: Grid, groundwater_m: float
     ...             CRS(4548))
     >>> parcels = gpd.GeoSeries([shapely.box(0, 0, 20, 100)], crs=4548)
     >>> out = earth_balance(parcels, grid, 2.0, field_height_m=1.0, pond_depth_m=2.0)
-    >>> out[[POND_AREA_HA, EARTH_VOLUME_M3]].round(3).values.tolist()
+    >>> out[[col.POND_AREA_HA, col.EARTH_VOLUME_M3]].round(3).values.tolist()
     [[0.083, 833.333]]
     """
     _check_parameters(field_height_m, pond_depth_m, bulking)
@@ -250,11 +236,11 @@ def earth_balance(parcels: gpd.GeoSeries, subsidence: Grid, groundwater_m: float
     valid = ~dry[who]
     out = _solve(who[valid], w[valid], g[valid], n, subsidence.cell_area, field_height_m,
                  pond_depth_m, bulking)
-    out.loc[dry, EARTHWORK_STATUS] = NO_GROUNDWATER
+    out.loc[dry, col.EARTHWORK_STATUS] = NO_GROUNDWATER
     out.loc[~selected, list(COLUMNS)] = None
     out.index = parcels.index
     logger.info("earth balance of %d parcels: %s", int(selected.sum()),
-                out[EARTHWORK_STATUS].value_counts().to_dict())
+                out[col.EARTHWORK_STATUS].value_counts().to_dict())
     return out
 
 
@@ -297,19 +283,19 @@ def _solve(group: np.ndarray, depths: np.ndarray, groundwater: np.ndarray, n: in
     lowest = np.minimum.reduceat(field_level, first[some]) if some.size else np.zeros(0)
     area = counts[some] * cell_area_m2
     values = {
-        POND_AREA_HA: pond * cell_area_m2 / _M2_PER_HA,
-        FIELD_AREA_HA: (counts[some] - pond) * cell_area_m2 / _M2_PER_HA,
-        POND_SHARE: pond * cell_area_m2 / area,
-        EARTH_VOLUME_M3: spoil_used * cell_area_m2 / bulking,
-        FIELD_HEIGHT_M: np.where(np.isinf(lowest), np.nan, lowest),
-        POND_EDGE_SUBS_M: np.where(pond > 0, w[edge], np.nan),
+        col.POND_AREA_HA: pond * cell_area_m2 / _M2_PER_HA,
+        col.FIELD_AREA_HA: (counts[some] - pond) * cell_area_m2 / _M2_PER_HA,
+        col.POND_SHARE: pond * cell_area_m2 / area,
+        col.EARTH_VOLUME_M3: spoil_used * cell_area_m2 / bulking,
+        col.FIELD_HEIGHT_M: np.where(np.isinf(lowest), np.nan, lowest),
+        col.POND_EDGE_SUBS_M: np.where(pond > 0, w[edge], np.nan),
     }
     columns: dict[str, np.ndarray] = {}
     for name, known in values.items():
         columns[name] = np.full(n, np.nan)
         columns[name][some] = known
-    columns[EARTHWORK_STATUS] = np.full(n, NO_CELLS, dtype=object)
-    columns[EARTHWORK_STATUS][some] = status
+    columns[col.EARTHWORK_STATUS] = np.full(n, NO_CELLS, dtype=object)
+    columns[col.EARTHWORK_STATUS][some] = status
     return pd.DataFrame(columns)
 
 

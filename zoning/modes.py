@@ -9,11 +9,13 @@ pond and field areas such that cut equals fill (:mod:`zoning.earthwork`).
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from zoning import columns as col
 from zoning.decision import Output, Table, evaluate
-from zoning.earthwork import EARTHWORK_COLUMNS, earth_balance
+from zoning.earthwork import COLUMNS as EARTHWORK_COLUMNS
+from zoning.earthwork import NO_CELLS, NO_GROUNDWATER, earth_balance
 from zoning.errors import ZoningError
 from zoning.layers import LayerSet
 from zoning.rules.models import ModesRules
@@ -81,13 +83,25 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
     measures = {name: ";".join(mode.measures) for name, mode in model.restoration_modes.items()}
     out[col.MEASURES] = out[col.RESTORATION_MODE].map(measures)
     _check_monitoring(out, parcels, rules)
+    mask = (out[col.RESTORATION_MODE] == model.earthwork.mode).to_numpy()
+    return out.join(_earthwork(parcels, layers, model, mask))[columns(rules)]
+
+
+def _earthwork(parcels: gpd.GeoDataFrame, layers: LayerSet, model: ModesRules,
+               mask: np.ndarray) -> pd.DataFrame:
+    """Earth balance of the masked parcels on the run's subsidence grid and water table."""
+    groundwater = layers.grids.get("groundwater", layers.groundwater_m)
+    subsidence = layers.grids.get("subsidence")
+    if groundwater is None or subsidence is None:
+        out = pd.DataFrame(np.nan, index=parcels.index, columns=list(EARTHWORK_COLUMNS))
+        out[col.EARTHWORK_STATUS] = np.where(mask, NO_GROUNDWATER if subsidence is not None
+                                             else NO_CELLS, None)
+        return out
     work = model.earthwork
-    balanced = earth_balance(
-        parcels.geometry, layers.grids["subsidence"], layers.groundwater_m,
-        field_height_m=work.field_height_m.value, pond_depth_m=work.pond_depth_m.value,
-        bulking=work.bulking.value if work.bulking else 1.0,
-        mask=(out[col.RESTORATION_MODE] == work.mode).to_numpy())
-    return out.join(balanced)[columns(rules)]
+    return earth_balance(parcels.geometry, subsidence, groundwater,
+                         field_height_m=work.field_height_m.value,
+                         pond_depth_m=work.pond_depth_m.value,
+                         bulking=work.bulking.value if work.bulking else 1.0, mask=mask)
 
 
 STAGE = Stage(name="modes", run=run, columns=columns, sites=sites)

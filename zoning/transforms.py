@@ -466,8 +466,13 @@ class _Continuous:
             logger.debug("%s: no finite input values; every score is NaN", self.name)
             return out
         p = dict(params)
-        p["lower"] = float(data.min()) if p["lower"] is None else float(p["lower"])
-        p["upper"] = float(data.max()) if p["upper"] is None else float(p["upper"])
+        # Thresholds left unset bound nothing when the function needs nothing from the
+        # data (its own parameters given, no stretch): the score of a parcel then does
+        # not depend on the other parcels. Otherwise they are the data's range (ArcGIS).
+        free = not self.stretch and all(p[q.name] is not None for q in self.own)
+        low, high = (-math.inf, math.inf) if free else (float(data.min()), float(data.max()))
+        p["lower"] = low if p["lower"] is None else float(p["lower"])
+        p["upper"] = high if p["upper"] is None else float(p["upper"])
         if p["lower"] >= p["upper"]:
             raise ZoningError(
                 f"{self.name}: thresholds 'lower' ({p['lower']!r}) and 'upper' "
@@ -476,7 +481,8 @@ class _Continuous:
                 "and 'upper' explicitly."
             )
         p = self.derive(p, data)
-        problems = _problems(TRANSFORMS[self.name], p)
+        unbounded = {k: None for k in ("lower", "upper") if math.isinf(p[k])}
+        problems = _problems(TRANSFORMS[self.name], {**p, **unbounded})
         if problems:
             raise ZoningError(f"{problems[0]} (after filling defaults from the data: "
                               f"lower={p['lower']!r}, upper={p['upper']!r})")

@@ -7,8 +7,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
-Grade = Literal["S1", "S2", "S3", "N"]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 

@@ -26,7 +26,7 @@ from zoning.rules._base import (
 from zoning.rules._suitability import Factor, Score, SuitabilityRules, Use
 
 __all__ = [
-    "RULE_MODELS", "SCHEMA_VERSION", "Category", "DamageRules", "Factor", "Grade", "Label",
+    "RULE_MODELS", "Category", "DamageRules", "Factor", "Label",
     "LandUseRules", "ModesRules", "Rule", "Score", "Sourced", "SubsidenceRules",
     "SuitabilityRules", "Use", "ZonesRules", "band_column",
 ]

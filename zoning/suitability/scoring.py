@@ -111,8 +111,9 @@ def weighted_index(scores: np.ndarray, w: np.ndarray) -> np.ndarray:
 def classify(index: np.ndarray, cap: np.ndarray, rules: SuitabilityRules) -> np.ndarray:
     """Class index (0 = S1 … 3 = N) from the cut points, capped by the vetoes."""
     grade = np.full(len(index), _N)
+    level = np.round(index, 12)  # an index at a cut point is not pushed below it by rounding
     for g in ("S3", "S2", "S1"):  # better classes overwrite
-        grade[index >= rules.classes[g]] = GRADES.index(g)
+        grade[level >= rules.classes[g]] = GRADES.index(g)
     return np.maximum(grade, cap)
 
 
