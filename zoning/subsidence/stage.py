@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 CONTOURS = "subsidence_contours"
 PONDING = "ponding"
 """Layer of the ponded ground: where subsidence reaches the water table (``water_m`` = 0)."""
+_WATER_DECIMALS = 6  # water depths in metres, rounded to the micrometre
 _WATER = (col.GW_BEFORE_M, col.GW_AFTER_M, col.PONDED_SHARE, col.POND_DEPTH_M,
           col.SEASONAL_SHARE)
 
@@ -149,7 +150,9 @@ def water_columns(cells: CellIndex, subsidence: Grid, groundwater: Grid,
     depth before it; uplift counts as no subsidence, as in ``subs_max_m``); negative, the
     water table lies that deep below the subsided ground. A cell is ponded when the water
     is at least 0 m deep (ground exactly at the water table counts), seasonally wet when
-    it is less than 0 but at least ``-seasonal_band_m``.
+    it is less than 0 but at least ``-seasonal_band_m``. Water depths are rounded to the
+    micrometre, so that the last-bit noise of resampling a raster cannot move ground lying
+    exactly at the water table (or at the band's edge) across it.
 
     Returns
     -------
@@ -158,7 +161,8 @@ def water_columns(cells: CellIndex, subsidence: Grid, groundwater: Grid,
         (the least ``g - W``), ``ponded_share``, ``pond_depth_m`` (the most water, 0 if
         none) and ``seasonal_share`` by column name; and the water-depth grid.
     """
-    water = np.maximum(np.nan_to_num(subsidence.values), 0) - groundwater.values
+    water = np.round(np.maximum(np.nan_to_num(subsidence.values), 0) - groundwater.values,
+                     _WATER_DECIMALS)
     highest = cells.maximum(water)
     wet = {col.GW_BEFORE_M: cells.mean(groundwater.values, skip_nan=True),
            col.GW_AFTER_M: -highest,
