@@ -57,8 +57,9 @@ def bench_overlay(n_parcels: int, cache: Path) -> dict[str, float]:
     out["load + validate layers"] = time.perf_counter() - start
     parcels = prepared.layers.parcels.geometry
     start = time.perf_counter()
+    gw = prepared.layers.groundwater_m
     stats = depth_from_polygons(parcels, prepared.layers.vectors["subsidence"], [0.5, 1.5, 3, 5],
-                                prepared.layers.groundwater_m)
+                                None if gw is None else {col.PONDED_SHARE: gw})
     out[f"overlay ({len(parcels)} parcels)"] = time.perf_counter() - start
     out["  parcels with subsidence"] = float((stats[col.SUBS_MAX_M] > 0).sum())
     return out

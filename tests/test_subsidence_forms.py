@@ -15,20 +15,22 @@ import yaml
 from zoning import columns as col
 from zoning._resources import demo_project
 from zoning.engine import prepare, run_stages
-from zoning.layers.grid import snapped_grid
+from zoning.layers.grid import Grid, snapped_grid
 from zoning.subsidence.stage import rasterize_depths
 
 pytestmark = pytest.mark.slow
 
 
-def demo_variant(tmp_path: Path, subsidence: dict, name: str) -> Path:
-    """The demo project with another subsidence entry; layer paths point at the demo."""
+def demo_variant(tmp_path: Path, subsidence: dict, name: str,
+                 groundwater: dict | None = None) -> Path:
+    """The demo project with another subsidence (and groundwater) entry, on the demo layers."""
     demo = demo_project()
     spec = yaml.safe_load(demo.read_text(encoding="utf-8"))
     for layer in spec["layers"].values():
         layer["path"] = str(demo.parent / layer["path"])
     spec["layers"]["subsidence"] = subsidence
     spec["name"] = name
+    spec["groundwater"] = groundwater or spec["groundwater"]
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     return path
@@ -107,3 +109,29 @@ def test_points_sampled_from_the_demo_raster_give_its_maxima(tmp_path):
     error = (from_points[col.SUBS_MAX_M] - raster[col.SUBS_MAX_M]).abs()[big]
     assert error.median() < 0.05
     assert error.quantile(0.95) < 0.5
+
+
+def test_constant_groundwater_raster_gives_the_columns_of_depth_m(tmp_path, from_polygons):
+    prepared = prepare(demo_project())
+    transform, shape = snapped_grid(prepared.layers.parcels.total_bounds, 50.0)
+    Grid(np.full(shape, 2.5), transform, prepared.layers.crs).write(tmp_path / "gw.tif")
+    raster = subsidence_columns(demo_variant(
+        tmp_path, {"form": "polygons", "path": str(demo_project().parent / "subsidence.gpkg"),
+                   "layer": "contours"}, "gw_raster",
+        {"path": str(tmp_path / "gw.tif")}))
+    # the raster's shares are counted on the stage's 10 m cells, the constant's are exact
+    # areas of the depth polygons: they differ by the cells a band's edge cuts
+    area, cell_ha = from_polygons[col.AREA_HA], 0.01  # the stage's cells are 10 m
+    for column in (col.PONDED_SHARE, col.SEASONAL_SHARE):
+        cells_off = (raster[column] - from_polygons[column]).abs() * area / cell_ha
+        assert (cells_off <= 2).mean() > 0.99, column
+        assert cells_off.max() < 10, column
+        assert (raster[column] * area).sum() == pytest.approx((from_polygons[column] * area).sum(),
+                                                              rel=0.01), column
+    np.testing.assert_allclose(raster[col.GW_BEFORE_M], 2.5)
+    # gw_after is 2.5 m minus the deepest subsidence the grid sees, which may miss a deepest
+    # band thinner than a cell (see the raster test above)
+    after, exact_after = raster[col.GW_AFTER_M], from_polygons[col.GW_AFTER_M]
+    assert (after >= exact_after - 1e-9).all()
+    assert np.isclose(after, exact_after).mean() > 0.9
+    np.testing.assert_allclose(raster[col.POND_DEPTH_M], (-after).clip(0))

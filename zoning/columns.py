@@ -42,13 +42,17 @@ SUBS_MEAN_M = "subs_mean_m"
 SUBS_SHARE_PREFIX = "subs_share_"
 """Prefix of the per-depth-band area shares, e.g. ``subs_share_0p5_to_1p5m``."""
 GW_BEFORE_M = "gw_before_m"
-"""Groundwater depth below the ground before subsidence (m)."""
+"""Groundwater depth below the ground before subsidence (m); with a groundwater raster, its
+area-weighted mean over the parcel."""
 GW_AFTER_M = "gw_after_m"
-"""Water-table depth below the parcel's lowest ground after subsidence (m); negative: ponded."""
+"""Water-table depth below the parcel's lowest ground after subsidence (m), the least of
+groundwater depth minus subsidence over the parcel (a constant depth: it minus ``subs_max_m``);
+negative: ponded."""
 PONDED_SHARE = "ponded_share"
-"""Share of the parcel's area where the ground has fallen below the water table."""
+"""Share of the parcel's area where the ground has fallen to or below the water table."""
 POND_DEPTH_M = "pond_depth_m"
-"""Deepest water over the parcel: subsidence minus groundwater depth, 0 if not ponded (m)."""
+"""Deepest water over the parcel: the most subsidence minus groundwater depth, 0 if not ponded
+(m)."""
 SEASONAL_SHARE = "seasonal_share"
 """Share of the area within the seasonal band above the water table (waterlogged in wet seasons)."""
 TILT_MAX_MM_M = "tilt_max_mm_m"

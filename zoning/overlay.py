@@ -170,11 +170,19 @@ class CellIndex:
         out[self.empty] = self._fallback(values)
         return out
 
-    def mean(self, values: np.ndarray) -> np.ndarray:
-        """Mean per parcel over its cells; NaN cells count as 0."""
-        inside = np.nan_to_num(values.ravel()[self.flat])
-        out = np.bincount(self.who, weights=inside, minlength=self.n) / np.maximum(self.cells, 1)
-        out[self.empty] = np.nan_to_num(self._fallback(values))
+    def mean(self, values: np.ndarray, *, skip_nan: bool = False) -> np.ndarray:
+        """Mean per parcel over its cells; NaN cells count as 0.
+
+        With ``skip_nan`` NaN cells are left out instead, and a parcel with no value is NaN.
+        """
+        inside = values.ravel()[self.flat]
+        counted = ~np.isnan(inside) if skip_nan else np.ones(inside.shape, dtype=bool)
+        cells = np.bincount(self.who[counted], minlength=self.n)
+        total = np.bincount(self.who[counted], weights=np.nan_to_num(inside[counted]),
+                            minlength=self.n)
+        out = np.where(cells > 0, total / np.maximum(cells, 1), np.nan if skip_nan else 0.0)
+        fallback = self._fallback(values)
+        out[self.empty] = fallback if skip_nan else np.nan_to_num(fallback)
         return out
 
     def share(self, mask: np.ndarray) -> np.ndarray:

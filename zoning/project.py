@@ -110,9 +110,29 @@ class RoadsLayer(_Strict):
 
 
 class Groundwater(_Strict):
-    """Groundwater depth below the ground before subsidence (metres)."""
+    """Depth of the water table below the ground before subsidence, positive down.
 
-    depth_m: float = Field(gt=0, description="Constant depth of the water table, metres.")
+    Exactly one of ``depth_m`` (a constant, metres) or ``path`` (a raster of depths in
+    ``units``, any GDAL format) is given.
+    """
+
+    depth_m: float | None = Field(
+        None, gt=0, description="Constant depth of the water table, metres.")
+    path: str | None = Field(
+        None, description="Raster of water-table depths (any GDAL format), relative to the "
+        "project file.")
+    units: Literal["m", "mm"] = Field("m", description="Units of the raster's values.")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Groundwater:
+        if (self.path is None) == (self.depth_m is None):
+            given = "both are given" if self.path is not None else "neither is given"
+            raise ValueError("give exactly one of 'path' (a raster of water-table depths) or "
+                             f"'depth_m' (a constant depth in metres); {given}")
+        if self.depth_m is not None and "units" in self.model_fields_set:
+            raise ValueError("'units' applies to a groundwater raster ('path') only; "
+                             "'depth_m' is always in metres")
+        return self
 
 
 class Layers(_Strict):

@@ -53,7 +53,20 @@ class Grid:
         transform, width, height = calculate_default_transform(
             self.crs, crs, cols, rows, left, bottom, right, top
         )
-        out = np.full((height, width), np.nan)
+        return self._warped(crs, transform, (height, width))
+
+    def resampled(self, like: Grid) -> Grid:
+        """Return the grid sampled (bilinear) on the cells of ``like``, or itself if it is on them.
+
+        Cells of ``like`` outside this grid, or over its missing cells only, are NaN.
+        """
+        if (self.crs == like.crs and self.transform == like.transform
+                and self.values.shape == like.values.shape):
+            return self
+        return self._warped(like.crs, like.transform, like.values.shape)
+
+    def _warped(self, crs: CRS, transform: Affine, shape: tuple[int, ...]) -> Grid:
+        out = np.full(shape, np.nan)
         reproject(
             self.values,
             out,

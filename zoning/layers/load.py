@@ -12,6 +12,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
+from rasterio.features import rasterize
 
 from zoning import columns as col
 from zoning.crs import choose_working_crs
@@ -40,9 +41,13 @@ class LayerSet:
         (:data:`POINTS`), form ``polygons`` under ``subsidence``; both have ``depth_m``
         in metres and single-part geometries.
     grids
-        Raster layers by role (``subsidence``).
+        Raster layers by role, in metres: ``subsidence`` (form ``raster``) and
+        ``groundwater`` (depth of the water table below the ground before subsidence,
+        positive down, when the project gives ``groundwater.path``). The groundwater
+        raster is checked to have a positive depth in every cell under the parcels.
     groundwater_m
-        Constant groundwater depth before subsidence, if given.
+        Constant depth of the water table before subsidence (``groundwater.depth_m``);
+        None when the depth is a raster (``grids["groundwater"]``) or not given.
     subsidence
         The project's subsidence entry (its form and settings), if any.
     mines
@@ -87,15 +92,20 @@ def load_layers(project: Project) -> LayerSet:
                 raw[role] = frame
     grids: dict[str, Grid] = {}
     sub = spec.subsidence
-    if sub is not None and sub.path is not None:
+    rasters: dict[str, tuple[str, str]] = {}  # role: (path, units)
+    if sub is not None and sub.form == "raster" and sub.path is not None:
+        rasters["subsidence"] = (sub.path, sub.units)
+    water = project.groundwater
+    if water is not None and water.path is not None:
+        rasters[GROUNDWATER] = (water.path, water.units)
+    for role, (path_text, units) in rasters.items():
+        grid = _read_raster(project, role, path_text, units, problems, sources)
+        if grid is not None:
+            grids[role] = grid
+    if sub is not None and sub.path is not None and sub.form != "raster":
         path = _existing(project, "subsidence", sub.path, problems, sources)
-        scale = 0.001 if sub.units == "mm" else 1.0
-        if path is not None and sub.form == "raster":
-            try:
-                grids["subsidence"] = read_grid(path, scale)
-            except LayerError as exc:
-                problems.append(Problem("layers.subsidence", str(exc)))
-        elif path is not None:
+        scale = _SCALE[sub.units]
+        if path is not None:
             frame = _read_vector(project, "subsidence", VectorLayer(path=path.as_posix(),
                                                                     layer=sub.layer),
                                  problems, sources)
@@ -125,12 +135,14 @@ def load_layers(project: Project) -> LayerSet:
         if grid.crs != crs:
             notes.append(f"{role}: raster reprojected from {grid.crs.name} to {crs.name}")
             grids[role] = grid.reprojected(crs)
-    _check_overlap(parcels, vectors, grids, problems)
+    _check_overlap(parcels, vectors, grids, sources, problems)
+    if GROUNDWATER in grids and not problems:
+        problems += _depth_problems(parcels, grids[GROUNDWATER], sources[GROUNDWATER])
     if problems:
         raise ValidationFailed(problems)
     for note in notes:
         logger.info(note)
-    gw = project.groundwater.depth_m if project.groundwater else None
+    gw = project.groundwater.depth_m if project.groundwater is not None else None
     return LayerSet(crs=crs, parcels=parcels, vectors=vectors, grids=grids, groundwater_m=gw,
                     subsidence=spec.subsidence, mines=spec.mines,
                     notes=notes, sources=sources)
@@ -171,6 +183,61 @@ def _depth_vectors(sub: SubsidenceLayer, path: Path, frame: gpd.GeoDataFrame, sc
                             crs=frame.crs).explode(index_parts=False)
 
 
+def _read_raster(project: Project, role: str, path_text: str, units: str,
+                 problems: list[Problem], sources: dict[str, Path]) -> Grid | None:
+    """Band 1 of the raster of ``role`` in metres, or None with the problem recorded."""
+    path = _existing(project, role, path_text, problems, sources)
+    if path is None:
+        return None
+    try:
+        return read_grid(path, _SCALE[units])
+    except LayerError as exc:
+        problems.append(Problem(_where(role), str(exc)))
+        return None
+
+
+def _depth_problems(parcels: gpd.GeoDataFrame, grid: Grid, path: Path) -> list[Problem]:
+    """Cells under the parcels (any cell a parcel touches) without a positive depth.
+
+    Missing cells (NaN or the raster's nodata, or outside the raster after reprojection)
+    and depths of 0 or less are reported with their counts and the parcels they touch;
+    parcels reaching beyond the raster are reported too.
+    """
+    problems: list[Problem] = []
+    geoms = parcels.geometry.values
+    outside = ~shapely.within(geoms, shapely.box(*grid.bounds))
+    if outside.any():
+        problems.append(Problem(GROUNDWATER, (
+            f"{path}: {int(outside.sum())} of {len(geoms)} parcel(s) reach beyond the raster "
+            f"(e.g. {_examples(parcels.index[outside])}); the raster bounds "
+            f"{np.round(grid.bounds).tolist()} must cover every parcel "
+            f"{np.round(parcels.total_bounds).tolist()}")))
+    labels = rasterize(zip(geoms, range(1, len(geoms) + 1), strict=True),
+                       out_shape=grid.values.shape, transform=grid.transform, fill=0,
+                       all_touched=True, dtype="int32")
+    under = labels > 0
+    values = grid.values
+    checks = (("have no value (NaN or nodata)", np.isnan(values)),
+              ("have a depth of 0 or less (the water table at or above the ground)",
+               values <= 0))
+    for what, bad in checks:
+        hit = bad & under
+        if not hit.any():
+            continue
+        ids = parcels.index[np.unique(labels[hit]) - 1]
+        lowest = f"; lowest {np.nanmin(values[hit]):.3g} m" if what.startswith("have a") else ""
+        problems.append(Problem(GROUNDWATER, (
+            f"{path}: {int(hit.sum())} cell(s) under {len(ids)} parcel(s) {what}"
+            f"{lowest} (parcels {_examples(ids)}); the water-table depth below the ground "
+            "must be positive over every parcel, so fill or correct those cells")))
+    return problems
+
+
+def _where(role: str) -> str:
+    """The project-file key of a layer role (groundwater is a top-level key)."""
+    return GROUNDWATER if role == GROUNDWATER else f"layers.{role}"
+
+
 def _plain(value: object) -> object:
     """A numpy scalar as the Python value (so ``nan``, not ``np.float64(nan)``, is shown)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -180,7 +247,7 @@ def _existing(project: Project, role: str, path_text: str, problems: list[Proble
               sources: dict[str, Path]) -> Path | None:
     path = project.resolve(path_text)
     if not path.exists():
-        problems.append(Problem(f"layers.{role}.path", f"file not found: {path}"))
+        problems.append(Problem(f"{_where(role)}.path", f"file not found: {path}"))
         return None
     sources[role] = path
     return path
@@ -317,6 +384,10 @@ def _to_crs(role: str, frame: gpd.GeoDataFrame, crs: CRS, notes: list[str]) -> g
 
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
+_SCALE = {"m": 1.0, "mm": 0.001}
+"""Factor from a layer's ``units`` to metres."""
+GROUNDWATER = "groundwater"
+"""Role of the groundwater depth raster among the grids (and its project-file key)."""
 POINTS = "subsidence_points"
 """Role of subsidence survey or InSAR points among the vector layers."""
 # Roles whose geometries must be polygons. Subsidence is polygonal for form 'polygons' only:
@@ -359,14 +430,16 @@ def _polygonal_part(geoms: np.ndarray) -> np.ndarray:
 
 
 def _check_overlap(parcels: gpd.GeoDataFrame, vectors: dict[str, gpd.GeoDataFrame],
-                   grids: dict[str, Grid], problems: list[Problem]) -> None:
+                   grids: dict[str, Grid], sources: dict[str, Path],
+                   problems: list[Problem]) -> None:
     box = shapely.box(*parcels.total_bounds)
     bounds = {role: f.total_bounds for role, f in vectors.items() if not f.empty}
     bounds.update({role: np.array(g.bounds) for role, g in grids.items()})
     for role, b in bounds.items():
         if not shapely.intersects(box, shapely.box(*b)):
             problems.append(Problem(
-                f"layers.{role}",
-                f"does not overlap the parcels (its bounds {np.round(b).tolist()}, parcels "
-                f"{np.round(parcels.total_bounds).tolist()}); check that both have the right CRS",
+                _where(role),
+                f"{sources.get(role, role)} does not overlap the parcels (its bounds "
+                f"{np.round(b).tolist()}, parcels {np.round(parcels.total_bounds).tolist()}); "
+                "check that both have the right CRS",
             ))

@@ -25,7 +25,7 @@ from zoning import columns as col
 from zoning.errors import LayerError, Problem
 from zoning.layers import LayerSet
 from zoning.layers.grid import Grid, GridSpec, snapped_grid
-from zoning.layers.load import POINTS
+from zoning.layers.load import GROUNDWATER, POINTS
 from zoning.overlay import (
     CellIndex,
     depth_bands,
@@ -45,6 +45,10 @@ logger = logging.getLogger(__name__)
 
 CONTOURS = "subsidence_contours"
 PONDING = "ponding"
+"""Layer of the ponded ground: where subsidence reaches the water table (``water_m`` = 0)."""
+_WATER_DECIMALS = 6  # water depths in metres, rounded to the micrometre
+_WATER = (col.GW_BEFORE_M, col.GW_AFTER_M, col.PONDED_SHARE, col.POND_DEPTH_M,
+          col.SEASONAL_SHARE)
 
 
 def parameters(rules: SubsidenceRules) -> PimParameters:
@@ -125,45 +129,102 @@ def mining_years(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet) -> np
     return years
 
 
+def groundwater_grid(layers: LayerSet, like: Grid) -> Grid | None:
+    """Water-table depth before subsidence (m) on the cells of ``like``; None without any.
+
+    A groundwater raster (``layers.grids["groundwater"]``) is sampled bilinearly onto the
+    cells; a constant depth (``layers.groundwater_m``) fills them.
+    """
+    if GROUNDWATER in layers.grids:
+        return layers.grids[GROUNDWATER].resampled(like)
+    if layers.groundwater_m is None:
+        return None
+    return Grid(np.full(like.values.shape, layers.groundwater_m), like.transform, like.crs)
+
+
+def water_columns(cells: CellIndex, subsidence: Grid, groundwater: Grid,
+                  seasonal_band_m: float) -> tuple[dict[str, np.ndarray], Grid]:
+    """Groundwater after subsidence per parcel, from the cells of the subsidence grid.
+
+    Over each cell the water stands ``max(W, 0) - g`` deep (W subsidence, g water-table
+    depth before it; uplift counts as no subsidence, as in ``subs_max_m``); negative, the
+    water table lies that deep below the subsided ground. A cell is ponded when the water
+    is at least 0 m deep (ground exactly at the water table counts), seasonally wet when
+    it is less than 0 but at least ``-seasonal_band_m``. Water depths are rounded to the
+    micrometre, so that the last-bit noise of resampling a raster cannot move ground lying
+    exactly at the water table (or at the band's edge) across it.
+
+    Returns
+    -------
+    tuple
+        ``gw_before_m`` (mean g over the parcel's cells with a value), ``gw_after_m``
+        (the least ``g - W``), ``ponded_share``, ``pond_depth_m`` (the most water, 0 if
+        none) and ``seasonal_share`` by column name; and the water-depth grid.
+    """
+    water = np.round(np.maximum(np.nan_to_num(subsidence.values), 0) - groundwater.values,
+                     _WATER_DECIMALS)
+    highest = cells.maximum(water)
+    wet = {col.GW_BEFORE_M: cells.mean(groundwater.values, skip_nan=True),
+           col.GW_AFTER_M: -highest,
+           col.PONDED_SHARE: cells.share(water >= 0),
+           col.POND_DEPTH_M: np.clip(highest, 0, None),
+           col.SEASONAL_SHARE: cells.share((water >= -seasonal_band_m) & (water < 0))}
+    return wet, Grid(water, subsidence.transform, subsidence.crs)
+
+
 def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOutput:
-    """Per-parcel subsidence, ponding, deformation and stability; grids and polygons."""
+    """Per-parcel subsidence, ponding, deformation and stability; grids and polygons.
+
+    Groundwater after subsidence comes from the cells of the subsidence grid and the
+    groundwater depth on them (:func:`water_columns`), with one exception: depth polygons
+    with a constant groundwater depth are overlaid exactly (``gw_after_m`` is the depth
+    minus ``subs_max_m``, the shares are areas of the polygons). Depth polygons with a
+    groundwater raster use the polygons rasterised on the stage's grid for every
+    groundwater column, so their shares are exact to a cell.
+    """
     spec = rules.get("subsidence", SubsidenceRules)
     geoms = parcels.geometry
     bands = rules.get("damage", DamageRules).depth_bands_m
-    gw = layers.groundwater_m
-    wet: dict[str, float] = {}
-    if gw is not None:
-        wet = {col.PONDED_SHARE: gw, "_seasonal": gw - spec.seasonal_band_m.value}
-    out = pd.DataFrame(index=parcels.index)
-    grids: dict[str, Grid] = {}
+    band_m = spec.seasonal_band_m.value
     sub = layers.subsidence
     if sub is None:
         logger.warning("no subsidence layer: subsidence columns are left missing")
         out = pd.DataFrame(np.nan, index=parcels.index, columns=columns(rules))
         out[col.STABLE] = True
         return StageOutput(out)
+    gw = layers.groundwater_m
+    exact = gw if sub.form == "polygons" else None  # a constant depth over depth polygons
+    wet = {} if exact is None else {col.PONDED_SHARE: exact, "_seasonal": exact - band_m}
     grids = subsidence_grids(geoms, rules, layers, sub)
     cells = CellIndex(geoms, grids["subsidence"])
     if sub.form == "polygons":
         stats = depth_from_polygons(geoms, layers.vectors["subsidence"], bands, wet)
     else:
-        stats = depth_from_grid(geoms, grids["subsidence"], bands, wet, cells)
+        stats = depth_from_grid(geoms, grids["subsidence"], bands, cells=cells)
     out = stats.drop(columns=list(wet))
-    out[col.GW_BEFORE_M] = np.nan if gw is None else gw
-    out[col.GW_AFTER_M] = out[col.GW_BEFORE_M] - out[col.SUBS_MAX_M]
-    out[col.PONDED_SHARE] = stats[col.PONDED_SHARE] if gw is not None else np.nan
-    out[col.POND_DEPTH_M] = (-out[col.GW_AFTER_M]).clip(lower=0)
-    out[col.SEASONAL_SHARE] = (stats["_seasonal"] - stats[col.PONDED_SHARE]
-                               if gw is not None else np.nan)
+    polygons = {CONTOURS: level_polygons(grids["subsidence"], spec.contours_m)}
+    groundwater = groundwater_grid(layers, grids["subsidence"])
+    if groundwater is None:
+        out = out.assign(**dict.fromkeys(_WATER, np.nan))
+    else:
+        by_cell, water = water_columns(cells, grids["subsidence"], groundwater, band_m)
+        out = out.assign(**by_cell)
+        polygons[PONDING] = level_polygons(water, [0.0], column="water_m")
+        if GROUNDWATER in layers.grids:  # a raster: written beside subsidence.tif
+            grids[GROUNDWATER] = groundwater
+    if gw is not None:
+        out[col.GW_BEFORE_M] = gw
+    if exact is not None:
+        out[col.GW_AFTER_M] = exact - out[col.SUBS_MAX_M]
+        out[col.POND_DEPTH_M] = (-out[col.GW_AFTER_M]).clip(lower=0)
+        out[col.PONDED_SHARE] = stats[col.PONDED_SHARE]
+        out[col.SEASONAL_SHARE] = stats["_seasonal"] - stats[col.PONDED_SHARE]
     for column, name in ((col.TILT_MAX_MM_M, "tilt"), (col.CURV_MAX_PER_KM, "curvature"),
                          (col.STRAIN_MAX_MM_M, "strain")):
         out[column] = cells.maximum(np.abs(grids[name].values)) if name in grids else np.nan
     out[col.YEARS_SINCE_MINING] = mining_years(geoms, rules, layers)
     stable_after = spec.stability.stable_after_years.value
     out[col.STABLE] = ~(out[col.YEARS_SINCE_MINING] < stable_after)
-    polygons = {CONTOURS: level_polygons(grids["subsidence"], spec.contours_m)}
-    if gw is not None:
-        polygons[PONDING] = level_polygons(grids["subsidence"], [gw])
     return StageOutput(out[columns(rules)], grids=grids, layers=polygons)
 
 
