@@ -94,8 +94,8 @@ def _earthwork(parcels: gpd.GeoDataFrame, layers: LayerSet, model: ModesRules,
     subsidence = layers.grids.get("subsidence")
     if groundwater is None or subsidence is None:
         out = pd.DataFrame(np.nan, index=parcels.index, columns=list(EARTHWORK_COLUMNS))
-        out[col.EARTHWORK_STATUS] = np.where(mask, NO_GROUNDWATER if subsidence is not None
-                                             else NO_CELLS, None)
+        status = NO_GROUNDWATER if subsidence is not None else NO_CELLS
+        out[col.EARTHWORK_STATUS] = pd.Series(status, index=parcels.index).where(mask)
         return out
     work = model.earthwork
     return earth_balance(parcels.geometry, subsidence, groundwater,

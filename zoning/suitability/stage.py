@@ -69,9 +69,9 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
                                             model.limiting_top_k)
         for j, factor in enumerate(ids):
             out[col.suit_factor(use, factor)] = s.scores[:, j]
-    use, grade = best_use({u: s.index for u, s in scored.items()},
-                          {u: s.grade for u, s in scored.items()}, model.tie_break)
-    out[col.BEST_USE] = use
+    best, grade = best_use({u: s.index for u, s in scored.items()},
+                           {u: s.grade for u, s in scored.items()}, model.tie_break)
+    out[col.BEST_USE] = best
     out[col.BEST_USE_CLASS] = np.array(GRADES)[grade]
     tables = {WEIGHTS_TABLE: _weights_table(scored, model),
               SENSITIVITY_TABLE: sensitivity(scored, model)}
