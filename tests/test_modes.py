@@ -93,7 +93,7 @@ def _demo_with_modes(demo_copy: Path, old: str, new: str) -> Path:
 def test_unstable_ground_without_monitoring_is_refused(demo_copy):
     path = _demo_with_modes(demo_copy, "assign: {strategy: concurrent, monitoring: deformation}",
                             "assign: {strategy: concurrent, monitoring: none}")
-    with pytest.raises(ZoningError, match="not stable.*'producing_mine'"):
+    with pytest.raises(ZoningError, match=r"not stable.*'producing_mine'"):
         run_stages(prepare(path), progress=False)
 
 
