@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,7 +13,6 @@ from zoning.earthwork import (
     COLUMNS,
     EARTH_VOLUME_M3,
     EARTHWORK_STATUS,
-    FIELD_AREA_HA,
     FIELD_HEIGHT_M,
     INSUFFICIENT_CUT,
     NO_CELLS,
@@ -135,8 +136,8 @@ def random_case(seed):
     # a cell and one outside the grid
     xs = np.unique(np.r_[0, rng.choice(np.arange(1, cols), 9, replace=False), cols]) * 10
     ys = np.unique(np.r_[0, rng.choice(np.arange(1, rows), 7, replace=False), rows]) * 10
-    boxes = [shapely.box(x0, y0, x1, y1) for x0, x1 in zip(xs[:-1], xs[1:], strict=True)
-             for y0, y1 in zip(ys[:-1], ys[1:], strict=True)]
+    boxes = [shapely.box(x0, y0, x1, y1) for x0, x1 in pairwise(xs)
+             for y0, y1 in pairwise(ys)]
     boxes += [shapely.box(101, 101, 104, 104), shapely.box(5000, 5000, 5100, 5100)]
     index = [f"p{i}" for i in range(len(boxes))]
     return (gpd.GeoSeries(boxes, index=index, crs=CRS_M), square_grid(subs), square_grid(gw),
@@ -216,27 +217,27 @@ def test_inputs_not_mutated():
 def test_balance_errors_name_the_parameter(kwargs, name):
     args = {"depths": STEPS, "cell_area_m2": 100.0, "groundwater_m": 2.0,
             "field_height_m": 1.0, "pond_depth_m": 2.0} | kwargs
-    with pytest.raises(ZoningError, match=f"^{name}: expected"):
+    with pytest.raises(ZoningError, match=rf"^{name}: expected"):
         balance(**args)
 
 
 def test_earth_balance_errors_name_the_parameter():
     parcels, subs, gw, _ = random_case(0)
-    with pytest.raises(ZoningError, match="^parcels: expected the CRS"):
+    with pytest.raises(ZoningError, match=r"^parcels: expected the CRS"):
         earth_balance(parcels.to_crs(4326), subs, 2.0, 1.0, 2.0)
     shifted = Grid(gw.values, Affine(10, 0, 1, 0, -10, 600), CRS_M)
-    with pytest.raises(ZoningError, match="^groundwater_m: expected a grid on the cells"):
+    with pytest.raises(ZoningError, match=r"^groundwater_m: expected a grid on the cells"):
         earth_balance(parcels, subs, shifted, 1.0, 2.0)
-    with pytest.raises(ZoningError, match="^groundwater_m: expected finite"):
+    with pytest.raises(ZoningError, match=r"^groundwater_m: expected finite"):
         earth_balance(parcels, subs, square_grid(-gw.values), 1.0, 2.0)
-    with pytest.raises(ZoningError, match="^subsidence: expected subsidence positive"):
+    with pytest.raises(ZoningError, match=r"^subsidence: expected subsidence positive"):
         earth_balance(parcels, square_grid(-subs.values), 2.0, 1.0, 2.0)
     geographic = Grid(subs.values, Affine(0.001, 0, 117, 0, -0.001, 34.5), CRS(4326))
-    with pytest.raises(ZoningError, match="^subsidence: expected a grid in a projected CRS"):
+    with pytest.raises(ZoningError, match=r"^subsidence: expected a grid in a projected CRS"):
         earth_balance(parcels.to_crs(4326), geographic, 2.0, 1.0, 2.0)
-    with pytest.raises(ZoningError, match="^mask: expected a boolean array"):
+    with pytest.raises(ZoningError, match=r"^mask: expected a boolean array"):
         earth_balance(parcels, subs, 2.0, 1.0, 2.0, mask=np.ones(3, dtype=bool))
-    with pytest.raises(ZoningError, match="^field_height_m: expected"):
+    with pytest.raises(ZoningError, match=r"^field_height_m: expected"):
         earth_balance(parcels, subs, 2.0, 0.0, 2.0)
 
 
