@@ -276,12 +276,13 @@ def _solve(group: np.ndarray, depths: np.ndarray, groundwater: np.ndarray, n: in
     surplus = cum_spoil - np.repeat(total_need, counts) + cum_need
     short = np.bincount(grp[surplus < 0], minlength=n)
     some = np.flatnonzero(counts)
-    whole = np.minimum(short[some], counts[some] - 1)
+    at_edge = np.minimum(short, np.maximum(counts - 1, 0))  # position of the edge cell
+    whole = at_edge[some]
     edge = first[some] + whole
     # the sums either side of the edge again, per parcel: the running sums above carry the
     # rounding of the whole region's total, these only that of one parcel
     position = np.arange(grp.size) - np.repeat(first, counts)
-    edge_of_cell = np.repeat(np.minimum(short, np.maximum(counts - 1, 0)), counts)
+    edge_of_cell = np.repeat(at_edge, counts)
     deeper = np.bincount(grp, weights=np.where(position < edge_of_cell, spoil, 0.0),
                          minlength=n)[some]
     shallower = np.bincount(grp, weights=np.where(position > edge_of_cell, need, 0.0),
@@ -302,11 +303,10 @@ def _solve(group: np.ndarray, depths: np.ndarray, groundwater: np.ndarray, n: in
     field_level = np.where(position + 1 > np.repeat(pond_of_cell, counts),
                            np.maximum(g - w, field_height_m), np.inf)
     lowest = np.minimum.reduceat(field_level, first[some]) if some.size else np.zeros(0)
-    area = counts[some] * cell_area_m2
     values = {
         POND_AREA_HA: pond * cell_area_m2 / _M2_PER_HA,
         FIELD_AREA_HA: (counts[some] - pond) * cell_area_m2 / _M2_PER_HA,
-        POND_SHARE: pond * cell_area_m2 / area,
+        POND_SHARE: pond / counts[some],
         EARTH_VOLUME_M3: spoil_used * cell_area_m2 / bulking,
         FIELD_HEIGHT_M: np.where(np.isinf(lowest), np.nan, lowest),
         POND_EDGE_SUBS_M: np.where(pond > 0, w[edge], np.nan),
