@@ -219,7 +219,7 @@ def test_inputs_not_mutated():
 def test_balance_errors_name_the_parameter(kwargs, name):
     args = {"depths": STEPS, "cell_area_m2": 100.0, "groundwater_m": 2.0,
             "field_height_m": 1.0, "pond_depth_m": 2.0} | kwargs
-    with pytest.raises(ZoningError, match=f"^{name}: expected"):
+    with pytest.raises(ZoningError, match=rf"^{name}: expected"):
         balance(**args)
 
 
@@ -251,3 +251,20 @@ def test_statuses_and_shares_over_a_region():
     balanced = out[out[EARTHWORK_STATUS] == BALANCED]
     assert (balanced[FIELD_HEIGHT_M] == 1.0).all()
     assert (balanced[EARTH_VOLUME_M3] > 0).all()
+
+
+def test_balance_closes_on_a_small_parcel_after_a_large_one():
+    # running sums over a whole region carry its rounding; a parcel with little earth to
+    # move after one with a lot must still close to 1e-9
+    rng = np.random.default_rng(4)
+    subs = np.column_stack([rng.uniform(0, 12, (300, 299)), 1 + 1e-3 * rng.random((300, 1))])
+    grid = square_grid(subs)
+    parcels = gpd.GeoSeries([shapely.box(0, 0, 2990, 3000), shapely.box(2990, 0, 3000, 3000)],
+                            crs=CRS_M)
+    out = earth_balance(parcels, grid, 2.0, field_height_m=1.0, pond_depth_m=2.0)
+    small = balance(subs[:, -1], 100.0, 2.0, field_height_m=1.0, pond_depth_m=2.0)
+    assert small.status == BALANCED
+    cut, fill = cut_and_fill(subs[:, -1], 100.0, 2.0, 1.0, 2.0, small)
+    assert cut == pytest.approx(fill, rel=1e-12)
+    assert out[EARTH_VOLUME_M3].iloc[1] == pytest.approx(small.earth_volume_m3, rel=1e-12)
+    assert out[POND_AREA_HA].iloc[1] == pytest.approx(small.pond_area_ha, rel=1e-12)
