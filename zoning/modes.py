@@ -17,7 +17,7 @@ from zoning.decision import Output, Table, evaluate
 from zoning.earthwork import COLUMNS as EARTHWORK_COLUMNS
 from zoning.earthwork import NO_CELLS, NO_GROUNDWATER, earth_balance
 from zoning.errors import ZoningError
-from zoning.layers import LayerSet
+from zoning.layers import Grid, LayerSet
 from zoning.rules.models import ModesRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage
@@ -98,7 +98,8 @@ def _earthwork(parcels: gpd.GeoDataFrame, layers: LayerSet, model: ModesRules,
         out[col.EARTHWORK_STATUS] = pd.Series(status, index=parcels.index).where(mask)
         return out
     work = model.earthwork
-    return earth_balance(parcels.geometry, subsidence, groundwater,
+    sunk = Grid(np.maximum(subsidence.values, 0.0), subsidence.transform, subsidence.crs)
+    return earth_balance(parcels.geometry, sunk, groundwater,  # uplift noise is no subsidence
                          field_height_m=work.field_height_m.value,
                          pond_depth_m=work.pond_depth_m.value,
                          bulking=work.bulking.value if work.bulking else 1.0, mask=mask)
