@@ -60,8 +60,7 @@ def evaluate(table: Table, parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFram
     for o in table.outputs:
         for name in (o.column, o.rule_column, o.reason_column):
             out[name] = pd.Series(None, index=parcels.index, dtype=object)
-    for i, rule in enumerate(table.rules):
-        site = table.sites()[i]
+    for rule, site in zip(table.rules, table.sites(), strict=True):
         matched = rules.expression(site).evaluate_condition(parcels).to_numpy(dtype=bool)
         for o in table.outputs:
             if o.column not in rule.assign:
@@ -98,8 +97,8 @@ def trace(table: Table, parcel: pd.DataFrame, rules: RuleSet) -> list[Step]:
     """Every rule of ``table`` in order for a one-row ``parcel`` table (for ``zoning explain``)."""
     steps: list[Step] = []
     open_outputs = {o.column for o in table.outputs}
-    for i, rule in enumerate(table.rules):
-        expr = rules.expression(table.sites()[i])
+    for rule, site in zip(table.rules, table.sites(), strict=True):
+        expr = rules.expression(site)
         matched = bool(expr.evaluate_condition(parcel).iloc[0])
         applied = matched and bool(open_outputs & set(rule.assign))
         if applied:

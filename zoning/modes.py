@@ -74,7 +74,7 @@ def _check_monitoring(out: pd.DataFrame, parcels: pd.DataFrame, rules: RuleSet) 
 def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataFrame:
     """Assign every table's outputs with rule ids and reasons; measures; earth balance."""
     model = rules.get("modes", ModesRules)
-    seen = pd.DataFrame(parcels)
+    seen = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))  # conditions need no shapes
     out = pd.DataFrame(index=parcels.index)
     for table in tables(rules):
         assigned = evaluate(table, seen, rules)

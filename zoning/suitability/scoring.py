@@ -94,8 +94,7 @@ def use_weights(spec: Use, scores: np.ndarray) -> UseWeights:
                                    alpha=w.combine.alpha)
         return UseWeights(np.asarray(combined), f"ahp+entropy ({w.combine.rule})", cr, lam)
     if ahp is not None:
-        return UseWeights(np.asarray(ahp.weights), f"ahp ({w.ahp.method if w.ahp else ''})",
-                          cr, lam)
+        return UseWeights(np.asarray(ahp.weights), f"ahp ({ahp.method})", cr, lam)
     return UseWeights(np.asarray(entropy), "entropy")
 
 
@@ -119,17 +118,30 @@ def classify(index: np.ndarray, cap: np.ndarray, rules: SuitabilityRules) -> np.
 
 def limiting(scores: np.ndarray, w: np.ndarray, caps: np.ndarray, grade: np.ndarray,
              ids: list[str], top_k: int) -> list[str]:
-    """Capping vetoes, then the ``top_k`` factors of largest obstacle degree, per parcel."""
+    """Capping vetoes, then the ``top_k`` factors of largest obstacle degree, per parcel.
+
+    The vetoes that set the class come first (in factor order); the remaining places up to
+    ``top_k`` go to the factors of largest obstacle degree among the ``top_k`` largest, if
+    their obstacle is positive. Vectorised: each distinct choice is joined into text once.
+    """
+    n, k = scores.shape
     obstacle = np.where(np.isnan(scores), 0.0, w * (1.0 - scores))
-    order = np.argsort(-obstacle, axis=1, kind="stable")[:, :top_k]
+    order = np.argsort(-obstacle, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(k)[None, :].repeat(n, axis=0), axis=1)
     capping = (caps == grade[:, None]) & (caps > 0)
+    eligible = (rank < top_k) & (obstacle > 0) & ~capping
+    room = np.maximum(top_k - capping.sum(axis=1), 0)
+    place = np.take_along_axis(np.cumsum(np.take_along_axis(eligible, order, axis=1), axis=1),
+                               rank, axis=1)  # 1-based place among the eligible, by rank
+    ranked = eligible & (place <= room[:, None])
+    priority = np.where(capping, np.arange(k)[None, :], np.where(ranked, k + rank, 2 * k))
+    chosen = np.argsort(priority, axis=1, kind="stable")
+    chosen = np.where(np.take_along_axis(priority, chosen, axis=1) < 2 * k, chosen, -1)
+    distinct, which = np.unique(chosen, axis=0, return_inverse=True)
     names = np.array(ids)
-    out = []
-    for row in range(len(scores)):
-        first = list(names[capping[row]])
-        ranked = [names[j] for j in order[row] if obstacle[row, j] > 0 and names[j] not in first]
-        out.append(",".join(first + ranked[: max(top_k - len(first), 0)]))
-    return out
+    text = np.array([",".join(names[row[row >= 0]]) for row in distinct], dtype=object)
+    return list(text[which.ravel()])
 
 
 def best_use(index: dict[str, np.ndarray], grade: dict[str, np.ndarray],
