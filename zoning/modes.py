@@ -18,6 +18,7 @@ from zoning.earthwork import COLUMNS as EARTHWORK_COLUMNS
 from zoning.earthwork import NO_CELLS, NO_GROUNDWATER, earth_balance
 from zoning.errors import ZoningError
 from zoning.layers import Grid, LayerSet
+from zoning.layers.load import GROUNDWATER
 from zoning.rules.models import ModesRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage
@@ -90,7 +91,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
 def _earthwork(parcels: gpd.GeoDataFrame, layers: LayerSet, model: ModesRules,
                mask: np.ndarray) -> pd.DataFrame:
     """Earth balance of the masked parcels on the run's subsidence grid and water table."""
-    groundwater = layers.grids.get("groundwater", layers.groundwater_m)
+    groundwater = layers.grids.get(GROUNDWATER, layers.groundwater_m)
     subsidence = layers.grids.get("subsidence")
     if groundwater is None or subsidence is None:
         out = pd.DataFrame(np.nan, index=parcels.index, columns=list(EARTHWORK_COLUMNS))
