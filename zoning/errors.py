@@ -33,6 +33,10 @@ class WeightsError(ZoningError):
     """Weighting input (a comparison matrix, an indicator table, weights) is invalid."""
 
 
+class CorridorError(ZoningError):
+    """Ecological-network input (a resistance grid, focal nodes, a Circuitscape INI) is invalid."""
+
+
 class ExpressionError(RuleError):
     """A rule expression cannot be parsed or names something that does not exist.
 
