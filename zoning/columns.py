@@ -106,6 +106,19 @@ def suit_factor(use: str, factor: str) -> str:
 SUIT_CLASSES = ("S1", "S2", "S3", "N")
 """Suitability classes from best to worst."""
 
+# --- ecological security pattern ----------------------------------------------------
+IS_SOURCE = "is_source"
+"""True when the parcel is part of an ecological source (生态源地)."""
+IN_CORRIDOR = "in_corridor"
+"""True when at least ``min_corridor_share`` of the parcel lies in a (truncated) corridor."""
+CORRIDOR_LEVEL = "corridor_level"
+"""Level of the best corridor over the parcel: ``important`` or ``general``; missing outside."""
+CORRIDOR_LEVELS = ("important", "general")
+NODE_TYPE = "node_type"
+"""Ecological node on the parcel: ``barrier``, ``pinch_point`` or ``stepping_stone``."""
+NODE_TYPES = ("barrier", "pinch_point", "stepping_stone")
+"""Node types, the first taking precedence when a parcel holds several."""
+
 # --- modes ---------------------------------------------------------------------------
 SAFETY_RISK = "safety_risk"
 """Safety risk level of the parcel (``high``, ``medium``, ``low`` by default)."""

@@ -145,6 +145,7 @@ class CellIndex:
             transform=grid.transform, fill=0, dtype="int32",
         ).ravel()
         self.n = n
+        self.shape = grid.values.shape
         self.flat = np.flatnonzero(labels)
         self.who = labels[self.flat] - 1
         self.cells = np.bincount(self.who, minlength=n).astype(float)
@@ -184,6 +185,12 @@ class CellIndex:
         fallback = self._fallback(values)
         out[self.empty] = fallback if skip_nan else np.nan_to_num(fallback)
         return out
+
+    def paint(self, per_parcel: np.ndarray) -> np.ndarray:
+        """A grid holding each parcel's value on its cells; NaN on cells of no parcel."""
+        out = np.full(self.shape[0] * self.shape[1], np.nan)
+        out[self.flat] = np.asarray(per_parcel, dtype=float)[self.who]
+        return out.reshape(self.shape)
 
     def share(self, mask: np.ndarray) -> np.ndarray:
         """Share of each parcel's cells where ``mask`` holds."""

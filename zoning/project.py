@@ -147,7 +147,7 @@ class Layers(_Strict):
     roads: RoadsLayer | None = None
 
 
-RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "modes", "zones"]
+RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "corridors", "modes", "zones"]
 
 
 class Project(_Strict):

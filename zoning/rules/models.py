@@ -23,10 +23,11 @@ from zoning.rules._base import (
     Sourced,
     Strict,
 )
+from zoning.rules._corridors import CorridorRules
 from zoning.rules._suitability import Factor, Score, SuitabilityRules, Use
 
 __all__ = [
-    "RULE_MODELS", "Category", "DamageRules", "Factor", "Label",
+    "RULE_MODELS", "Category", "CorridorRules", "DamageRules", "Factor", "Label",
     "LandUseRules", "ModesRules", "Rule", "Score", "Sourced", "SubsidenceRules",
     "SuitabilityRules", "Use", "ZonesRules", "band_column",
 ]
@@ -407,6 +408,7 @@ RULE_MODELS: dict[str, type[RuleFileBase]] = {
     "damage": DamageRules,
     "subsidence": SubsidenceRules,
     "suitability": SuitabilityRules,
+    "corridors": CorridorRules,
     "modes": ModesRules,
     "zones": ZonesRules,
 }
