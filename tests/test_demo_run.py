@@ -67,8 +67,8 @@ def test_manifest_records_inputs_and_timings(demo_out: Path):
     manifest = json.loads((demo_out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["crs"]["epsg"] == 4548
     assert len(manifest["inputs"]["parcels"]["sha256"]) == 64
-    assert set(manifest["rules"]) == {"landuse", "subsidence", "damage", "suitability", "modes",
-                                      "zones"}
+    assert set(manifest["rules"]) == {"landuse", "subsidence", "damage", "suitability",
+                                      "corridors", "modes", "zones"}
     assert {"derive", "subsidence", "damage", "suitability", "modes",
             "zones"} <= set(manifest["timings_s"])
     assert manifest["project"]["synthetic"] is True

@@ -22,7 +22,8 @@ from zoning.suitability.scoring import GRADES, value_site, veto_cap
 _SHOWN = (col.LANDUSE_CODE, col.LANDUSE_NAME_ZH, col.LAND_CLASS, col.AREA_HA, col.SUBS_MAX_M,
           col.SUBS_MEAN_M, col.GW_AFTER_M, col.PONDED_SHARE, col.GANGUE_SHARE, col.DIST_ROAD_M,
           col.DIST_TOWN_M, col.MINE_ID, col.MINE_STAGE, col.STABLE, col.EARTHWORK_STATUS,
-          col.POND_AREA_HA, col.FIELD_AREA_HA, col.EARTH_VOLUME_M3)
+          col.POND_AREA_HA, col.FIELD_AREA_HA, col.EARTH_VOLUME_M3, col.IS_SOURCE,
+          col.IN_CORRIDOR, col.CORRIDOR_LEVEL, col.NODE_TYPE)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import geopandas as gpd
 import matplotlib
 
 from zoning import columns as col
+from zoning.corridors.maplayers import network_map_layers
 from zoning.engine import RunResult, prepare, run_stages
 from zoning.outputs import LegendEntry
 from zoning.outputs.gpkg import write_geopackage
@@ -33,7 +34,8 @@ logger = logging.getLogger(__name__)
 SYNTHETIC_NOTICE = "SYNTHETIC DATA — 合成数据，非真实地区"
 POPUP_COLUMNS = (col.LANDUSE_NAME_ZH, col.ZONE_NAME_ZH, col.ZONE_RULE, col.RESTORATION_MODE,
                  col.MODE_REASON, col.VALUE_MODE, col.VALUE_REASON, col.DAMAGE_GRADE,
-                 col.SUBS_MAX_M, col.PONDED_SHARE, col.BEST_USE, col.AREA_HA)
+                 col.SUBS_MAX_M, col.PONDED_SHARE, col.BEST_USE, col.IS_SOURCE,
+                 col.CORRIDOR_LEVEL, col.NODE_TYPE, col.AREA_HA)
 
 
 def legend(categories: dict[str, Category]) -> list[LegendEntry]:
@@ -132,6 +134,7 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
             (parcels, col.RESTORATION_MODE, legend(modes.restoration_modes)),
         "Value modes 价值实现模式": (parcels, col.VALUE_MODE, legend(modes.value_modes)),
         **_subsidence_layers(result.layers),
+        **network_map_layers(result.layers),
     }
     return write_webmap(
         folder / "map.html", parcels, result.layers["zones"], zone_column=col.ZONE,

@@ -11,6 +11,8 @@ from zoning.outputs import LegendEntry
 
 NODE_RADIUS_M = 45.0
 """Nodes are drawn as discs of this radius (map units), so the map needs no marker icons."""
+PATH_HALF_WIDTH_M = 15.0
+"""Least-cost paths are drawn as bands this wide on each side, filled with their level's colour."""
 
 SOURCE_ENTRY = LegendEntry("source", "生态源地", "Ecological source", "#1b5e20")
 LEVEL_ENTRIES = [LegendEntry("important", "重要廊道", "Important corridor", "#c62828"),
@@ -28,11 +30,13 @@ def network_map_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, MapL
     sources = layers.get("sources")
     if sources is not None and not sources.empty:
         out["Sources 生态源地"] = (sources.assign(kind=SOURCE_ENTRY.key), "kind", [SOURCE_ENTRY])
-    for name, title in (("corridor_areas", "Corridor areas 廊道范围"),
-                        ("corridors", "Corridors 生态廊道")):
-        frame = layers.get(name)
-        if frame is not None and not frame.empty:
-            out[title] = (frame, col.CORRIDOR_LEVEL, LEVEL_ENTRIES)
+    areas = layers.get("corridor_areas")
+    if areas is not None and not areas.empty:
+        out["Corridor areas 廊道范围"] = (areas, col.CORRIDOR_LEVEL, LEVEL_ENTRIES)
+    paths = layers.get("corridors")
+    if paths is not None and not paths.empty:
+        bands = paths.assign(geometry=paths.geometry.buffer(PATH_HALF_WIDTH_M, quad_segs=2))
+        out["Corridors 生态廊道"] = (bands, col.CORRIDOR_LEVEL, LEVEL_ENTRIES)
     nodes = layers.get("nodes")
     if nodes is not None and not nodes.empty:
         discs = nodes.assign(geometry=nodes.geometry.buffer(NODE_RADIUS_M, quad_segs=4))
