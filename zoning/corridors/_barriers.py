@@ -141,8 +141,7 @@ def barrier_improvement(
         for a, b, lcd in links:
             gain = lcd - ring_min[a] - ring_min[b] - restored * restored_resistance
             score = gain / restored if per_unit else gain
-            np.fmax(best, score, out=best)
-    best[~(best > 0)] = 0.0  # negative, -inf (ring unreachable) and NaN gain nothing
+            np.fmax(best, score, out=best)  # from 0: a loss, NaN or -inf gains nothing
     return best
 
 

@@ -124,17 +124,15 @@ class Linkage:
         Returns
         -------
         dict
-            One LineString per path, keyed like :attr:`paths`; a path of one cell (two
-            touching cores) gives a LineString of two identical points.
+            One LineString per path (at least two cells: one in each core), keyed like
+            :attr:`paths`.
         """
         lines = {}
         for key, path in self.paths.items():
             col, row = path.cols + 0.5, path.rows + 0.5
             t = transform
-            coords = np.column_stack([t.a * col + t.b * row + t.c, t.d * col + t.e * row + t.f])
-            if len(coords) == 1:
-                coords = np.repeat(coords, 2, axis=0)
-            lines[key] = shapely.LineString(coords)
+            lines[key] = shapely.LineString(
+                np.column_stack([t.a * col + t.b * row + t.c, t.d * col + t.e * row + t.f]))
         return lines
 
 
