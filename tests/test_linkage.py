@@ -80,6 +80,8 @@ def test_max_cost_masks_far_cells():
     sources[0, 0] = True
     cwd = cost_distance(np.ones((1, 6)), sources, 1.0, max_cost=3.0)
     np.testing.assert_array_equal(np.isnan(cwd), [[False] * 4 + [True] * 2])
+    _, alloc = cost_allocation(np.ones((1, 6)), sources.astype(int), 1.0, max_cost=3.0)
+    np.testing.assert_array_equal(alloc, [[1, 1, 1, 1, 0, 0]])
 
 
 @pytest.mark.parametrize("bad", [0.0, -2.0])
