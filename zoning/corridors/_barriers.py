@@ -134,8 +134,8 @@ def barrier_improvement(
     best = np.zeros(costs.shape)
     for radius in radii:
         ring = ring_footprint(radius, size)
-        ring_min = {core: ndimage.minimum_filter(grid, footprint=ring, mode="constant",
-                                                 cval=np.inf)
+        ring_min = {core: ndimage.minimum_filter(np.where(np.isnan(grid), np.inf, grid),
+                                                 footprint=ring, mode="constant", cval=np.inf)
                     for core, grid in cwd.items()}
         restored = 2 * radius
         for a, b, lcd in links:
@@ -159,11 +159,13 @@ def _cwd_and_links(
     costs: NDArray[np.float64], labels: NDArray[np.int64],
     linkage_or_links: Linkage | pd.DataFrame, cell_size: float, connectivity: int,
 ) -> tuple[dict[int, NDArray[np.float64]], list[tuple[int, int, float]]]:
-    """Cost-weighted distances (``inf`` where unreachable) and ``(a, b, LCD)`` per link."""
+    """Cost-weighted distances (NaN or ``inf`` where unreachable) and ``(a, b, LCD)`` per link.
+
+    A linkage's own distances are reused as they are (no copy).
+    """
     if isinstance(linkage_or_links, Linkage):
         table = linkage_or_links.kept()
-        cwd = {int(k): np.where(np.isnan(v), np.inf, v)
-               for k, v in linkage_or_links.cwd.items()}
+        cwd = linkage_or_links.cwd
         if cwd and next(iter(cwd.values())).shape != costs.shape:
             raise CorridorError("the linkage was computed on a grid of another shape")
     else:
@@ -173,9 +175,10 @@ def _cwd_and_links(
         cwd = {int(k): run_mcp(costs, labels == k, cell_size, connectivity).cwd for k in needed}
     links = []
     for a, b in zip(table["core_a"].astype(int), table["core_b"].astype(int), strict=True):
-        lcd = float(cwd[a][labels == b].min())
-        if math.isfinite(lcd):
-            links.append((a, b, lcd))
+        to_b = cwd[a][labels == b]
+        to_b = to_b[np.isfinite(to_b)]
+        if to_b.size:
+            links.append((a, b, float(to_b.min())))
     return cwd, links
 
 
