@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from affine import Affine
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from zoning.corridors._barriers import barrier_improvement, ring_footprint
 from zoning.corridors._cost import cost_allocation, cost_distance, least_cost_path
@@ -63,6 +65,34 @@ def test_uniform_resistance_gives_chamfer_distance(connectivity):
     hi, lo = np.maximum(dr, dc), np.minimum(dr, dc)
     expected = cell * (hi - lo + SQRT2 * lo) if connectivity == 8 else cell * (dr + dc)
     np.testing.assert_allclose(cwd, expected, rtol=1e-12)
+
+
+def graph_cost_distance(res, sources, cell):
+    """Dijkstra on an explicit graph: 8 neighbours, step length times mean resistance."""
+    rows, cols = res.shape
+    index = np.arange(res.size).reshape(res.shape)
+    heads, tails, weights = [], [], []
+    for dr, dc in [(0, 1), (1, 0), (1, 1), (1, -1)]:
+        for r in range(rows - dr):
+            for c in range(max(0, -dc), cols - max(0, dc)):
+                w = step_cost(res, r, c, r + dr, c + dc, cell)
+                if np.isfinite(w):
+                    heads.append(index[r, c])
+                    tails.append(index[r + dr, c + dc])
+                    weights.append(w)
+    graph = coo_matrix((weights, (heads, tails)), shape=(res.size, res.size)).tocsr()
+    dist = dijkstra(graph, directed=False, indices=np.flatnonzero(sources), min_only=True)
+    dist = dist.reshape(res.shape)
+    return np.where(np.isfinite(dist) & np.isfinite(res), dist, np.nan)
+
+
+def test_cost_distance_matches_an_explicit_graph():
+    res = random_resistance((25, 30), seed=8, nodata_share=0.15)
+    sources = np.zeros(res.shape, dtype=bool)
+    sources[3:6, 4:6] = sources[20, 25] = True
+    res[sources] = 2.0
+    np.testing.assert_allclose(cost_distance(res, sources, 30.0),
+                               graph_cost_distance(res, sources, 30.0), rtol=1e-12)
 
 
 def test_step_cost_is_length_times_mean_resistance():

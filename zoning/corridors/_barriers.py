@@ -128,6 +128,7 @@ def barrier_improvement(
     costs = validated_costs(resistance)
     labels = core_labels(cores, costs)
     _check_radii(radii, size)
+    check_connectivity(connectivity)
     if not restored_resistance > 0:
         raise CorridorError(f"restored_resistance must be positive, got {restored_resistance}")
     cwd, links = _cwd_and_links(costs, labels, linkage_or_links, size, connectivity)
@@ -170,7 +171,6 @@ def _cwd_and_links(
             raise CorridorError("the linkage was computed on a grid of another shape")
     else:
         table = _usable_links(linkage_or_links)
-        check_connectivity(connectivity)
         needed = sorted(set(table["core_a"]) | set(table["core_b"]))
         cwd = {int(k): run_mcp(costs, labels == k, cell_size, connectivity).cwd for k in needed}
     links = []

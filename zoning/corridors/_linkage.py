@@ -94,8 +94,8 @@ class Linkage:
         Mosaic (cell-wise minimum) of the normalized least-cost corridors of the kept
         links; NaN on NODATA, where no kept link reaches, and above ``width``.
     cwd
-        Cost-weighted distance from each core that has a candidate link (NaN where
-        unreachable), by core label.
+        Cost-weighted distance from each core of a link not dropped for its Euclidean
+        distance (NaN where unreachable), by core label.
     cell_size
         Cell side in map units.
     width
