@@ -1,3 +1,4 @@
+import doctest
 import math
 
 import numpy as np
@@ -7,6 +8,7 @@ from affine import Affine
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from zoning.corridors import _barriers, _cost, _linkage
 from zoning.corridors._barriers import barrier_improvement, ring_footprint
 from zoning.corridors._cost import cost_allocation, cost_distance, least_cost_path
 from zoning.corridors._linkage import (
@@ -435,3 +437,19 @@ def test_ring_footprint_and_radius_checks():
         barrier_improvement(res, cores, linkage(res, cores, 10.0), 10.0, [5.0])
     with pytest.raises(CorridorError, match="lacks"):
         barrier_improvement(res, cores, pd.DataFrame({"a": [1]}), 1.0, [1.0])
+
+
+# --- progress and docstring examples ----------------------------------------------------
+
+def test_progress_bar_counts_the_cost_runs(capsys):
+    linkage(np.ones((5, 31)), in_a_row(), 1.0, progress=True)
+    err = capsys.readouterr().err
+    assert "cost distance per core" in err and "3/3" in err
+    linkage(np.ones((5, 31)), in_a_row(), 1.0)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("module", [_cost, _linkage, _barriers])
+def test_docstring_examples_run(module):
+    outcome = doctest.testmod(module)
+    assert outcome.failed == 0 and outcome.attempted > 0
