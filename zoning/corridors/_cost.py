@@ -35,19 +35,22 @@ CONNECTIVITIES = (4, 8)
 
 
 class CostRun(NamedTuple):
-    """One minimum-cost run: the cumulative cost and the predecessor of every cell.
+    """One minimum-cost run: the cumulative cost and the last step to every cell.
 
     Attributes
     ----------
     cwd
         Cost-weighted distance from the nearest source; ``inf`` where unreachable.
-    parent
-        Flat index of each cell's predecessor on its least-cost path; a source cell and
-        a cell never reached are their own predecessor.
+    traceback
+        Index into ``offsets`` of the step that reached each cell; negative on sources
+        and on cells never reached.
+    offsets
+        The (row, col) steps: a cell's predecessor is the cell minus its step.
     """
 
     cwd: NDArray[np.float64]
-    parent: NDArray[np.intp]
+    traceback: NDArray[np.intp]
+    offsets: NDArray[np.intp]
 
 
 class Path(NamedTuple):
@@ -117,17 +120,18 @@ def run_mcp(
     mcp = MCP_Geometric(costs, fully_connected=connectivity == 8, sampling=(cell_size, cell_size))
     cwd, traceback = mcp.find_costs([tuple(s) for s in starts])
     offsets = np.asarray(mcp.offsets, dtype=np.intp)
-    return CostRun(np.asarray(cwd, dtype=np.float64), _parents(traceback, offsets))
+    return CostRun(np.asarray(cwd, dtype=np.float64), np.asarray(traceback, dtype=np.intp),
+                   offsets)
 
 
-def _parents(traceback: NDArray[np.integer], offsets: NDArray[np.intp]) -> NDArray[np.intp]:
+def _parents(run: CostRun) -> NDArray[np.intp]:
     """Flat index of each cell's predecessor; cells without one point to themselves."""
-    shape = traceback.shape
-    flat = np.arange(traceback.size, dtype=np.intp)
-    tb = traceback.ravel()
+    shape = run.traceback.shape
+    flat = np.arange(run.traceback.size, dtype=np.intp)
+    tb = run.traceback.ravel()
     has = tb >= 0
     rows, cols = np.divmod(flat[has], shape[1])
-    step = offsets[tb[has]]
+    step = run.offsets[tb[has]]
     parent = flat.copy()
     parent[has] = (rows - step[:, 0]) * shape[1] + (cols - step[:, 1])
     return parent
@@ -227,7 +231,7 @@ def cost_allocation(
     labels = core_labels(cores, costs)
     run = run_mcp(costs, labels > 0, check_cell_size(cell_size), connectivity)
     cwd = _mask_unreached(run.cwd, max_cost)
-    allocation = labels.ravel()[_roots(run.parent)].reshape(labels.shape)
+    allocation = labels.ravel()[_roots(_parents(run))].reshape(labels.shape)
     allocation[np.isnan(cwd)] = 0
     return cwd, allocation
 
@@ -286,10 +290,12 @@ def trace_path(
 
     Returns rows, columns and the length in map units.
     """
-    chain = [end]
-    while run.parent[chain[-1]] != chain[-1]:
-        chain.append(int(run.parent[chain[-1]]))
-    rows, cols = np.divmod(np.array(chain[::-1], dtype=np.intp), shape[1])
+    row, col = divmod(end, shape[1])
+    chain = [(row, col)]
+    while (step := run.traceback[row, col]) >= 0:
+        row, col = row - int(run.offsets[step, 0]), col - int(run.offsets[step, 1])
+        chain.append((row, col))
+    rows, cols = np.array(chain[::-1], dtype=np.intp).T
     diagonal = (np.diff(rows) != 0) & (np.diff(cols) != 0)
     steps = len(rows) - 1
     length = cell_size * (steps + (math.sqrt(2) - 1) * int(diagonal.sum()))
