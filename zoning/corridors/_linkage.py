@@ -4,8 +4,8 @@ The workflow follows Linkage Mapper's *Build Network and Map Linkages* (McRae &
 Kavanagh 2011, Linkage Mapper user guide):
 
 1. Candidate links: pairs of cores whose cost-allocation zones touch (``"adjacency"``,
-   Linkage Mapper's cost-weighted adjacency; zones of the grid's own neighbourhood), or
-   every pair (``"all"``).
+   Linkage Mapper's cost-weighted adjacency; two zones touch when two of their cells are
+   neighbours under the run's connectivity), or every pair (``"all"``).
 2. Links longer than ``max_euclidean_distance`` (edge to edge) are dropped before any
    cost-distance work, as Linkage Mapper does.
 3. One cost-weighted distance (CWD) run per core, reused for all its links. The
@@ -15,13 +15,17 @@ Kavanagh 2011, Linkage Mapper user guide):
    ``max_cost_distance``, or, with ``drop_crossing``, when the least-cost path enters a
    third core (``crosses_core``; Linkage Mapper's "drop links that intersect core areas").
 5. The normalized least-cost corridor of a kept link is
-   ``NLCC_ab = CWD_a + CWD_b - LCD_ab``: 0 along the least-cost path, and the extra cost
-   of the best route through a cell over the best route overall elsewhere. Links are
+   ``NLCC_ab = CWD_a + CWD_b - LCD_ab``: 0 along the least-cost path, elsewhere the
+   extra cost of the best route from a to b through the cell over the best route. Links are
    mosaicked by the cell-wise minimum; with ``width`` the mosaic is truncated, cells above
    it becoming NaN.
 
-Left out: Linkage Mapper's "drop corridors that are implied by shorter corridors", its
-bounding circles (which only limit the extent for speed) and Euclidean adjacency.
+Left out: Linkage Mapper's step 4 (pruning to nearest neighbours), its bounding
+circles (which only limit the extent for speed), Euclidean adjacency, minimum-distance
+limits and the option to keep links that would be dropped. The "drop corridors implied
+by shorter corridors" option of the brief is not implemented: the Linkage Mapper source
+read (``s3_calcCwds.py``) drops only links whose path passes through an intermediate
+core, which is ``drop_crossing``.
 """
 
 from __future__ import annotations
