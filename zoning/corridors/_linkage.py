@@ -22,10 +22,9 @@ Kavanagh 2011, Linkage Mapper user guide):
 
 Left out: Linkage Mapper's step 4 (pruning to nearest neighbours), its bounding
 circles (which only limit the extent for speed), Euclidean adjacency, minimum-distance
-limits and the option to keep links that would be dropped. The "drop corridors implied
-by shorter corridors" option of the brief is not implemented: the Linkage Mapper source
-read (``s3_calcCwds.py``) drops only links whose path passes through an intermediate
-core, which is ``drop_crossing``.
+limits, the option to keep links that would be dropped, and dropping corridors implied
+by shorter ones (Linkage Mapper's step 3, ``s3_calcCwds.py``, drops links whose path
+passes through an intermediate core: that is ``drop_crossing``).
 """
 
 from __future__ import annotations
