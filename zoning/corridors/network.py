@@ -30,6 +30,7 @@ from tqdm import tqdm
 from zoning import columns as col
 from zoning.corridors._barriers import barrier_improvement
 from zoning.corridors._circuit import pairwise
+from zoning.corridors._cost import Path
 from zoning.corridors._gravity import corridor_levels, gravity
 from zoning.corridors._linkage import Linkage, linkage
 from zoning.corridors.resistance import Surface
@@ -52,7 +53,7 @@ class Network:
     links
         Kept links: ``core_a``, ``core_b``, distances and ratios, ``gravity``, ``level``.
     paths
-        Least-cost path cells (rows, columns) per link ``(a, b)``.
+        Least-cost path per link ``(a, b)``: its cells, length and cost.
     corridor
         Normalized least-cost corridor mosaic (cost units), NaN beyond the width.
     level
@@ -65,16 +66,19 @@ class Network:
         Cost-weighted distance to the nearest source.
     nodes
         Node points: ``node_type``, ``value``, ``row``, ``col``.
+    linkage
+        The Linkage Mapper run behind it (every candidate link, CWD per source).
     """
 
     links: pd.DataFrame
-    paths: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]
+    paths: dict[tuple[int, int], Path]
     corridor: np.ndarray
     level: np.ndarray
     current: np.ndarray
     improvement: np.ndarray
     cost_distance: np.ndarray
     nodes: gpd.GeoDataFrame
+    linkage: Linkage
 
 
 def link_corridor(net: Linkage, a: int, b: int, lcd: float, width: float) -> np.ndarray:
@@ -90,8 +94,10 @@ def _ranked(links: pd.DataFrame, patches: Patches, model: CorridorRules) -> pd.D
     out = links.copy()
     out["gravity"] = gravity(frame, sources).to_numpy()
     levels = model.corridors.levels
-    out[col.CORRIDOR_LEVEL] = corridor_levels(out["gravity"], quantile=levels.important_quantile,
-                                   minimum=levels.important_min).to_numpy()
+    cut = (levels.important_min if levels.important_quantile is None
+           else {"quantile": levels.important_quantile})
+    out[col.CORRIDOR_LEVEL] = corridor_levels(out["gravity"], {IMPORTANT: cut}).astype(
+        str).to_numpy()
     return out
 
 
@@ -145,14 +151,14 @@ def _top(values: np.ndarray, eligible: np.ndarray, share: float) -> np.ndarray:
     return ok & (values >= np.quantile(values[ok], 1 - share))
 
 
-def _stepping_stones(paths: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
+def _stepping_stones(paths: dict[tuple[int, int], Path],
                      labels: np.ndarray, away: int) -> pd.DataFrame:
     """Where paths of different links meet or cross, more than ``away`` cells from a source."""
     count = np.zeros(labels.shape, dtype=np.int32)
     near = np.ones((3, 3), dtype=bool)
-    for rows, cols in paths.values():
+    for path in paths.values():
         on = np.zeros(labels.shape, dtype=bool)
-        on[rows, cols] = True
+        on[path.rows, path.cols] = True
         count += ndimage.binary_dilation(on, near)
     clear = ~ndimage.binary_dilation(labels > 0, near, iterations=away)
     meet = (count >= 2) & clear
@@ -174,11 +180,10 @@ def build_network(surface: Surface, patches: Patches, model: CorridorRules, *,
     cell = abs(surface.grid.transform.a)
     spec = model.corridors
     net = linkage(resistance, patches.labels, cell, candidates=spec.candidates,
-                  max_cost=spec.max_cost, drop_crossing=spec.drop_crossing, width=spec.width,
-                  connectivity=model.connectivity, progress=progress)
-    links = _ranked(net.links[~net.links["dropped"]], patches, model)
-    paths = {k: v for k, v in net.paths.items() if k in set(zip(links["core_a"], links["core_b"],
-                                                                strict=True))}
+                  max_cost_distance=spec.max_cost, drop_crossing=spec.drop_crossing,
+                  width=spec.width, connectivity=model.connectivity, progress=progress)
+    links = _ranked(net.kept(), patches, model)
+    paths = {k: net.paths[k] for k in zip(links["core_a"], links["core_b"], strict=True)}
     level = _level_grid(net, links, spec.width, resistance.shape)
     level[patches.labels > 0] = 0  # corridors run between the sources
     current = _pinch_current(resistance, patches.labels, net, links, model, progress)
@@ -195,4 +200,4 @@ def build_network(surface: Surface, patches: Patches, model: CorridorRules, *,
     logger.info("network: %d links (%d important), %d nodes", len(links),
                 int((links[col.CORRIDOR_LEVEL] == IMPORTANT).sum()), len(nodes))
     return Network(links.reset_index(drop=True), paths, net.corridor, level, current,
-                   improvement, cost, _node_points(nodes, surface))
+                   improvement, cost, _node_points(nodes, surface), net)

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from rasterio.features import rasterize, shapes
+from scipy import ndimage
 
 from zoning.corridors._conefor import connectivity
+from zoning.corridors._cost import cost_distance
 from zoning.corridors._distances import edge_distances
 from zoning.corridors._mspa import core_patches, mspa
 from zoning.corridors.resistance import KIND, Surface
@@ -78,12 +80,34 @@ def _mspa_patches(habitat: np.ndarray, surface: Surface, spec: Sources) -> gpd.G
     return cores.dissolve("core").geometry
 
 
-def _rank(frame: gpd.GeoDataFrame, spec: Sources) -> gpd.GeoDataFrame:
+def _labels(frame: gpd.GeoDataFrame, surface: Surface) -> np.ndarray:
+    """Patch ``k`` (row ``k − 1`` of ``frame``) on the grid's passable cells, 0 elsewhere."""
+    labels = rasterize(zip(frame.geometry.values, range(1, len(frame) + 1), strict=True),
+                       out_shape=surface.grid.values.shape, transform=surface.grid.transform,
+                       fill=0, dtype="int32")
+    labels[np.isnan(surface.grid.values)] = 0
+    return labels
+
+
+def _least_cost_distances(frame: gpd.GeoDataFrame, surface: Surface) -> np.ndarray:
+    """Least-cost distance between every pair of patches (inf when unreachable)."""
+    labels = _labels(frame, surface)
+    ids = np.arange(1, len(frame) + 1)
+    cell = abs(surface.grid.transform.a)
+    out = np.zeros((len(frame), len(frame)))
+    for i in ids:
+        cwd = cost_distance(surface.grid.values, labels == i, cell)
+        out[i - 1] = ndimage.minimum(np.nan_to_num(cwd, nan=np.inf), labels, ids)
+    return np.minimum(out, out.T)
+
+
+def _rank(frame: gpd.GeoDataFrame, spec: Sources, surface: Surface) -> gpd.GeoDataFrame:
     frame = frame.copy()
     frame["dPC"] = frame["dIIC"] = np.nan
     if spec.connectivity is not None and len(frame) > 0:
         c = spec.connectivity
-        distances = edge_distances(frame.geometry)
+        distances = (edge_distances(frame.geometry) if c.distances == "euclidean"
+                     else _least_cost_distances(frame, surface))
         result = connectivity(frame["area_ha"].to_numpy() * SQ_M_PER_HA, distances,
                               distance=c.distance_m, probability=c.probability,
                               threshold=c.threshold_m)
@@ -108,15 +132,12 @@ def choose_sources(parcels: gpd.GeoDataFrame, rules: RuleSet, surface: Surface) 
         patches = _mspa_patches(surface.cells.paint(held.astype(float)) == 1, surface, spec)
     frame = gpd.GeoDataFrame({"area_ha": patches.area.to_numpy() / SQ_M_PER_HA},
                              geometry=patches.to_numpy(), crs=surface.grid.crs)
-    frame = _rank(frame[frame["area_ha"] >= spec.min_area_ha].reset_index(drop=True), spec)
+    frame = _rank(frame[frame["area_ha"] >= spec.min_area_ha].reset_index(drop=True), spec,
+                  surface)
     frame.index = pd.RangeIndex(1, len(frame) + 1, name=SOURCE_ID)
-    labels = rasterize(zip(frame.geometry.values, frame.index, strict=True),
-                       out_shape=surface.grid.values.shape, transform=surface.grid.transform,
-                       fill=0, dtype="int32")
-    labels[np.isnan(surface.grid.values)] = 0
+    labels = _labels(frame, surface)
     index = frame.index.to_numpy()
-    frame["mean_resistance"] = [float(np.nanmean(surface.grid.values[labels == k]))
-                                if (labels == k).any() else np.nan for k in index]
+    frame["mean_resistance"] = ndimage.mean(surface.grid.values, labels, index)
     is_source = held & (surface.cells.share(labels > 0) >= 0.5) if spec.method == "parcels" \
         else surface.cells.share(labels > 0) >= 0.5
     logger.info("sources: %d patches, %.0f ha", len(frame), frame["area_ha"].sum())

@@ -73,14 +73,10 @@ def _parcel_columns(parcels: gpd.GeoDataFrame, surface: Surface, patches: Patche
 
 
 def _path_lines(network: Network, surface: Surface) -> gpd.GeoDataFrame:
-    t = surface.grid.transform
-    lines = []
-    for row in network.links.itertuples():
-        rows, cols = network.paths[(int(row.core_a), int(row.core_b))]
-        xs, ys = t * (np.asarray(cols) + 0.5, np.asarray(rows) + 0.5)
-        lines.append(shapely.linestrings(np.column_stack([xs, ys])))
-    return gpd.GeoDataFrame(network.links.drop(columns=["dropped", "reason"], errors="ignore"),
-                            geometry=lines, crs=surface.grid.crs)
+    lines = network.linkage.path_lines(surface.grid.transform)
+    keys = zip(network.links["core_a"], network.links["core_b"], strict=True)
+    return gpd.GeoDataFrame(network.links.drop(columns=["dropped", "drop_reason"]),
+                            geometry=[lines[k] for k in keys], crs=surface.grid.crs)
 
 
 def _level_areas(network: Network, surface: Surface) -> gpd.GeoDataFrame:
