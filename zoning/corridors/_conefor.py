@@ -148,8 +148,8 @@ def connectivity(
     >>> r = connectivity([1.0, 1.0], d, threshold=1000, k=0.0, landscape_area=2.0)
     >>> round(r.iic, 3), round(r.pc, 3), round(r.eca, 3)
     (0.75, 1.0, 2.0)
-    >>> r.table.loc[0, "dIIC_flux"]
-    np.float64(33.33333333333333)
+    >>> r.table.loc[0, ["dIIC", "dIIC_intra", "dIIC_flux", "dIIC_connector"]].round(2).tolist()
+    [66.67, 33.33, 33.33, 0.0]
 
     """
     a = _check_areas(areas)
