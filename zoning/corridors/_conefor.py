@@ -31,7 +31,6 @@ passes through ``k`` (``D_ik + D_kj == D_ij``); only those rows are recomputed.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,8 +42,6 @@ from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
 
 from zoning.errors import CorridorError
 
-log = logging.getLogger(__name__)
-
 PERCENT = 100.0
 #: Relative tolerance deciding that patch k lies on a best path (D_ik + D_kj == D_ij);
 #: too loose only costs time (more rows recomputed), never accuracy.
@@ -52,8 +49,8 @@ ON_PATH_RTOL = 1e-9
 #: Relative tolerance of the symmetry check of the distance matrix.
 SYMMETRY_RTOL = 1e-9
 
-IIC_COLUMNS = ("dIIC", "dIIC_intra", "dIIC_flux", "dIIC_connector")
-PC_COLUMNS = ("dPC", "dPC_intra", "dPC_flux", "dPC_connector")
+IIC_COLUMNS = ("dIIC", "dIIC_intra", "dIIC_flux", "dIIC_connector", "varIIC")
+PC_COLUMNS = ("dPC", "dPC_intra", "dPC_flux", "dPC_connector", "varPC")
 AREA_COLUMN = "dA"
 
 Matrix = NDArray[np.float64]
@@ -76,7 +73,9 @@ class ConnectivityResult:
     table
         One row per patch (indexed by id): ``dA`` (percentage of the total patch area)
         then ``dIIC, dIIC_intra, dIIC_flux, dIIC_connector`` and/or
-        ``dPC, dPC_intra, dPC_flux, dPC_connector``, all percentages of the index.
+        ``dPC, dPC_intra, dPC_flux, dPC_connector``, all percentages of the index, and
+        ``varIIC``/``varPC``, the absolute loss of the numerator (area², independent
+        of ``A_L``: ``varPC = dPC · eca² / 100``).
 
     """
 
@@ -93,7 +92,7 @@ class _Index:
     """One index: its numerator and the per-patch fractions (percentages)."""
 
     numerator: float
-    fractions: NDArray[np.float64]  # (n, 4): total, intra, flux, connector
+    fractions: NDArray[np.float64]  # (n, 5): total, intra, flux, connector (%), loss
 
 
 def connectivity(
@@ -199,8 +198,9 @@ def _index(a: Matrix, weights: Matrix, f: Transform, *, unweighted: bool) -> _In
     connector = np.array(
         [_connector(a, weights, best, fij, f, node, unweighted) for node in range(a.size)]
     )
-    parts = np.column_stack([intra + flux + connector, intra, flux, connector])
-    return _Index(numerator, PERCENT * parts / numerator)
+    loss = intra + flux + connector
+    parts = PERCENT * np.column_stack([loss, intra, flux, connector]) / numerator
+    return _Index(numerator, np.column_stack([parts, loss]))
 
 
 def _connector(
