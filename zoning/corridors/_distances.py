@@ -38,6 +38,7 @@ def edge_distances(
     max_distance
         If given, only pairs within this distance are measured (an STRtree finds them);
         the others are ``inf``. Use it for many patches and a short dispersal range.
+        Pairs exactly ``max_distance`` apart are kept.
 
     Returns
     -------
@@ -98,7 +99,7 @@ def raster_edge_distances(
     background
         Label of non-habitat cells.
     max_distance
-        If given, pairs farther apart are ``inf`` (faster).
+        If given, pairs farther apart than this (in map units) are ``inf`` (faster).
 
     Returns
     -------
@@ -124,7 +125,10 @@ def raster_edge_distances(
     ids, points, owner = _boundary_cells(labels, background)
     if not (np.isfinite(cell_size) and cell_size > 0):
         raise CorridorError(f"cell_size must be finite and > 0; got {cell_size}")
-    bound = np.inf if max_distance is None else max_distance / cell_size
+    # cKDTree's bound is strict; nudge it so that ``max_distance`` itself is kept
+    if max_distance is not None and not max_distance >= 0:
+        raise CorridorError(f"max_distance must be >= 0; got {max_distance}")
+    bound = np.inf if max_distance is None else np.nextafter(max_distance / cell_size, np.inf)
     n = ids.size
     out = np.full((n, n), np.inf)
     np.fill_diagonal(out, 0.0)
