@@ -159,7 +159,7 @@ def _source_weights(sources: pd.DataFrame) -> pd.Series:
     if small.any():
         raise CorridorError(
             f"sources' area must be in m² and > 1 (ln S must be > 0); "
-            f"source {area.index[small][0]!r} has {area[small].iloc[0]}"
+            f"source {_plain(area.index[small][0])!r} has {_plain(area[small].iloc[0])}"
         )
     return np.log(area) / _positive(sources[MEAN_RESISTANCE], "sources", MEAN_RESISTANCE)
 
@@ -170,7 +170,7 @@ def _positive(values: pd.Series, table: str, column: str) -> pd.Series:
     if bad.any():
         raise CorridorError(
             f"{table} column {column!r} must be finite and > 0; "
-            f"row {v.index[bad][0]!r} has {values[bad].iloc[0]!r}"
+            f"row {_plain(v.index[bad][0])!r} has {_plain(values[bad].iloc[0])!r}"
         )
     return v
 
@@ -182,3 +182,8 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
         raise CorridorError(
             f"{name} must have columns {list(columns)}; missing {missing}{hints}"
         )
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python number it holds, for readable messages."""
+    return value.item() if isinstance(value, np.generic) else value
