@@ -111,6 +111,12 @@ def test_touching_patches_have_probability_one() -> None:
     assert r.table.loc[1, "dPC_connector"] == pytest.approx(100 * 2 * (1 - 0.5**5) / 9)
 
 
+def test_single_patch_is_all_intra() -> None:
+    r = connectivity([4.0], np.zeros((1, 1)), threshold=1, k=1.0, landscape_area=8)
+    assert r.iic == pytest.approx(0.25) and r.pc == pytest.approx(0.25)
+    assert r.table.loc[0, ["dPC", "dPC_intra", "dIIC", "dIIC_intra"]].tolist() == [100] * 4
+
+
 def test_infinite_distance_means_no_link() -> None:
     d = np.array([[0, np.inf], [np.inf, 0]])
     r = connectivity([1.0, 3.0], d, k=1.0, threshold=10)

@@ -25,14 +25,16 @@ as Conefor reports them and Saura & Rubio (2010) define them. None depends on ``
 only IIC and PC do. The equivalent connected area is ``EC = sqrt(num)`` (Saura et al.
 2011, Ecological Indicators 11:407-416), in the unit of the areas.
 
-Removing ``k`` changes ``f_ij`` only for sources ``i`` whose best path to some ``j``
-passes through ``k`` (``D_ik + D_kj == D_ij``); only those rows are recomputed.
+The shortest paths without ``k``, for every ``k``, come from one divide-and-conquer
+Floyd-Warshall (``O(n³ log n)``, a fraction of a second for 300 patches) rather than
+``n`` new searches; a patch on no best path between two others has a connector
+fraction of exactly 0.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +46,7 @@ from zoning.errors import CorridorError
 
 PERCENT = 100.0
 #: Relative tolerance deciding that patch k lies on a best path (D_ik + D_kj == D_ij);
-#: too loose only costs time (more rows recomputed), never accuracy.
+#: a patch on none has a connector fraction of exactly 0. Far above rounding error.
 ON_PATH_RTOL = 1e-9
 #: Relative tolerance of the symmetry check of the distance matrix.
 SYMMETRY_RTOL = 1e-9
@@ -178,64 +180,78 @@ def connectivity(
 def _iic(a: Matrix, d: Matrix, threshold: float) -> _Index:
     """IIC: unit-weight links where ``d <= threshold``, ``f = 1 / (1 + nl)``."""
     links = np.where(d <= threshold, 1.0, np.inf)
-    return _index(a, links, lambda nl: 1.0 / (1.0 + nl), unweighted=True)
+    return _index(a, links, lambda nl: 1.0 / (1.0 + nl))
 
 
 def _pc(a: Matrix, d: Matrix, decay: float) -> _Index:
     """PC: links weighted ``-ln p = k d``, ``f = exp(-D)``."""
-    return _index(a, decay * d, lambda cost: np.exp(-cost), unweighted=False)
+    return _index(a, decay * d, lambda cost: np.exp(-cost))
 
 
-def _index(a: Matrix, weights: Matrix, f: Transform, *, unweighted: bool) -> _Index:
+def _index(a: Matrix, weights: Matrix, f: Transform) -> _Index:
     """Numerator and dI fractions of ``Σ a_i a_j f(D_ij)`` on the graph of ``weights``."""
-    weights = weights.copy()
-    np.fill_diagonal(weights, np.inf)
-    best = _all_pairs(weights, unweighted)
+    hops = weights.copy()
+    np.fill_diagonal(hops, 0.0)
+    best = _all_pairs(hops)
     fij = f(best)
     numerator = float(a @ fij @ a)
     intra = a**2
     flux = 2.0 * a * (fij @ a - a)  # f_kk = 1 for both indices
-    connector = np.array(
-        [_connector(a, weights, best, fij, f, node, unweighted) for node in range(a.size)]
-    )
+    connector = np.empty(a.size)
+    for node, without in _without_each(hops):
+        connector[node] = _connector(a, best, fij, f(without), node)
     loss = intra + flux + connector
     parts = PERCENT * np.column_stack([loss, intra, flux, connector]) / numerator
     return _Index(numerator, np.column_stack([parts, loss]))
 
 
-def _connector(
-    a: Matrix,
-    weights: Matrix,
-    best: Matrix,
-    fij: Matrix,
-    f: Transform,
-    node: int,
-    unweighted: bool,
-) -> float:
-    """``Σ_{i,j≠node} a_i a_j (f_ij - f_ij without node)``: the loss of paths via ``node``."""
+def _connector(a: Matrix, best: Matrix, fij: Matrix, without: Matrix, node: int) -> float:
+    """``Σ_{i,j≠node} a_i a_j (f_ij - f_ij without node)``: the loss of paths via ``node``.
+
+    Exactly 0 for a patch on no best path between two others (``D_ik + D_kj > D_ij``).
+    """
     detour = best[:, [node]] + best[[node], :]
     via = np.isfinite(detour) & (detour <= best * (1.0 + ON_PATH_RTOL))
     via[node, :] = via[:, node] = False
     np.fill_diagonal(via, False)
-    sources = np.flatnonzero(via.any(axis=1))
-    if sources.size == 0:
+    if not via.any():
         return 0.0
-    cut = weights.copy()
-    cut[node, :] = cut[:, node] = np.inf
-    without = f(_all_pairs(cut, unweighted, sources))
     keep = np.arange(a.size) != node
-    loss = (fij[sources][:, keep] - without[:, keep]) @ a[keep]
-    return float(max(a[sources] @ loss, 0.0))
+    loss = a[keep] @ (fij - without)[np.ix_(keep, keep)] @ a[keep]
+    return float(max(loss, 0.0))
 
 
-def _all_pairs(
-    weights: Matrix, unweighted: bool, sources: NDArray[np.intp] | None = None
-) -> Matrix:
-    """Shortest-path lengths from ``sources`` (all by default); ``inf`` is no edge."""
+def _without_each(hops: Matrix) -> Iterator[tuple[int, Matrix]]:
+    """``(k, shortest paths that do not pass through k)`` for every node ``k``.
+
+    Offline divide and conquer on Floyd-Warshall: a matrix relaxed through every node
+    outside ``[lo, hi)`` is relaxed through one half and recursed into the other, so
+    each node is left out once, in ``O(n³ log n)`` instead of ``n`` full searches.
+    Rows and columns of ``k`` itself are not meaningful in its matrix.
+    """
+    stack = [(hops, 0, hops.shape[0])]
+    while stack:
+        done, lo, hi = stack.pop()
+        if hi - lo == 1:
+            yield lo, done
+            continue
+        mid = (lo + hi) // 2
+        stack.append((_relax(done, range(lo, mid)), mid, hi))
+        stack.append((_relax(done, range(mid, hi)), lo, mid))
+
+
+def _relax(paths: Matrix, through: range) -> Matrix:
+    """A copy of ``paths`` also allowed to pass through the nodes ``through``."""
+    out = paths.copy()
+    for node in through:
+        np.minimum(out, out[:, [node]] + out[[node], :], out=out)
+    return out
+
+
+def _all_pairs(weights: Matrix) -> Matrix:
+    """Shortest-path lengths between all nodes; ``inf`` is no edge, 0 is a free one."""
     graph = csgraph_from_dense(weights, null_value=np.inf)
-    return np.asarray(
-        shortest_path(graph, method="D", directed=False, unweighted=unweighted, indices=sources)
-    )
+    return np.asarray(shortest_path(graph, method="FW", directed=False))
 
 
 def _check_areas(areas: ArrayLike) -> Matrix:
