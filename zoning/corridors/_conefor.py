@@ -197,28 +197,33 @@ def _index(a: Matrix, weights: Matrix, f: Transform) -> _Index:
     numerator = float(a @ fij @ a)
     intra = a**2
     flux = 2.0 * a * (fij @ a - a)  # f_kk = 1 for both indices
-    connector = np.empty(a.size)
+    # D_ij with slack where a pair can be bypassed; -1 where it cannot (i = j, no path)
+    bound = np.where(np.isfinite(best), best * (1.0 + ON_PATH_RTOL), -1.0)
+    np.fill_diagonal(bound, -1.0)
+    connector = np.zeros(a.size)
     for node, without in _without_each(hops):
-        connector[node] = _connector(a, best, fij, f(without), node)
+        if _on_a_best_path(best, bound, node):
+            connector[node] = _connector(a, fij, f(without), node)
     loss = intra + flux + connector
     parts = PERCENT * np.column_stack([loss, intra, flux, connector]) / numerator
     return _Index(numerator, np.column_stack([parts, loss]))
 
 
-def _connector(a: Matrix, best: Matrix, fij: Matrix, without: Matrix, node: int) -> float:
-    """``Σ_{i,j≠node} a_i a_j (f_ij - f_ij without node)``: the loss of paths via ``node``.
+def _on_a_best_path(best: Matrix, bound: Matrix, node: int) -> bool:
+    """Whether ``D_ik + D_kj == D_ij`` for two patches ``i, j`` other than ``node``.
 
-    Exactly 0 for a patch on no best path between two others (``D_ik + D_kj > D_ij``).
+    When not, every best path avoids ``node`` and its connector fraction is exactly 0.
     """
-    detour = best[:, [node]] + best[[node], :]
-    via = np.isfinite(detour) & (detour <= best * (1.0 + ON_PATH_RTOL))
-    via[node, :] = via[:, node] = False
-    np.fill_diagonal(via, False)
-    if not via.any():
-        return 0.0
-    keep = np.arange(a.size) != node
-    loss = a[keep] @ (fij - without)[np.ix_(keep, keep)] @ a[keep]
-    return float(max(loss, 0.0))
+    column = best[:, node].copy()
+    column[node] = np.inf
+    return bool(np.any(column[:, None] + column[None, :] <= bound))
+
+
+def _connector(a: Matrix, fij: Matrix, without: Matrix, node: int) -> float:
+    """``Σ_{i,j≠node} a_i a_j (f_ij - f_ij without node)``: the loss of paths via ``node``."""
+    others = a.copy()
+    others[node] = 0.0
+    return max(float(others @ ((fij - without) @ others)), 0.0)
 
 
 def _without_each(hops: Matrix) -> Iterator[tuple[int, Matrix]]:
@@ -242,9 +247,10 @@ def _without_each(hops: Matrix) -> Iterator[tuple[int, Matrix]]:
 
 def _relax(paths: Matrix, through: range) -> Matrix:
     """A copy of ``paths`` also allowed to pass through the nodes ``through``."""
-    out = paths.copy()
+    out, detour = paths.copy(), np.empty_like(paths)
     for node in through:
-        np.minimum(out, out[:, [node]] + out[[node], :], out=out)
+        np.add(out[:, node, None], out[node, None, :], out=detour)
+        np.minimum(out, detour, out=out)
     return out
 
 
