@@ -125,8 +125,10 @@ def connectivity(
     threshold
         IIC links two patches when ``d_ij <= threshold``.
     landscape_area
-        ``A_L``; defaults to the sum of ``areas``. Only ``iic`` and ``pc`` depend on it,
-        not ``eca`` nor the table.
+        ``A_L``, the area of the study region in the unit of ``areas``; defaults to the
+        sum of ``areas`` (PC is then relative to the habitat, not to the region, and not
+        comparable between regions). Only ``iic`` and ``pc`` depend on it, not
+        ``ec_iic``, ``eca`` nor the table.
     ids
         Patch ids for the table index; defaults to ``0 .. n-1``.
 
@@ -135,6 +137,11 @@ def connectivity(
     ConnectivityResult
         IIC when ``threshold`` is given, PC when ``k`` (or ``distance`` and
         ``probability``) is given, or both.
+
+    Notes
+    -----
+    Time grows as ``n³ log n`` and memory as ``n² log n``: under a second for 300
+    patches, about a minute for 1000.
 
     Raises
     ------
