@@ -138,16 +138,16 @@ def connectivity(
         IIC when ``threshold`` is given, PC when ``k`` (or ``distance`` and
         ``probability``) is given, or both.
 
-    Notes
-    -----
-    Time grows as ``n³ log n`` and memory as ``n² log n``: under a second for 300
-    patches, about a minute for 1000.
-
     Raises
     ------
     CorridorError
         On negative or non-finite areas, a non-square, asymmetric, negative or NaN
         distance matrix, or a missing or inconsistent ``k``/``threshold``.
+
+    Notes
+    -----
+    Time grows as ``n³ log n`` and memory as ``n² log n``: under a second for 300
+    patches, about a minute for 1000.
 
     Examples
     --------
