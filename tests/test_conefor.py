@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from itertools import product
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -262,6 +263,11 @@ def test_edge_distances_of_boxes() -> None:
     d = edge_distances(boxes)
     expected = np.array([[0, 2, 1], [2, 0, math.sqrt(2)], [1, math.sqrt(2), 0]])
     np.testing.assert_allclose(d, expected)
+
+
+def test_edge_distances_take_a_geoseries() -> None:
+    boxes = gpd.GeoSeries([shapely.box(0, 0, 1, 1), shapely.box(0, 4, 1, 5)], index=[7, 3])
+    np.testing.assert_allclose(edge_distances(boxes), [[0, 3], [3, 0]])
 
 
 def test_edge_distances_with_a_max_distance() -> None:

@@ -85,9 +85,9 @@ def raster_edge_distances(
     """Distance between the nearest edge cells of every pair of labelled patches.
 
     The distance is measured **centre to centre** of the two closest cells (the closest
-    pair of cells is always a pair of boundary cells), as Conefor's raster tools do. Two
-    patches touching side by side are therefore ``cell_size`` apart, not 0, and the
-    vector gap between cell edges is about one ``cell_size`` less.
+    pair of cells is always a pair of boundary cells, so only those are searched). Two
+    patches touching side by side are therefore ``cell_size`` apart, not 0, and the gap
+    between the cells' edges is up to one ``cell_size`` less than the value returned.
 
     Parameters
     ----------
