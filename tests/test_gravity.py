@@ -92,6 +92,10 @@ BAD_INPUTS = {
         lambda lk, src: (lk.assign(b=["B", "C", "C", "Z"]), src),
         r"'b' names sources that are not in sources' index: \['Z'\]",
     ),
+    "self link": (
+        lambda lk, src: (lk.assign(b=["B", "C", "C", "C"]), src),
+        "two different sources; row 13 joins 'C' to itself",
+    ),
     "tiny area": (
         lambda lk, src: (lk, src.assign(area=[1e6, 4e5, 2.5e5, 1.0])),
         r"m² and > 1 .* source 'D' has 1.0",

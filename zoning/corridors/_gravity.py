@@ -49,7 +49,8 @@ def gravity(links: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
     Raises
     ------
     CorridorError
-        On a missing column, an unknown source id, a non-positive or non-finite cost,
+        On a missing column, an unknown source id, a link from a source to itself, a
+        non-positive or non-finite cost,
         an area of 1 m² or less, or a non-positive mean resistance.
 
     Examples
@@ -73,6 +74,12 @@ def gravity(links: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
                 f"links column {end!r} names sources that are not in sources' index: "
                 f"{sorted(links.loc[unknown, end].unique().tolist())}"
             )
+    loops = links[FROM] == links[TO]
+    if loops.any():
+        raise CorridorError(
+            f"links must join two different sources; row {_plain(links.index[loops][0])!r} "
+            f"joins {_plain(links.loc[loops, FROM].iloc[0])!r} to itself"
+        )
     n_a = weight.loc[links[FROM]].to_numpy()
     n_b = weight.loc[links[TO]].to_numpy()
     normalised = cost.to_numpy() / cost.max()
