@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from itertools import product
 
 import geopandas as gpd
@@ -118,10 +119,15 @@ def test_single_patch_is_all_intra() -> None:
     assert r.table.loc[0, ["dPC", "dPC_intra", "dIIC", "dIIC_intra"]].tolist() == [100] * 4
 
 
-def test_infinite_distance_means_no_link() -> None:
-    d = np.array([[0, np.inf], [np.inf, 0]])
-    r = connectivity([1.0, 3.0], d, k=1.0, threshold=10)
-    assert r.eca**2 == pytest.approx(10) and r.ec_iic**2 == pytest.approx(10)
+@pytest.mark.parametrize("k", [1.0, 0.0])
+def test_infinite_distance_means_no_link(k: float) -> None:
+    d = line(0, 0)
+    d[:2, 2] = d[2, :2] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = connectivity([1.0, 3.0, 2.0], d, k=k, threshold=10)
+    assert r.eca**2 == pytest.approx(16 + 4) and r.ec_iic**2 == pytest.approx(10 + 3 + 4)
+    assert r.table.loc[2, "dPC"] == pytest.approx(100 * 4 / 20)
 
 
 # --- invariants ----------------------------------------------------------------------------

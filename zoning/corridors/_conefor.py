@@ -192,7 +192,10 @@ def _iic(a: Matrix, d: Matrix, threshold: float) -> _Index:
 
 def _pc(a: Matrix, d: Matrix, decay: float) -> _Index:
     """PC: links weighted ``-ln p = k d``, ``f = exp(-D)``."""
-    return _index(a, decay * d, lambda cost: np.exp(-cost))
+    finite = np.isfinite(d)
+    cost = np.full_like(d, np.inf)
+    cost[finite] = decay * d[finite]  # not decay * d: 0 · inf is NaN when k = 0
+    return _index(a, cost, lambda paths: np.exp(-paths))
 
 
 def _index(a: Matrix, weights: Matrix, f: Transform) -> _Index:
