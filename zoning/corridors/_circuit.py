@@ -277,7 +277,7 @@ def _pairwise_shared(cond: np.ndarray, cells: FocalCells, ids: np.ndarray, matri
         for a, b in combinations(members, 2):
             if node_of[a] == node_of[b]:
                 matrix[index[a], index[b]] = matrix[index[b], index[a]] = 0.0
-            elif wanted(a, b):
+            if wanted(a, b):  # a pair on one node gets all-zero maps, as in Circuitscape
                 todo.setdefault(label, []).append((a, b))
     n_solves = sum(len({node_of[x] for p in ps for x in p}) - 1 for ps in todo.values())
     logger.info("%d nodes, %d focal ids, %d components with pairs; %d solves",
@@ -330,9 +330,6 @@ def _pairwise_regions(cond: np.ndarray, cells: FocalCells, ids: np.ndarray, matr
         na, nb = int(nodes.flat[cells[a][0]]), int(nodes.flat[cells[b][0]])
         if NOT_A_NODE in (na, nb):
             continue
-        if na == nb:
-            matrix[index[a], index[b]] = matrix[index[b], index[a]] = 0.0
-            continue
         circuit = build_circuit(cond, nodes, connect=connect, average=average)
         labels = circuit.components
         if labels[na] != labels[nb]:
@@ -343,7 +340,7 @@ def _pairwise_regions(cond: np.ndarray, cells: FocalCells, ids: np.ndarray, matr
         fixed = np.zeros(part.size, dtype=bool)
         fixed[la] = True
         b_vec = np.zeros(part.size)
-        b_vec[lb] = 1.0
+        b_vec[lb] = 0.0 if na == nb else 1.0
         v = GroundedSystem(part.laplacian, fixed, solver=solver).solve(b_vec)
         r = float(v[lb])
         matrix[index[a], index[b]] = matrix[index[b], index[a]] = r
