@@ -207,7 +207,8 @@ def ascii_header(meta: GridMeta) -> str:
 
 def _write_ascii(f: Any, values: np.ndarray, meta: GridMeta) -> None:
     f.write(ascii_header(meta))
-    out = np.where(np.isnan(values), meta.nodata, values)
+    nodata = DEFAULT_NODATA if meta.nodata is None else meta.nodata
+    out = np.where(np.isnan(values), nodata, values)
     out = np.where(out == 0, 0.0, out)  # no "-0" in the file
     np.savetxt(f, out, fmt=NUMBER_FORMAT, delimiter=" ")
 
@@ -221,7 +222,8 @@ def _write_tiff(path: Path, values: np.ndarray, meta: GridMeta) -> None:
                "dtype": "float64", "nodata": meta.nodata, "crs": meta.crs,
                "transform": from_origin(meta.xllcorner, top, meta.cellsize, meta.cellsize)}
     with rasterio.open(path, "w", **profile) as dst:
-        dst.write(np.where(np.isnan(values), meta.nodata, values), 1)
+        nodata = DEFAULT_NODATA if meta.nodata is None else meta.nodata
+        dst.write(np.where(np.isnan(values), nodata, values), 1)
 
 
 def format_number(value: float) -> str:

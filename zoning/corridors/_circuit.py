@@ -68,7 +68,7 @@ def placement(nodes_grid: np.ndarray, part: Component) -> Placement:
     pos = np.minimum(pos, part.nodes.size - 1)
     inside = (flat != NOT_A_NODE) & (part.nodes[pos] == flat)
     cells = np.flatnonzero(inside)
-    return Placement(nodes_grid.shape, cells, pos[cells])  # type: ignore[arg-type]
+    return Placement((nodes_grid.shape[0], nodes_grid.shape[1]), cells, pos[cells])
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,8 @@ def focal_cells(focal: np.ndarray) -> FocalCells:
         raise CorridorError("focal ids must be whole numbers")
     flat = values.ravel().astype(np.int64)
     cells = np.flatnonzero(flat > 0)
+    if cells.size == 0:
+        return {}
     order = np.argsort(flat[cells], kind="stable")
     ids, starts = np.unique(flat[cells][order], return_index=True)
     return {int(i): part for i, part in zip(ids, np.split(cells[order], starts[1:]),
@@ -152,8 +154,10 @@ def pair_filter(pairs: Iterable[tuple[int, int]] | None) -> Callable[[int, int],
 
 def merge_regions(polygons: np.ndarray | None, shape: tuple[int, int],
                   groups: Iterable[np.ndarray]) -> np.ndarray | None:
-    """Short-circuit regions with focal regions added: each group of several cells becomes
-    one region, merged with every polygon it touches."""
+    """Short-circuit regions with focal regions added.
+
+    Each group of several cells becomes one region, merged with every polygon it touches.
+    """
     labels = (np.zeros(shape, dtype=np.int64) if polygons is None
               else np.asarray(polygons, dtype=np.int64).copy())
     flat = labels.ravel()
@@ -272,14 +276,14 @@ def _pairwise_shared(cond: np.ndarray, cells: FocalCells, ids: np.ndarray, matri
     for i in index:
         if node_of[i] != NOT_A_NODE:
             groups.setdefault(int(labels[node_of[i]]), []).append(i)
-    todo = {}
+    todo: dict[int, list[tuple[int, int]]] = {}
     for label, members in groups.items():
         for a, b in combinations(members, 2):
             if node_of[a] == node_of[b]:
                 matrix[index[a], index[b]] = matrix[index[b], index[a]] = 0.0
             if wanted(a, b):  # a pair on one node gets all-zero maps, as in Circuitscape
                 todo.setdefault(label, []).append((a, b))
-    n_solves = sum(len({node_of[x] for p in ps for x in p}) - 1 for ps in todo.values())
+    n_solves = sum(len({node_of[x] for pair in ps for x in pair}) - 1 for ps in todo.values())
     logger.info("%d nodes, %d focal ids, %d components with pairs; %d solves",
                 circuit.n, ids.size, len(todo), n_solves)
     with tqdm(total=n_solves, disable=not progress, desc="circuit solves", unit="solve") as bar:
@@ -319,8 +323,10 @@ def _pairwise_regions(cond: np.ndarray, cells: FocalCells, ids: np.ndarray, matr
                       wanted: Callable[[int, int], bool],
                       on_pair: Callable[[PairSolution], None], progress: bool, solver: str, *,
                       polygons: np.ndarray | None, connect: int, average: str) -> None:
-    """Focal regions: as Circuitscape, each pair gets its own circuit in which only its two
-    regions are short-circuited."""
+    """Focal regions: each pair gets its own circuit.
+
+    As in Circuitscape, only the pair's two regions are short-circuited in it.
+    """
     index = {int(i): k for k, i in enumerate(ids)}
     todo = [(int(a), int(b)) for a, b in combinations(ids, 2) if wanted(int(a), int(b))]
     logger.info("focal regions: one circuit per pair, %d pairs", len(todo))

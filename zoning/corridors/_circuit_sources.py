@@ -348,7 +348,7 @@ def _solve_one(circuit: Circuit, cells: FocalCells, focal_id: int, others: list[
     other_nodes = [int(nodes[cells[j][0]]) for j in others]
     if one_to_all:
         sources[node] = strength[focal_id]
-        for j, n in zip(others, other_nodes, strict=True):
+        for n in other_nodes:
             if n != NOT_A_NODE:
                 grounds[n] = np.inf
         policy = "rmvgnd"

@@ -284,10 +284,12 @@ def _group(ids: np.ndarray, cells: np.ndarray) -> FocalCells:
     keep = ids > 0
     ids, cells = ids[keep], cells[keep]
     order = np.argsort(ids, kind="stable")
-    out: FocalCells = {}
-    for i, c in zip(ids[order], cells[order], strict=True):
-        out.setdefault(int(i), []).append(int(c))  # type: ignore[arg-type]
-    return {i: np.unique(np.array(c, dtype=np.int64)) for i, c in out.items()}
+    ids, cells = ids[order], cells[order]
+    if ids.size == 0:
+        return {}
+    unique, starts = np.unique(ids, return_index=True)
+    return {int(i): np.unique(part) for i, part in
+            zip(unique, np.split(cells.astype(np.int64), starts[1:]), strict=True)}
 
 
 def read_included_pairs(path: Path) -> tuple[set[int], set[tuple[int, int]]]:

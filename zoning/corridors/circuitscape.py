@@ -1,4 +1,4 @@
-"""``zoning circuitscape CONFIG.ini``: run a Circuitscape INI file (raster data, all modes).
+r"""``zoning circuitscape CONFIG.ini``: run a Circuitscape INI file (raster data, all modes).
 
 Output files carry Circuitscape's names: ``<stem>_resistances.out`` and
 ``_resistances_3columns.out``, ``_curmap_<i>_<j>.asc``, ``_voltmap_<i>_<j>.asc``,
@@ -16,12 +16,12 @@ Examples
 >>> write_grid(folder / "r.asc", np.ones((1, 3)), meta)
 >>> write_grid(folder / "p.asc", np.array([[1.0, 0, 2]]), meta)
 >>> _ = (folder / "run.ini").write_text(
-...     "[x]\\nscenario = pairwise\\nhabitat_file = r.asc\\npoint_file = p.asc\\n"
-...     "connect_four_neighbors_only = True\\nconnect_using_avg_resistances = True\\n"
-...     f"output_file = {folder}/out/run.out\\n")
+...     "[x]\nscenario = pairwise\nhabitat_file = r.asc\npoint_file = p.asc\n"
+...     "connect_four_neighbors_only = True\nconnect_using_avg_resistances = True\n"
+...     f"output_file = {folder}/out/run.out\n")
 >>> paths = run_config(read_config(folder / "run.ini"))
 >>> (folder / "out" / "run_resistances.out").read_text()
-'0 1 2\\n1 0 2\\n2 2 0\\n'
+'0 1 2\n1 0 2\n2 2 0\n'
 """
 
 from __future__ import annotations
