@@ -215,12 +215,12 @@ def _write_ascii(f: Any, values: np.ndarray, meta: GridMeta) -> None:
 
 def _write_tiff(path: Path, values: np.ndarray, meta: GridMeta) -> None:
     import rasterio
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     top = meta.yllcorner + meta.nrows * meta.cellsize
     profile = {"driver": "GTiff", "height": meta.nrows, "width": meta.ncols, "count": 1,
                "dtype": "float64", "nodata": meta.nodata, "crs": meta.crs,
-               "transform": from_origin(meta.xllcorner, top, meta.cellsize, meta.cellsize)}
+               "transform": Affine(meta.cellsize, 0.0, meta.xllcorner, 0.0, -meta.cellsize, top)}
     with rasterio.open(path, "w", **profile) as dst:
         nodata = DEFAULT_NODATA if meta.nodata is None else meta.nodata
         dst.write(np.where(np.isnan(values), nodata, values), 1)

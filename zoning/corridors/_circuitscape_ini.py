@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import math
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -216,8 +217,12 @@ def read_inputs(config: Config) -> Inputs:
         focal = read_points(config.point_file, meta)
     pairs = None
     if config.included_pairs_file is not None:
-        ids, pairs = read_included_pairs(config.included_pairs_file)
-        focal = {i: c for i, c in focal.items() if i in ids}
+        include, ids, listed = read_included_pairs(config.included_pairs_file)
+        if include:
+            focal = {i: c for i, c in focal.items() if i in ids}
+            pairs = listed
+        else:
+            pairs = set(combinations(sorted(focal), 2)) - listed
     strengths = (read_strengths(config.variable_source_file)
                  if config.variable_source_file is not None else None)
     sources = grounds = None
@@ -292,8 +297,11 @@ def _group(ids: np.ndarray, cells: np.ndarray) -> FocalCells:
             zip(unique, np.split(cells.astype(np.int64), starts[1:]), strict=True)}
 
 
-def read_included_pairs(path: Path) -> tuple[set[int], set[tuple[int, int]]]:
-    """Ids and allowed pairs from an included-pairs file.
+def read_included_pairs(path: Path) -> tuple[bool, set[int], set[tuple[int, int]]]:
+    """Mode (include?), the file's ids and its listed pairs ``(a, b)``, ``a < b``.
+
+    In include mode, as in Circuitscape, focal ids absent from the file are dropped and only
+    listed pairs are solved; in exclude mode the listed pairs are skipped.
 
     Two layouts: ``mode include|exclude`` followed by ``a b`` rows (or by a matrix whose
     first row and column are ids, 1 = listed); or ``min X`` / ``max Y`` lines followed by
@@ -305,7 +313,7 @@ def read_included_pairs(path: Path) -> tuple[set[int], set[tuple[int, int]]]:
         lo, hi = float(head[0][1]), float(head[1][1])
         ids, mat = _matrix(_text_rows(path, skip=2), path)
         listed = np.where(mat > hi, 0, mat) >= lo
-        return set(ids), _pairs_from(ids, listed, include=True)
+        return True, set(ids), _listed_pairs(ids, listed | listed.T)
     if not head or not head[0] or head[0][0].lower() != "mode" or len(head[0]) < 2:
         raise CorridorError(f"{path}: the first line must be 'mode include', 'mode exclude' "
                             "or 'min <value>'")
@@ -324,7 +332,9 @@ def read_included_pairs(path: Path) -> tuple[set[int], set[tuple[int, int]]]:
     else:
         ids, mat = _matrix(rows, path)
         listed = mat == 1
-    return set(ids), _pairs_from(ids, listed, include=mode == "include")
+    include = mode == "include"
+    return include, set(ids), _listed_pairs(ids, (listed | listed.T) if include
+                                            else (listed & listed.T))
 
 
 def _matrix(rows: list[list[float]], path: Path) -> tuple[list[int], np.ndarray]:
@@ -338,15 +348,9 @@ def _matrix(rows: list[list[float]], path: Path) -> tuple[list[int], np.ndarray]
     return [int(i) for i in table[1:, 0]], table[1:, 1:]
 
 
-def _pairs_from(ids: list[int], listed: np.ndarray, *, include: bool) -> set[tuple[int, int]]:
-    out = set()
-    for a in range(len(ids)):
-        for b in range(a + 1, len(ids)):
-            if include and (listed[a, b] or listed[b, a]):
-                out.add((ids[a], ids[b]))
-            if not include and not (listed[a, b] and listed[b, a]):
-                out.add((ids[a], ids[b]))
-    return out
+def _listed_pairs(ids: list[int], listed: np.ndarray) -> set[tuple[int, int]]:
+    rows, cols = np.nonzero(np.triu(listed, k=1))
+    return {(min(ids[a], ids[b]), max(ids[a], ids[b])) for a, b in zip(rows, cols, strict=True)}
 
 
 def read_strengths(path: Path) -> dict[int, float]:
