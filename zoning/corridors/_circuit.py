@@ -11,7 +11,7 @@ Examples
 >>> strip = np.ones((1, 4))                    # four cells of resistance 1 in a row
 >>> focal = np.array([[1, 0, 0, 2]])
 >>> result = pairwise(strip, focal, connect=4)
->>> float(result.resistances.loc[1, 2])        # three unit resistors in series
+>>> round(float(result.resistances.loc[1, 2]), 9)  # three unit resistors in series
 3.0
 >>> result.cumulative.round(6).tolist()
 [[1.0, 1.0, 1.0, 1.0]]
@@ -35,7 +35,7 @@ from zoning.corridors._circuit_graph import (
     conductance_grid,
     node_map,
 )
-from zoning.corridors._circuit_solve import Component, GroundedSystem, component, node_currents
+from zoning.corridors._circuit_solve import Component, GroundedSystem, node_currents, part_of
 from zoning.errors import CorridorError
 
 logger = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def pairwise(resistance: np.ndarray, focal: np.ndarray, *, connect: int = 8,
     >>> import numpy as np
     >>> grid = np.ones((2, 3))
     >>> focal = np.array([[1, 0, 2], [1, 0, 2]])     # focal regions: both left, both right
-    >>> float(pairwise(grid, focal, connect=4).resistances.loc[1, 2])
+    >>> round(float(pairwise(grid, focal, connect=4).resistances.loc[1, 2]), 9)
     1.0
     """
     cond = conductance_grid(resistance, is_resistance=is_resistance)
@@ -288,8 +288,7 @@ def _pairwise_shared(cond: np.ndarray, cells: FocalCells, ids: np.ndarray, matri
                 circuit.n, ids.size, len(todo), n_solves)
     with tqdm(total=n_solves, disable=not progress, desc="circuit solves", unit="solve") as bar:
         for label, todo_pairs in todo.items():
-            part = component(circuit.laplacian, circuit.head, circuit.tail, circuit.g,
-                             np.flatnonzero(labels == label))
+            part = part_of(circuit, np.flatnonzero(labels == label))
             where = placement(circuit.nodes, part)
             local = {i: int(np.searchsorted(part.nodes, node_of[i]))
                      for p in todo_pairs for i in p}
@@ -308,7 +307,8 @@ def _unit_solutions(part: Component, focal_local: list[int], solver: str,
     ground = focal_local[0]
     fixed = np.zeros(part.size, dtype=bool)
     fixed[ground] = True
-    system = GroundedSystem(part.laplacian, fixed, solver=solver)
+    system = GroundedSystem(part.laplacian, fixed, solver=solver,
+                            coordinates=part.coordinates)
     logger.debug("component of %d nodes: %s solver", part.size, system.method)
     out = {ground: np.zeros(part.size)}
     for node in focal_local[1:]:
@@ -340,14 +340,14 @@ def _pairwise_regions(cond: np.ndarray, cells: FocalCells, ids: np.ndarray, matr
         labels = circuit.components
         if labels[na] != labels[nb]:
             continue
-        part = component(circuit.laplacian, circuit.head, circuit.tail, circuit.g,
-                         np.flatnonzero(labels == labels[na]))
+        part = part_of(circuit, np.flatnonzero(labels == labels[na]))
         la, lb = np.searchsorted(part.nodes, [na, nb])
         fixed = np.zeros(part.size, dtype=bool)
         fixed[la] = True
         b_vec = np.zeros(part.size)
         b_vec[lb] = 0.0 if na == nb else 1.0
-        v = GroundedSystem(part.laplacian, fixed, solver=solver).solve(b_vec)
+        v = GroundedSystem(part.laplacian, fixed, solver=solver,
+                            coordinates=part.coordinates).solve(b_vec)
         r = float(v[lb])
         matrix[index[a], index[b]] = matrix[index[b], index[a]] = r
         on_pair(PairSolution(a, b, r, part, placement(nodes, part), v))

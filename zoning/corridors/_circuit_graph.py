@@ -115,6 +115,15 @@ class Circuit:
         return (sp.diags(np.asarray(a.sum(axis=1)).ravel()) - a).tocsr()
 
     @cached_property
+    def coordinates(self) -> np.ndarray:
+        """``(n, 2)`` row and column of each node's first cell (for fill-reducing orders)."""
+        flat = self.nodes.ravel()
+        cells = np.flatnonzero(flat != NOT_A_NODE)[::-1]  # last write wins: the first cell
+        out = np.zeros((self.n, 2), dtype=np.int64)
+        out[flat[cells], 0], out[flat[cells], 1] = np.divmod(cells, self.nodes.shape[1])
+        return out
+
+    @cached_property
     def components(self) -> np.ndarray:
         """Connected-component label of each node."""
         _, labels = connected_components(self.adjacency, directed=False)

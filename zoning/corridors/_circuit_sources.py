@@ -33,7 +33,7 @@ from zoning.corridors._circuit_graph import (
     conductance_grid,
     node_map,
 )
-from zoning.corridors._circuit_solve import GroundedSystem, component, node_currents
+from zoning.corridors._circuit_solve import GroundedSystem, node_currents, part_of
 from zoning.errors import CorridorError
 
 logger = logging.getLogger(__name__)
@@ -146,10 +146,11 @@ def inject(circuit: Circuit, sources: np.ndarray, grounds: np.ndarray, *,
         s, g = sources[nodes], grounds[nodes]
         if s.sum() == 0 or g.sum() == 0:
             continue
-        part = component(circuit.laplacian, circuit.head, circuit.tail, circuit.g, nodes)
+        part = part_of(circuit, nodes)
         fixed = np.isinf(g)
         finite = np.where(fixed, 0.0, g)
-        v = GroundedSystem(part.laplacian, fixed, finite, solver=solver).solve(s)
+        v = GroundedSystem(part.laplacian, fixed, finite, solver=solver,
+                           coordinates=part.coordinates).solve(s)
         volts[nodes] = v
         amps[nodes] = node_currents(part, v, finite)
         solved = True
