@@ -236,3 +236,34 @@ def test_inputs_are_not_mutated():
     np.testing.assert_array_equal(grid, copies[0])
     np.testing.assert_array_equal(focal, copies[1])
     np.testing.assert_array_equal(polygons, copies[2])
+
+
+def test_focal_regions_are_short_circuited_only_in_their_own_pairs():
+    focal = np.array([[1, 0, 3, 3, 3, 0, 2]])
+    result = pairwise(strip(7), focal, connect=4)
+    assert result.resistances.loc[1, 2] == pytest.approx(6.0)  # region 3 not merged here
+    assert result.resistances.loc[1, 3] == pytest.approx(2.0)
+    assert result.resistances.loc[2, 3] == pytest.approx(2.0)
+    # one-to-all merges every region: 1 sees the grounded region 3 two links away
+    assert one_to_all(strip(7), focal, connect=4).resistances[1] == pytest.approx(2.0)
+
+
+def test_nested_dissection_is_a_permutation_and_solves_match_minimum_degree():
+    from zoning.corridors._circuit_solve import nested_dissection
+
+    rng = np.random.default_rng(5)
+    coords = np.column_stack(np.divmod(np.arange(50 * 40), 40))
+    order = nested_dissection(coords, leaf=16)
+    assert sorted(order.tolist()) == list(range(50 * 40))
+    grid = rng.uniform(1, 9, (50, 40))
+    cond = conductance_grid(grid)
+    circuit = build_circuit(cond, node_map(cond), connect=8)
+    fixed = np.zeros(circuit.n, dtype=bool)
+    fixed[0] = True
+    b = np.zeros(circuit.n)
+    b[-1] = 1.0
+    nd = GroundedSystem(circuit.laplacian, fixed, solver="direct",
+                        coordinates=circuit.coordinates).solve(b)
+    mmd = GroundedSystem(circuit.laplacian, fixed, solver="direct").solve(b)
+    assert np.abs(nd - mmd).max() < 1e-10
+    assert nd[-1] > 0

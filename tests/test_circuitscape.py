@@ -285,3 +285,17 @@ def test_cli_hook(tmp_path):
     assert circuitscape.run(args, progress=False) == 0
     r = resistance_table(tmp_path / "elsewhere" / "case_resistances.out")
     assert r[1, 2] == pytest.approx(4.0)
+
+
+def test_ascii_header_with_cell_centres_and_tabs(tmp_path):
+    (tmp_path / "g.asc").write_text("NCOLS 2\nNROWS 2\nXLLCENTER 0.5\nYLLCENTER 10.5\n"
+                                    "CELLSIZE 1\nNODATA_VALUE -1\n1\t2\t\n-1\t4\t\n")
+    values, meta = read_grid(tmp_path / "g.asc")
+    np.testing.assert_array_equal(values, [[1, 2], [np.nan, 4]])
+    assert (meta.xllcorner, meta.yllcorner, meta.nodata) == (0.0, 10.0, -1.0)
+
+
+def test_write_as_tif(tmp_path):
+    ini = strip_case(tmp_path, write_as_tif="True", write_volt_maps="False")
+    names = {p.name for p in run_config(read_config(ini))}
+    assert "case_curmap_1_2.tif" in names and "case_cum_curmap.tif" in names

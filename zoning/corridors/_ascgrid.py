@@ -116,16 +116,13 @@ def _parse_ascii(text: str, path: Path) -> tuple[np.ndarray, GridMeta]:
     lines = text.splitlines()
     header: dict[str, float] = {}
     start = 0
-    for start, line in enumerate(lines):  # noqa: B007 - index used after the loop
-        parts = line.split()
-        if not parts or not parts[0][0].isalpha():
-            break
-        key = parts[0].lower()
-        header[CENTER_KEYS.get(key, key)] = float(parts[1])
+    while start < len(lines) and lines[start].split() and lines[start].split()[0][0].isalpha():
+        key, value = lines[start].split()[:2]
+        key = key.lower()
+        header[CENTER_KEYS.get(key, key)] = float(value)
         if key in CENTER_KEYS:
-            header.setdefault("_center", 1.0)
-    else:
-        start = len(lines)
+            header["_center"] = 1.0
+        start += 1
     missing = [k for k in HEADER_KEYS[:5] if k not in header]
     if missing:
         raise ValueError(f"header lacks {', '.join(missing)}")

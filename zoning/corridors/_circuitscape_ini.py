@@ -9,6 +9,7 @@ folder when the file is not found there. Every problem found is reported at once
 from __future__ import annotations
 
 import configparser
+import logging
 import math
 from dataclasses import dataclass
 from itertools import combinations
@@ -20,6 +21,8 @@ from zoning.corridors._ascgrid import GridMeta, read_grid
 from zoning.corridors._circuit import FocalCells
 from zoning.errors import CorridorError
 
+logger = logging.getLogger(__name__)
+
 SCENARIOS = {"pairwise": "pairwise", "advanced": "advanced", "one-to-all": "one-to-all",
              "one_to_all": "one-to-all", "all-to-one": "all-to-one",
              "all_to_one": "all-to-one"}
@@ -27,6 +30,7 @@ UNSET = {"", "none", "false", "not entered", "(none)"}
 TRUE = {"true", "1", "yes", "on"}
 POLICY_DEFAULT = "keepall"
 OUTPUT_SUFFIX = ".out"
+UNSUPPORTED_FLAGS = ("set_focal_node_currents_to_zero",)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Config:
     null_currents_to_nodata: bool = False
     null_voltages_to_nodata: bool = False
     solver: str = "auto"
+    write_as_tif: bool = False
 
 
 def read_config(path: str | Path, output_dir: str | Path | None = None) -> Config:
@@ -144,6 +149,9 @@ class _Reader:
             "source_file": self.file("source_file", when=sources_mode),
             "ground_file": self.file("ground_file", when=sources_mode),
         }
+        for key in UNSUPPORTED_FLAGS:
+            if self.flag(key):
+                logger.warning("%s: %s = True is not supported and is ignored", self.path, key)
         if self.problems or habitat is None or scenario is None:
             lines = "\n".join(f"  - {p}" for p in self.problems)
             raise CorridorError(f"{self.path}: {len(self.problems)} problem(s):\n{lines}")
@@ -154,7 +162,7 @@ class _Reader:
             average="resistance" if self.flag("connect_using_avg_resistances") else
             "conductance",
             output_stem=self.stem(output), ground_is_resistance=self.flag(
-                "ground_file_is_resistances"),
+                "ground_file_is_resistances", True),
             direct_grounds=self.flag("use_direct_grounds"),
             unit_currents=self.flag("use_unit_currents"), policy=policy,
             write_cur_maps=self.flag("write_cur_maps"),
@@ -165,6 +173,7 @@ class _Reader:
             log_transform_maps=self.flag("log_transform_maps"),
             null_currents_to_nodata=self.flag("set_null_currents_to_nodata"),
             null_voltages_to_nodata=self.flag("set_null_voltages_to_nodata"),
+            write_as_tif=self.flag("write_as_tif"),
             **files,  # type: ignore[arg-type]
         )
 

@@ -95,7 +95,7 @@ class _Writer:
         meta = inputs.meta
         self.meta = meta if meta.nodata is not None else GridMeta(
             meta.ncols, meta.nrows, meta.xllcorner, meta.yllcorner, meta.cellsize)
-        if is_tiff(config.habitat_file):
+        if is_tiff(config.habitat_file) or config.write_as_tif:
             self.suffix = ".tif"
         else:
             self.suffix = ".asc.gz" if config.compress_grids else ".asc"
