@@ -267,3 +267,10 @@ def test_nested_dissection_is_a_permutation_and_solves_match_minimum_degree():
     mmd = GroundedSystem(circuit.laplacian, fixed, solver="direct").solve(b)
     assert np.abs(nd - mmd).max() < 1e-10
     assert nd[-1] > 0
+
+
+def test_three_column_table():
+    result = pairwise(strip(4), np.array([[1, 0, 2, 3]]), connect=4)
+    table = result.three_columns()
+    assert table[["a", "b"]].to_numpy().tolist() == [[1, 2], [1, 3], [2, 3]]
+    np.testing.assert_allclose(table["resistance"], [2.0, 3.0, 1.0])

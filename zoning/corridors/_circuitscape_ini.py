@@ -179,7 +179,7 @@ class _Reader:
 
     def stem(self, output: str) -> Path:
         name = Path(output)
-        base = name.name.split(OUTPUT_SUFFIX)[0] if OUTPUT_SUFFIX in name.name else name.stem
+        base = name.name.split(OUTPUT_SUFFIX)[0]  # as Circuitscape: the name up to ".out"
         folder = Path(self.output_dir) if self.output_dir is not None else name.parent
         return folder / base
 
@@ -235,6 +235,10 @@ def read_inputs(config: Config) -> Inputs:
     strengths = (read_strengths(config.variable_source_file)
                  if config.variable_source_file is not None else None)
     sources = grounds = None
+    for path in (config.source_file, config.ground_file):
+        if path is not None and path.suffix.lower() == ".txt":
+            raise CorridorError(f"{path}: text-list source/ground files are not supported; "
+                                "give an ASCII grid or GeoTIFF of the same shape as the habitat")
     if config.source_file is not None and config.ground_file is not None:
         sources = _matching(config.source_file, meta)
         grounds = _matching(config.ground_file, meta)
