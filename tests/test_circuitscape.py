@@ -170,13 +170,24 @@ def test_included_pairs_list_and_matrix(tmp_path):
     ini = make_case(tmp_path, grids, use_included_pairs="True", included_pairs_file="pairs.txt")
     run_config(read_config(ini))
     r = resistance_table(tmp_path / "output" / "case_resistances.out")
-    assert r.tolist() == [[0, 1, 3], [1, 0, 4], [3, 4, 0]]  # 2 is not in the file: dropped
+    assert r[1:, 1:].tolist() == [[0, -1, 4], [-1, 0, -1], [4, -1, 0]]
     (tmp_path / "matrix.txt").write_text("min 1\nmax 5\n0 1 2 3\n1 0 0 9\n2 2 0 1\n3 9 1 0\n")
     ini = make_case(tmp_path, grids, use_included_pairs="True", included_pairs_file="matrix.txt",
                     output_file="output/m.out")
     run_config(read_config(ini))
     r = resistance_table(tmp_path / "output" / "m_resistances.out")
     assert r[1:, 1:].tolist() == [[0, 2, -1], [2, 0, 2], [-1, 2, 0]]
+
+
+def test_one_to_all_drops_ids_missing_from_included_pairs(tmp_path):
+    focal = np.array([[1, 0, 2, 0, 3]], dtype=float)
+    (tmp_path / "pairs.txt").write_text("mode include\n1 3\n")
+    ini = make_case(tmp_path, {"habitat.asc": np.ones((1, 5)), "points.asc": focal},
+                    scenario="one-to-all", use_included_pairs="True",
+                    included_pairs_file="pairs.txt")
+    run_config(read_config(ini))
+    table = resistance_table(tmp_path / "output" / "case_resistances.out")
+    assert table.tolist() == [[1, 4], [3, 4]]  # 2 is not in the file; 1 reaches only 3
 
 
 def test_exclude_mode_drops_listed_pairs(tmp_path):

@@ -227,8 +227,10 @@ def read_inputs(config: Config) -> Inputs:
     pairs = None
     if config.included_pairs_file is not None:
         include, ids, listed = read_included_pairs(config.included_pairs_file)
-        if include:
+        if include and config.scenario != "pairwise":
+            # Circuitscape drops the focal ids the file does not name (not in pairwise mode)
             focal = {i: c for i, c in focal.items() if i in ids}
+        if include:
             pairs = listed
         else:
             pairs = set(combinations(sorted(focal), 2)) - listed
@@ -313,8 +315,9 @@ def _group(ids: np.ndarray, cells: np.ndarray) -> FocalCells:
 def read_included_pairs(path: Path) -> tuple[bool, set[int], set[tuple[int, int]]]:
     """Mode (include?), the file's ids and its listed pairs ``(a, b)``, ``a < b``.
 
-    In include mode, as in Circuitscape, focal ids absent from the file are dropped and only
-    listed pairs are solved; in exclude mode the listed pairs are skipped.
+    In include mode only listed pairs are solved (and, in one-to-all and all-to-one modes,
+    focal ids absent from the file are dropped, as Circuitscape does); in exclude mode the
+    listed pairs are skipped.
 
     Two layouts: ``mode include|exclude`` followed by ``a b`` rows (or by a matrix whose
     first row and column are ids, 1 = listed); or ``min X`` / ``max Y`` lines followed by
