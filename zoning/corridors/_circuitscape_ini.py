@@ -230,10 +230,7 @@ def read_inputs(config: Config) -> Inputs:
         if include and config.scenario != "pairwise":
             # Circuitscape drops the focal ids the file does not name (not in pairwise mode)
             focal = {i: c for i, c in focal.items() if i in ids}
-        if include:
-            pairs = listed
-        else:
-            pairs = set(combinations(sorted(focal), 2)) - listed
+        pairs = listed if include else set(combinations(sorted(focal), 2)) - listed
     strengths = (read_strengths(config.variable_source_file)
                  if config.variable_source_file is not None else None)
     sources = grounds = None
