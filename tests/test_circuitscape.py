@@ -134,13 +134,18 @@ def test_compressed_input_and_output(tmp_path):
     assert meta.nodata == -9999
 
 
-def test_geotiff_input_gives_geotiff_output(tmp_path):
-    ini = strip_case(tmp_path, habitat_file="habitat.tif")
+def test_geotiff_and_gzipped_geotiff_inputs(tmp_path):
+    ini = strip_case(tmp_path, habitat_file="habitat.tif", use_polygons="True",
+                     polygon_file="poly.tif.gz")
     write_grid(tmp_path / "habitat.tif", np.full((1, 5), 2.0), meta_for((1, 5)))
+    write_grid(tmp_path / "poly.tif", np.array([[0, 4, 4, 0, 0]], dtype=float),
+               meta_for((1, 5)))
+    with gzip.open(tmp_path / "poly.tif.gz", "wb") as f:
+        f.write((tmp_path / "poly.tif").read_bytes())
     run_config(read_config(ini))
     r = resistance_table(tmp_path / "output" / "case_resistances.out")
-    assert r[1, 2] == pytest.approx(8.0)
-    current, _ = read_grid(tmp_path / "output" / "case_curmap_1_2.tif")
+    assert r[1, 2] == pytest.approx(6.0)  # one of the four 2-ohm links is short-circuited
+    current, _ = read_grid(tmp_path / "output" / "case_curmap_1_2.asc")  # ASCII, as expected
     np.testing.assert_allclose(current, np.ones((1, 5)))
 
 

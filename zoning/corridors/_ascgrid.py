@@ -66,8 +66,9 @@ class GridMeta:
 
 
 def is_tiff(path: Path) -> bool:
-    """Whether ``path`` names a GeoTIFF (by its suffix)."""
-    return Path(path).suffix.lower() in TIFF_SUFFIXES
+    """Whether ``path`` names a GeoTIFF, possibly gzipped (by its suffix)."""
+    name = Path(path).name.lower().removesuffix(".gz")
+    return name.endswith(TIFF_SUFFIXES)
 
 
 def read_grid(path: str | Path) -> tuple[np.ndarray, GridMeta]:
@@ -143,8 +144,9 @@ def _parse_ascii(text: str, path: Path) -> tuple[np.ndarray, GridMeta]:
 def _read_tiff(path: Path) -> tuple[np.ndarray, GridMeta]:
     import rasterio
 
+    source = f"/vsigzip/{path}" if path.name.lower().endswith(".gz") else path
     try:
-        with rasterio.open(path) as src:
+        with rasterio.open(source) as src:
             band = src.read(1, masked=True)
             transform, crs, nodata = src.transform, src.crs, src.nodata
             height, width = src.height, src.width

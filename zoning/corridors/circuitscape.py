@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoning.corridors._ascgrid import GridMeta, format_number, is_tiff, write_grid
+from zoning.corridors._ascgrid import GridMeta, format_number, write_grid
 from zoning.corridors._circuit import PairSolution, solve_pairwise
 from zoning.corridors._circuit_graph import conductance_grid
 from zoning.corridors._circuit_sources import Injection, advanced, solve_each
@@ -95,7 +95,7 @@ class _Writer:
         meta = inputs.meta
         self.meta = meta if meta.nodata is not None else GridMeta(
             meta.ncols, meta.nrows, meta.xllcorner, meta.yllcorner, meta.cellsize)
-        if is_tiff(config.habitat_file) or config.write_as_tif:
+        if config.write_as_tif:
             self.suffix = ".tif"
         else:
             self.suffix = ".asc.gz" if config.compress_grids else ".asc"
