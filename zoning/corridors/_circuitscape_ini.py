@@ -103,10 +103,10 @@ class _Reader:
         text = self.values.get(key)
         return default if text is None else text.lower() in TRUE
 
-    def file(self, key: str, *, when: bool = True, required: bool = True) -> Path | None:
+    def file(self, key: str, *, when: bool = True) -> Path | None:
         text = self.values.get(key, "")
         if not when or (text.lower() in UNSET or text.lower().startswith("(browse")):
-            if when and required:
+            if when:
                 self.problems.append(f"{key} is not set; give the path of the file")
             return None
         found = resolve(text, self.path)

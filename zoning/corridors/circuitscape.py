@@ -11,6 +11,8 @@ Examples
 --------
 >>> from pathlib import Path
 >>> import tempfile
+>>> import numpy as np
+>>> from zoning.corridors._ascgrid import GridMeta, write_grid
 >>> folder = Path(tempfile.mkdtemp())
 >>> meta = GridMeta(ncols=3, nrows=1, xllcorner=0.0, yllcorner=0.0, cellsize=1.0)
 >>> write_grid(folder / "r.asc", np.ones((1, 3)), meta)
@@ -30,11 +32,12 @@ import argparse
 import logging
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from zoning.corridors._ascgrid import GridMeta, format_number, write_grid
+from zoning.corridors._ascgrid import DEFAULT_NODATA, format_number, write_grid
 from zoning.corridors._circuit import PairSolution, solve_pairwise
 from zoning.corridors._circuit_graph import conductance_grid
 from zoning.corridors._circuit_sources import Injection, advanced, solve_each
@@ -93,8 +96,7 @@ class _Writer:
         self.config, self.folder = config, folder
         self.null = ~(np.nan_to_num(inputs.habitat, nan=0.0) > 0)
         meta = inputs.meta
-        self.meta = meta if meta.nodata is not None else GridMeta(
-            meta.ncols, meta.nrows, meta.xllcorner, meta.yllcorner, meta.cellsize)
+        self.meta = meta if meta.nodata is not None else replace(meta, nodata=DEFAULT_NODATA)
         if config.write_as_tif:
             self.suffix = ".tif"
         else:
@@ -142,11 +144,11 @@ def _run_pairwise(config: Config, inputs: Inputs, cond: np.ndarray, writer: _Wri
             if per_pair_currents:
                 writer.currents(f"curmap_{name}", current)
 
+    if not inputs.focal:
+        raise CorridorError(f"{config.point_file}: no focal points (ids > 0) found")
     ids, matrix = solve_pairwise(cond, inputs.focal, on_pair=on_pair, connect=config.connect,
                                  average=config.average, polygons=inputs.polygons,
                                  pairs=inputs.pairs, progress=progress, solver=config.solver)
-    if ids.size == 0:
-        raise CorridorError(f"{config.point_file}: no focal points (ids > 0) found")
     table = np.vstack([np.concatenate([[0], ids]), np.column_stack([ids, matrix])])
     writer.table("resistances.out", table)
     three = [(a, b, matrix[i, j]) for i, a in enumerate(ids) for j, b in enumerate(ids) if i < j]
