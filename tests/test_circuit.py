@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
+
+from zoning.corridors import _ascgrid, _circuit, _circuit_sources, circuitscape
 
 from zoning.corridors._circuit import pairwise
 from zoning.corridors._circuit_graph import build_circuit, conductance_grid, node_map
@@ -274,3 +278,10 @@ def test_three_column_table():
     table = result.three_columns()
     assert table[["a", "b"]].to_numpy().tolist() == [[1, 2], [1, 3], [2, 3]]
     np.testing.assert_allclose(table["resistance"], [2.0, 3.0, 1.0])
+
+
+@pytest.mark.parametrize("module", [_ascgrid, _circuit, _circuit_sources, circuitscape])
+def test_docstring_examples_run(module, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    outcome = doctest.testmod(module)
+    assert outcome.failed == 0 and outcome.attempted > 0
