@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from zoning.corridors import _ascgrid, _circuit, _circuit_sources, circuitscape
-
 from zoning.corridors._circuit import pairwise
 from zoning.corridors._circuit_graph import build_circuit, conductance_grid, node_map
 from zoning.corridors._circuit_solve import GroundedSystem
