@@ -269,6 +269,17 @@ def test_advanced_mode_files(tmp_path):
     np.testing.assert_allclose(volts, [[4, 2, 0]])  # a 0-ohm ground is a direct ground
 
 
+def test_advanced_text_list_sources(tmp_path):
+    ini = make_case(tmp_path, {"habitat.asc": np.ones((1, 3)),
+                               "gnd.asc": np.array([[np.nan, np.nan, 0.0]])},
+                    scenario="advanced", source_file="src.txt", ground_file="gnd.asc",
+                    ground_file_is_resistances="True")
+    (tmp_path / "src.txt").write_text("1.5 0.5 0.5\n0.5 0.2 0.9\n")  # both in the left cell
+    run_config(read_config(ini))
+    volts, _ = read_grid(tmp_path / "output" / "case_voltmap.asc")
+    np.testing.assert_allclose(volts, [[4, 2, 0]])
+
+
 def test_conductance_habitat(tmp_path):
     ini = strip_case(tmp_path, habitat_map_is_resistances="False")
     write_grid(tmp_path / "habitat.asc", np.full((1, 5), 4.0), meta_for((1, 5)))

@@ -234,13 +234,9 @@ def read_inputs(config: Config) -> Inputs:
     strengths = (read_strengths(config.variable_source_file)
                  if config.variable_source_file is not None else None)
     sources = grounds = None
-    for path in (config.source_file, config.ground_file):
-        if path is not None and path.suffix.lower() == ".txt":
-            raise CorridorError(f"{path}: text-list source/ground files are not supported; "
-                                "give an ASCII grid or GeoTIFF of the same shape as the habitat")
     if config.source_file is not None and config.ground_file is not None:
-        sources = _matching(config.source_file, meta)
-        grounds = _matching(config.ground_file, meta)
+        sources = read_values(config.source_file, meta)
+        grounds = read_values(config.ground_file, meta)
     return Inputs(habitat, meta, polygons, focal, pairs, strengths, sources, grounds)
 
 
@@ -281,9 +277,30 @@ def read_points(path: Path, meta: GridMeta) -> FocalCells:
     if path.suffix.lower() != ".txt":
         ids = _integers(_matching(path, meta), path)
         return _group(ids.ravel(), np.arange(ids.size))
+    values, cells = _listed_cells(path, meta, "id")
+    return _group(values.astype(np.int64), cells)
+
+
+def read_values(path: Path, meta: GridMeta) -> np.ndarray:
+    """A source or ground grid, from a grid file or a text list of ``value x y`` rows.
+
+    Values of a list that fall in one cell add up; other cells are NaN (none).
+    """
+    if path.suffix.lower() != ".txt":
+        return _matching(path, meta)
+    values, cells = _listed_cells(path, meta, "value")
+    out = np.zeros(meta.nrows * meta.ncols)
+    np.add.at(out, cells, values)
+    listed = np.zeros(out.size, dtype=bool)
+    listed[cells] = True
+    return np.where(listed, out, np.nan).reshape(meta.shape)
+
+
+def _listed_cells(path: Path, meta: GridMeta, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Values and flat cell indices of a text list of ``<what> x y`` rows."""
     listed = _text_rows(path)
     if any(len(r) != 3 for r in listed):
-        raise CorridorError(f"{path}: expected rows of 'id x y' (three numbers per line)")
+        raise CorridorError(f"{path}: expected rows of '{what} x y' (three numbers per line)")
     rows = np.array(listed, dtype=float).reshape(-1, 3)
     row = np.array([math.ceil(meta.nrows - (y - meta.yllcorner) / meta.cellsize) - 1
                     for y in rows[:, 2]], dtype=np.int64)
@@ -294,7 +311,7 @@ def read_points(path: Path, meta: GridMeta) -> FocalCells:
         bad = rows[outside][0]
         raise CorridorError(f"{path}: point {bad[0]:g} at ({bad[1]:g}, {bad[2]:g}) lies "
                             "outside the habitat grid; fix its coordinates or remove it")
-    return _group(rows[:, 0].astype(np.int64), row * meta.ncols + col)
+    return rows[:, 0], row * meta.ncols + col
 
 
 def _group(ids: np.ndarray, cells: np.ndarray) -> FocalCells:
