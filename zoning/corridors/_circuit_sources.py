@@ -87,7 +87,7 @@ class SourceResult:
     cumulative, maximum
         Sum and cell-wise maximum of the per-id current maps.
     voltages, currents
-        Per-id grids (only with ``maps=True``).
+        Per-id grids (only with ``maps=True``; none for ids on NODATA).
     """
 
     ids: np.ndarray
@@ -311,13 +311,13 @@ def solve_each(cond: np.ndarray, cells: FocalCells, *, one_to_all: bool,
     for i in tqdm(ids, disable=not progress, desc="circuit solves", unit="solve"):
         i = int(i)
         result = _solve_one(circuit, cells, i, partners[i], strength, one_to_all, solver)
-        if result is not None and result.solved:
+        if result is None:  # on NODATA: no maps, as Circuitscape
+            continue
+        if result.solved:
             node = int(nodes.flat[cells[i][0]])
             out.resistances[i] = result.voltages[node] / strength[i] if one_to_all else 0.0
             if one_to_all and out.resistances[i] == 0:
                 out.resistances[i] = UNCONNECTED
-        if result is None:
-            result = Injection(circuit, np.zeros(circuit.n), np.zeros(circuit.n), False)
         if on_solve is not None:
             on_solve(i, result)
         current = result.grid(result.currents)
