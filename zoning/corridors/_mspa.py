@@ -86,6 +86,8 @@ _TRANSITION_OFF = {35: 3, 67: 3, 37: 5, 69: 5}
 _BITS = {"edge": 1, "perforation": 2, "islet": 3, "core": 4, "bridge": 5, "loop": 6}
 _DISTANCE_OFFSET = 0.98
 _SQRT2 = math.sqrt(2.0)
+_DISC_LIMIT = 6.0
+"""Up to this radius a disc-shaped erosion or dilation is faster than a distance transform."""
 
 
 def _structure(connectivity: int) -> np.ndarray:
@@ -96,11 +98,27 @@ def _other(connectivity: int) -> int:
     return 4 if connectivity == 8 else 8
 
 
+def _disc(radius: float) -> np.ndarray:
+    """Offsets within Euclidean distance ``radius`` (a structuring element)."""
+    reach = int(radius)
+    rows, cols = np.ogrid[-reach:reach + 1, -reach:reach + 1]
+    return rows * rows + cols * cols <= radius * radius
+
+
 def _band(region: np.ndarray, radius: float) -> np.ndarray:
     """Pixels outside ``region`` within Euclidean distance ``radius`` of it."""
     if not region.any():
         return np.zeros_like(region)
+    if radius <= _DISC_LIMIT:
+        return ndimage.binary_dilation(region, _disc(radius)) & ~region
     return ~region & (ndimage.distance_transform_edt(~region) <= radius)
+
+
+def _core(grid: np.ndarray, radius: float) -> np.ndarray:
+    """Pixels of ``grid`` farther than ``radius`` from any pixel outside it in the array."""
+    if radius <= _DISC_LIMIT:
+        return ndimage.binary_erosion(grid, _disc(radius), border_value=1)
+    return grid & (ndimage.distance_transform_edt(grid) > radius)
 
 
 def _fill(region: np.ndarray, connectivity: int) -> np.ndarray:
@@ -134,7 +152,10 @@ def _replicate_border(grid: np.ndarray, pad: int) -> np.ndarray:
 def _with_missing_as_foreground(image: np.ndarray, radius: float) -> np.ndarray:
     """Foreground plus the missing pixels within ``radius`` of it."""
     foreground = image == FOREGROUND
-    return foreground | ((image == MISSING) & _band(foreground, radius))
+    missing = image == MISSING
+    if not missing.any():
+        return foreground
+    return foreground | (missing & _band(foreground, radius))
 
 
 def _edges_and_perforations(core: np.ndarray, radius: float,
@@ -171,12 +192,14 @@ def _bridges(connector: np.ndarray, core: np.ndarray, opening: np.ndarray,
     flood = watershed(np.zeros(core.shape, np.uint8), markers=markers,
                       mask=opening | connector, connectivity=1 if connectivity == 4 else 2)
     parts, count = ndimage.label(connector, structure=structure)
-    if not count:
-        return np.zeros_like(connector)
-    index = np.arange(1, count + 1)
-    spread = (np.asarray(ndimage.maximum(flood, parts, index))
-              - np.asarray(ndimage.minimum(flood, parts, index)))
-    return np.isin(parts, index[spread > 0])
+    part, reached = parts[connector], flood[connector]
+    highest = np.zeros(count + 1, reached.dtype)
+    lowest = np.full(count + 1, np.iinfo(reached.dtype).max, reached.dtype)
+    np.maximum.at(highest, part, reached)
+    np.minimum.at(lowest, part, reached)
+    bridge = highest > lowest
+    bridge[0] = False
+    return bridge[parts]
 
 
 def _internal(core: np.ndarray, holes: np.ndarray,
@@ -262,7 +285,7 @@ def _holes(image: np.ndarray, connectivity: int, pad: int) -> np.ndarray:
 def _classify(grid: np.ndarray, radius: float, connectivity: int,
               holes: np.ndarray | None) -> np.ndarray:
     """Bit-coded MSPA of the padded foreground ``grid``, plus the internal offsets."""
-    core = grid & (ndimage.distance_transform_edt(grid) > radius)
+    core = _core(grid, radius)
     islet = grid & ~_reconstruct(core, grid, connectivity)
     opening = core | _band(core, radius)
     edge, perforation = _edges_and_perforations(core, radius, connectivity)

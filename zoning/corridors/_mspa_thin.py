@@ -105,6 +105,9 @@ def pair_tables(connectivity: int) -> tuple[np.ndarray, np.ndarray]:
     return dependent, configuration
 
 
+_DENSE_FRACTION = 64
+"""Above 1/64 of the image, find distinct indices with a mask rather than by sorting."""
+
 _POPCOUNT = np.array([bin(k).count("1") for k in range(256)], np.int8)
 
 
@@ -177,6 +180,14 @@ class _Thinner:
             blocked &= ~(self.removable[q] & (_POPCOUNT[self.codes[q] & 0b1111] != 2))
         return ok & ~blocked
 
+    def _distinct(self, where: np.ndarray) -> np.ndarray:
+        """The distinct indices in ``where`` (a mask pass when there are many)."""
+        if where.size * _DENSE_FRACTION < self.pixels.size:
+            return np.unique(where)
+        seen = np.zeros(self.pixels.size, bool)
+        seen[where] = True
+        return np.flatnonzero(seen)
+
     def run(self) -> np.ndarray:
         """Remove independent simple pixels round by round; return the thinned image."""
         candidates = np.flatnonzero(self.removable)
@@ -185,8 +196,8 @@ class _Thinner:
             if not gone.size:
                 break
             self.pixels[gone] = False
-            around = np.unique((gone[:, None] + self.shifts[None, :]).ravel())
-            self.refresh(np.union1d(around, gone))
+            around = self._distinct((gone[:, None] + self.shifts[None, :]).ravel())
+            self.refresh(np.concatenate([around, gone]))
             candidates = around[self.removable[around]]
         return self.pixels
 
