@@ -1,0 +1,301 @@
+"""MSPA (GuidosToolbox definitions) on hand-checkable maps, invariants on random maps, CLI."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+from scipy import ndimage
+
+from zoning.corridors import mspa_cli
+from zoning.corridors._mspa import (
+    CLASS_OF_CODE,
+    CLASSES,
+    CODES,
+    core_patches,
+    mspa,
+    mspa_statistics,
+)
+from zoning.corridors._mspa_thin import anchored_thinning
+from zoning.errors import CorridorError, LayerError
+
+FG, BG, MISSING = 2, 1, 0
+FOREGROUND_CODES = {c for c, name in CLASS_OF_CODE.items() if name in CLASSES}
+BACKGROUND_CODES = {0, 100, 220}
+
+
+def canvas(rows: int, cols: int) -> np.ndarray:
+    return np.full((rows, cols), BG, np.uint8)
+
+
+def two_squares(line: bool = True) -> np.ndarray:
+    """Two 7×7 squares, 4 px apart, joined by a 1-px horizontal line on row 4."""
+    image = canvas(9, 20)
+    image[1:8, 1:8] = FG
+    image[1:8, 12:19] = FG
+    if line:
+        image[4, 8:12] = FG
+    return image
+
+
+def blobs(seed: int, shape: tuple[int, int] = (120, 140), missing: bool = False) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    noise = ndimage.gaussian_filter(rng.standard_normal(shape), 2.0)
+    image = np.where(noise > 0.05, FG, BG).astype(np.uint8)
+    if missing:
+        image[rng.random(shape) < 0.02] = MISSING
+        image[:10, :15] = MISSING
+    return image
+
+
+def test_isolated_pixel_is_islet() -> None:
+    image = canvas(5, 5)
+    image[2, 2] = FG
+    codes = mspa(image)
+    assert codes[2, 2] == CODES["islet"]
+    assert (np.delete(codes.ravel(), 12) == 0).all()
+
+
+def test_square_has_core_and_a_ring_of_edge() -> None:
+    image = canvas(7, 7)
+    image[1:6, 1:6] = FG
+    expected = np.zeros((7, 7), np.uint8)
+    expected[1:6, 1:6] = 3
+    expected[2:5, 2:5] = 17
+    np.testing.assert_array_equal(mspa(image), expected)
+
+
+def test_edge_width_two_thickens_the_edge() -> None:
+    image = canvas(11, 11)
+    image[1:10, 1:10] = FG
+    codes = mspa(image, edge_width=2)
+    expected = np.zeros((11, 11), np.uint8)
+    expected[1:10, 1:10] = 3
+    expected[3:8, 3:8] = 17
+    np.testing.assert_array_equal(codes, expected)
+    assert (mspa(image)[2:9, 2:9] == 17).all()
+
+
+def test_hole_gives_perforation_and_internal_codes() -> None:
+    image = canvas(11, 11)
+    image[1:10, 1:10] = FG
+    image[5, 5] = BG
+    inside = mspa(image)
+    ring = np.ones((3, 3), bool)
+    ring[1, 1] = False
+    assert (inside[4:7, 4:7][ring] == 105).all()  # perforation, internal
+    assert inside[5, 5] == CODES["core_opening"]
+    assert (inside[1, 1:10] == 3).all()  # the outer edge is external
+    plain = mspa(image, intext=False)
+    assert (plain[4:7, 4:7][ring] == CODES["perforation"]).all()
+    assert plain[5, 5] == 0
+
+
+def test_line_between_two_cores_is_a_bridge() -> None:
+    codes = mspa(two_squares())
+    assert codes[4, 8:12].tolist() == [33] * 4
+    assert codes[4, 7] == codes[4, 12] == CODES["bridge_in_edge"]
+    assert codes[3, 7] == codes[5, 12] == CODES["edge"]
+    assert not np.isin(codes, (65, 67, 69, 1)).any()
+
+
+def test_transition_off_shows_crossings_as_edge() -> None:
+    codes = mspa(two_squares(), transition=False)
+    assert codes[4, 7] == codes[4, 12] == CODES["edge"]
+    assert codes[4, 8:12].tolist() == [33] * 4
+    np.testing.assert_array_equal(np.delete(codes, [7, 12], axis=1),
+                                  np.delete(mspa(two_squares()), [7, 12], axis=1))
+
+
+def test_dangling_line_is_a_branch() -> None:
+    image = two_squares()
+    image[1:8, 12:19] = BG
+    codes = mspa(image)
+    assert codes[4, 8:12].tolist() == [CODES["branch"]] * 4
+    assert codes[4, 7] == CODES["edge"]
+
+
+def loop_image() -> np.ndarray:
+    image = canvas(10, 14)
+    image[1:8, 1:8] = FG
+    image[2, 8:12] = FG
+    image[6, 8:12] = FG
+    image[2:7, 11] = FG
+    return image
+
+
+def test_line_back_to_the_same_core_is_a_loop() -> None:
+    codes = mspa(loop_image())
+    path = np.zeros(codes.shape, bool)
+    path[2, 8:11] = path[6, 8:11] = path[3:6, 11] = True
+    assert (codes[path] == CODES["loop"]).all()
+    assert codes[2, 7] == codes[6, 7] == CODES["loop_in_edge"]
+    # 8-connected thinning cuts the corners; the corner pixels are left as branch
+    assert codes[2, 11] == codes[6, 11] == CODES["branch"]
+    assert (codes[3:6, 8:11] == CODES["border_opening"]).all()
+    assert not np.isin(codes, (33, 35, 37)).any()
+
+
+def test_four_connectivity_keeps_the_loop_corners() -> None:
+    codes = mspa(loop_image(), connectivity=4)
+    assert codes[2, 11] == codes[6, 11] == CODES["loop"]
+
+
+def test_diagonal_link_is_a_bridge_only_with_eight_connectivity() -> None:
+    image = canvas(18, 18)
+    image[1:6, 1:6] = FG
+    image[12:17, 12:17] = FG
+    for k in range(6, 12):
+        image[k, k] = FG
+    eight = mspa(image, connectivity=8)
+    four = mspa(image, connectivity=4)
+    diagonal = [(k, k) for k in range(6, 12)]
+    assert all(eight[p] == CODES["bridge"] for p in diagonal)
+    assert all(four[p] == CODES["islet"] for p in diagonal)
+    stats = mspa_statistics(four, connectivity=4)
+    assert stats.loc["islet", "objects"] == 6
+
+
+def test_missing_data_is_129_and_foreground_beside_it_is_not_edge() -> None:
+    image = canvas(9, 12)
+    image[:, :4] = MISSING
+    image[1:8, 4:11] = FG
+    codes = mspa(image)
+    assert (codes[:, :4] == CODES["missing"]).all()
+    assert (codes[2:7, 4] == 17).all()
+    assert codes[1, 4] == codes[7, 4] == CODES["edge"]
+    assert (codes[2:7, 10] == CODES["edge"]).all()
+
+
+def test_foreground_touching_the_border_is_not_edge_except_at_the_corners() -> None:
+    image = np.full((10, 10), FG, np.uint8)
+    image[5, 5] = BG
+    codes = mspa(image, intext=False)
+    corners = [(0, 0), (0, 9), (9, 0), (9, 9)]
+    assert all(codes[p] == CODES["edge"] for p in corners)
+    border = np.zeros((10, 10), bool)
+    border[[0, -1], :] = border[:, [0, -1]] = True
+    border[[0, 0, -1, -1], [0, -1, 0, -1]] = False
+    assert (codes[border] == CODES["core"]).all()
+
+
+def test_invariants_on_random_maps() -> None:
+    for seed in range(4):
+        image = blobs(seed, missing=seed % 2 == 1)
+        before = image.copy()
+        for connectivity in (8, 4):
+            codes = mspa(image, connectivity=connectivity)
+            np.testing.assert_array_equal(image, before)
+            assert codes.dtype == np.uint8
+            assert set(np.unique(codes[image == FG])) <= FOREGROUND_CODES
+            assert set(np.unique(codes[image == BG])) <= BACKGROUND_CODES
+            assert (codes[image == MISSING] == CODES["missing"]).all()
+            stats = mspa_statistics(codes, connectivity)
+            assert stats.loc[list(CLASSES), "pixels"].sum() == (image == FG).sum()
+            assert stats["pixels"].sum() == image.size
+            assert stats.loc[list(CLASSES), "share_of_foreground"].sum() == pytest.approx(1)
+            assert core_patches(codes, connectivity).max() == stats.loc["core", "objects"]
+
+
+def test_core_is_the_same_for_both_connectivities() -> None:
+    image = blobs(7)
+    core = [np.isin(mspa(image, connectivity=c), (17, 117)) for c in (8, 4)]
+    np.testing.assert_array_equal(*core)
+    assert core[0].any()
+
+
+def test_thinning_keeps_anchors_and_topology() -> None:
+    rng = np.random.default_rng(3)
+    for connectivity, background in ((8, 4), (4, 8)):
+        fg_structure = ndimage.generate_binary_structure(2, 2 if connectivity == 8 else 1)
+        bg_structure = ndimage.generate_binary_structure(2, 2 if background == 8 else 1)
+        image = np.pad(ndimage.gaussian_filter(rng.standard_normal((80, 80)), 1.5) > 0, 2)
+        anchor = ndimage.binary_erosion(image, iterations=2)
+        skeleton = anchored_thinning(image, anchor, connectivity)
+        assert (skeleton >= anchor).all() and (skeleton <= image).all()
+        assert skeleton.sum() < image.sum()
+        for structure, a, b in ((fg_structure, image, skeleton),
+                                (bg_structure, ~image, ~skeleton)):
+            assert ndimage.label(a, structure)[1] == ndimage.label(b, structure)[1]
+
+
+def test_statistics_of_two_bridged_squares() -> None:
+    codes = mspa(two_squares())
+    stats = mspa_statistics(codes)
+    assert stats.loc["core", ["pixels", "objects"]].tolist() == [50, 2]
+    assert stats.loc["edge", ["pixels", "objects"]].tolist() == [48, 2]
+    assert stats.loc["bridge", ["pixels", "objects"]].tolist() == [4, 1]
+    assert stats.loc["background", "objects"] == 1
+    assert stats.loc["core", "share_of_foreground"] == pytest.approx(50 / 102)
+    assert np.isnan(stats.loc["background", "share_of_foreground"])
+    labels = core_patches(codes)
+    assert labels.max() == 2 and np.bincount(labels.ravel())[1:].tolist() == [25, 25]
+
+
+def test_bad_inputs_name_what_was_expected() -> None:
+    with pytest.raises(CorridorError, match=r"0 \(missing\).*found 3"):
+        mspa(np.array([[1, 2, 3]]))
+    with pytest.raises(CorridorError, match="8 or 4, got 6"):
+        mspa(two_squares(), connectivity=6)
+    with pytest.raises(CorridorError, match=">= 1 pixel, got 0"):
+        mspa(two_squares(), edge_width=0)
+    with pytest.raises(CorridorError, match="2-D"):
+        mspa(np.ones(5))
+    with pytest.raises(CorridorError, match="not MSPA codes: 2"):
+        mspa_statistics(np.array([[2]]))
+
+
+def cli_args(tmp_path, source, output="out/mspa.tif", **options: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    mspa_cli.add_parser(parser.add_subparsers(dest="command"))
+    extra = [x for key, value in options.items() for x in (f"--{key}", value)]
+    return parser.parse_args(["mspa", str(source), str(tmp_path / output), *extra])
+
+
+def test_cli_writes_georeferenced_codes_and_statistics(tmp_path) -> None:
+    image = two_squares()
+    transform = Affine(30.0, 0, 536_000.0, 0, -30.0, 3_807_000.0)
+    source = tmp_path / "habitat.tif"
+    with rasterio.open(source, "w", driver="GTiff", width=20, height=9, count=1,
+                       dtype="uint8", crs="EPSG:4548", transform=transform) as dst:
+        dst.write(image, 1)
+    assert mspa_cli.run(cli_args(tmp_path, source, **{"transition": "0"})) == 0
+    with rasterio.open(tmp_path / "out" / "mspa.tif") as src:
+        assert src.dtypes[0] == "uint8" and src.transform == transform
+        assert src.crs.to_epsg() == 4548
+        np.testing.assert_array_equal(src.read(1), mspa(image, transition=False))
+    stats = pd.read_csv(tmp_path / "out" / "mspa_stats.csv", index_col="class")
+    assert stats.loc["bridge", "pixels"] == 4 and stats.loc["core", "objects"] == 2
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mspa.tif",
+                                                                    "mspa_stats.csv"]
+
+
+def test_cli_reads_ascii_grids_with_nodata(tmp_path) -> None:
+    image = two_squares()
+    image[0, 0] = 0
+    rows = "\n".join(" ".join("-9" if (r, c) == (0, 1) else str(v)
+                              for c, v in enumerate(row)) for r, row in enumerate(image))
+    source = tmp_path / "habitat.asc"
+    source.write_text("ncols 20\nnrows 9\nxllcorner 0\nyllcorner 0\ncellsize 10\n"
+                      f"NODATA_value -9\n{rows}\n")
+    mspa_cli.run(cli_args(tmp_path, source, "m.tif", **{"edge-width": "1"}))
+    with rasterio.open(tmp_path / "m.tif") as src:
+        codes = src.read(1)
+    assert codes[0, 0] == codes[0, 1] == CODES["missing"]
+    assert codes[4, 8:12].tolist() == [33] * 4
+
+
+def test_cli_errors_name_the_file(tmp_path) -> None:
+    with pytest.raises(LayerError, match=r"nowhere\.tif"):
+        mspa_cli.run(cli_args(tmp_path, tmp_path / "nowhere.tif"))
+    source = tmp_path / "bad.tif"
+    with rasterio.open(source, "w", driver="GTiff", width=2, height=1, count=1,
+                       dtype="uint8", transform=Affine(1, 0, 0, 0, -1, 1)) as dst:
+        dst.write(np.array([[1, 7]], np.uint8), 1)
+    with pytest.raises(CorridorError, match=r"bad\.tif.*found 7"):
+        mspa_cli.run(cli_args(tmp_path, source))
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
