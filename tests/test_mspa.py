@@ -20,7 +20,14 @@ from zoning.corridors._mspa import (
     mspa,
     mspa_statistics,
 )
-from zoning.corridors._mspa_thin import anchored_thinning
+from zoning.corridors._mspa_thin import (
+    COMMON,
+    FOUR,
+    ISOLATED_CONFIGURATIONS,
+    OFFSETS,
+    anchored_thinning,
+    pair_tables,
+)
 from zoning.errors import CorridorError, LayerError
 
 FG, BG, MISSING = 2, 1, 0
@@ -221,6 +228,81 @@ def test_thinning_keeps_anchors_and_topology() -> None:
         for structure, a, b in ((fg_structure, image, skeleton),
                                 (bg_structure, ~image, ~skeleton)):
             assert ndimage.label(a, structure)[1] == ndimage.label(b, structure)[1]
+
+
+def _simple(x: np.ndarray, r: int, c: int, connectivity: int) -> bool:
+    """Simple pixel by brute force: removing it keeps the 3×3 window's component counts."""
+    window = x[r - 1:r + 2, c - 1:c + 2].copy()
+    fg = ndimage.generate_binary_structure(2, 2 if connectivity == 8 else 1)
+    bg = ndimage.generate_binary_structure(2, 1 if connectivity == 8 else 2)
+    ring = window.copy()
+    ring[1, 1] = False
+    hole = np.pad(~ring, 1, constant_values=True)  # the window's outside is background
+    full = np.pad(~window, 1, constant_values=True)
+    return bool(window[1, 1]) and (
+        ndimage.label(ring, fg)[1] == ndimage.label(window, fg)[1]
+        and ndimage.label(hole, bg)[1] == ndimage.label(full, bg)[1])
+
+
+def _code(x: np.ndarray, r: int, c: int) -> int:
+    return sum(int(x[r + dr, c + dc]) << i for i, (dr, dc) in enumerate(OFFSETS))
+
+
+def _independent(x, anchor, r, c, connectivity) -> bool:
+    """Iwanowski-Soille independence, pixel by pixel (reference for the vectorised one)."""
+    dependent, configuration = pair_tables(connectivity)
+
+    def removable(rr: int, cc: int) -> bool:
+        return bool(x[rr, cc]) and not anchor[rr, cc] and _simple(x, rr, cc, connectivity)
+
+    code, count, last, conflict = _code(x, r, c), 0, 0, -1
+    for i, (dr, dc) in enumerate(OFFSETS):
+        if removable(r + dr, c + dc):
+            count, last = count + 1, configuration[i, code]
+            if dependent[i, code]:
+                conflict = i
+                break
+    neighbours = [(r + dr, c + dc) for dr, dc in OFFSETS]
+    if conflict >= 0:
+        if connectivity == 8 or last != 4:
+            return False
+        a, b = (OFFSETS[k] for k in COMMON[conflict])
+        if not (removable(r + a[0], c + a[1]) and removable(r + b[0], c + b[1])):
+            return False
+        if sum(not x[neighbours[i]] for i in FOUR) != 2:
+            return False
+        return any(removable(*neighbours[i]) and bin(_code(x, *neighbours[i]) & 15).count("1")
+                   != 2 for i in FOUR)
+    if last in ISOLATED_CONFIGURATIONS.get(count, ()):
+        return any(removable(*q) and bin(_code(x, *q)).count("1") != count for q in neighbours)
+    return True
+
+
+def _reference_thinning(image, anchor, connectivity) -> np.ndarray:
+    x = image.copy()
+    rows, cols = x.shape
+    inner = [(r, c) for r in range(2, rows - 2) for c in range(2, cols - 2)]
+    candidates = set(inner)
+    while True:
+        gone = [(r, c) for r, c in sorted(candidates)
+                if x[r, c] and not anchor[r, c] and _simple(x, r, c, connectivity)
+                and _independent(x, anchor, r, c, connectivity)]
+        if not gone:
+            return x
+        for p in gone:
+            x[p] = False
+        candidates = {(r + dr, c + dc) for r, c in gone for dr, dc in OFFSETS}
+
+
+def test_vectorised_thinning_matches_a_pixel_by_pixel_reference() -> None:
+    rng = np.random.default_rng(11)
+    for connectivity in (8, 4):
+        for _ in range(3):
+            image = np.pad(ndimage.gaussian_filter(rng.standard_normal((30, 30)), 1.2) > 0.1, 2)
+            anchor = ndimage.binary_erosion(image, np.ones((3, 3)), iterations=2)
+            expected = _reference_thinning(image, anchor, connectivity)
+            np.testing.assert_array_equal(anchored_thinning(image, anchor, connectivity),
+                                          expected)
 
 
 def test_statistics_of_two_bridged_squares() -> None:

@@ -180,7 +180,7 @@ def _connector(skeleton: np.ndarray, mask: np.ndarray, radius: float) -> np.ndar
         return skeleton
     costs = np.where(mask | skeleton, 1.0, np.inf)
     mcp = MCP_Geometric(costs, fully_connected=True)
-    distance, _ = mcp.find_costs(np.argwhere(skeleton), max_cumulative_cost=radius + 1)
+    distance, _ = mcp.find_costs(np.argwhere(skeleton))
     return skeleton | (mask & (distance <= radius))
 
 
