@@ -178,16 +178,18 @@ def test_missing_data_is_129_and_foreground_beside_it_is_not_edge() -> None:
     assert (codes[2:7, 10] == CODES["edge"]).all()
 
 
-def test_foreground_touching_the_border_is_not_edge_except_at_the_corners() -> None:
+def test_foreground_touching_the_map_border_is_not_edge() -> None:
     image = np.full((10, 10), FG, np.uint8)
     image[5, 5] = BG
-    codes = mspa(image, intext=False)
-    corners = [(0, 0), (0, 9), (9, 0), (9, 9)]
-    assert all(codes[p] == CODES["edge"] for p in corners)
-    border = np.zeros((10, 10), bool)
-    border[[0, -1], :] = border[:, [0, -1]] = True
-    border[[0, 0, -1, -1], [0, -1, 0, -1]] = False
-    assert (codes[border] == CODES["core"]).all()
+    expected = np.full((10, 10), CODES["core"], np.uint8)
+    expected[4:7, 4:7] = CODES["perforation"]
+    expected[5, 5] = 0
+    np.testing.assert_array_equal(mspa(image, intext=False), expected)
+    corner = canvas(9, 9)
+    corner[:5, :5] = FG
+    codes = mspa(corner)
+    assert (codes[:4, :4] == CODES["core"]).all()
+    assert (codes[4, :5] == CODES["edge"]).all() and (codes[:5, 4] == CODES["edge"]).all()
 
 
 def test_invariants_on_random_maps() -> None:

@@ -33,9 +33,7 @@ inside a core hole become 220 ("border-opening"). Missing data (input 0) is 129.
 Border and missing data, as in GuidosToolbox: missing pixels within ``R`` of foreground
 are treated as foreground (so foreground next to missing data is not edge), and the map
 is padded by replicating its outermost rows and columns (foreground touching the map
-border is not edge), with the same pad widths as GuidosToolbox: the corners of the pad
-stay background, and the right and bottom pads are one pixel thinner than the left and
-top ones. This module is a re-implementation from those definitions with scipy and
+border is not edge). This module is a re-implementation from those definitions with scipy and
 scikit-image; it shares no code with GuidosToolbox or miallib.
 """
 
@@ -48,7 +46,6 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 from skimage.graph import MCP_Geometric
-from skimage.segmentation import watershed
 
 from zoning.corridors._mspa_thin import anchored_thinning
 from zoning.errors import CorridorError
@@ -86,6 +83,8 @@ _TRANSITION_OFF = {35: 3, 67: 3, 37: 5, 69: 5}
 _BITS = {"edge": 1, "perforation": 2, "islet": 3, "core": 4, "bridge": 5, "loop": 6}
 _DISTANCE_OFFSET = 0.98
 _SQRT2 = math.sqrt(2.0)
+_FLOOD_ORDER = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
+"""Neighbour order of miallib's flooding: N, W, S, E, then NW, NE, SW, SE."""
 _DISC_LIMIT = 6.0
 """Up to this radius a disc-shaped erosion or dilation is faster than a distance transform."""
 
@@ -133,22 +132,6 @@ def _reconstruct(marker: np.ndarray, mask: np.ndarray, connectivity: int) -> np.
     return np.isin(labels, keep[keep > 0])
 
 
-def _replicate_border(grid: np.ndarray, pad: int) -> np.ndarray:
-    """Pad by copying the outer rows and columns outwards, as GuidosToolbox does.
-
-    The left and top pads are ``pad`` wide; the right and bottom ones ``pad - 1`` (the
-    outermost column and row stay background), and the corners stay background.
-    """
-    rows, cols = grid.shape
-    out = np.zeros((rows + 2 * pad, cols + 2 * pad), bool)
-    out[pad:pad + rows, pad:pad + cols] = grid
-    out[pad:pad + rows, :pad] = grid[:, :1]
-    out[:pad, pad:pad + cols] = grid[:1, :]
-    out[pad:pad + rows, pad + cols:2 * pad + cols - 1] = grid[:, -1:]
-    out[pad + rows:2 * pad + rows - 1, pad:pad + cols] = grid[-1:, :]
-    return out
-
-
 def _with_missing_as_foreground(image: np.ndarray, radius: float) -> np.ndarray:
     """Foreground plus the missing pixels within ``radius`` of it."""
     foreground = image == FOREGROUND
@@ -184,13 +167,54 @@ def _connector(skeleton: np.ndarray, mask: np.ndarray, radius: float) -> np.ndar
     return skeleton | (mask & (distance <= radius))
 
 
+def _flood(markers: np.ndarray, mask: np.ndarray, connectivity: int) -> np.ndarray:
+    """Spread marker labels through ``mask``, first come first served, as miallib's wsfah.
+
+    Breadth-first, with ties between labels settled the way its FIFO settles them:
+    markers in raster order reach their 4-neighbours, then (8-connectivity) their
+    diagonal neighbours, and every later pixel passes its label on in the queue's
+    order, neighbours in the order N, W, S, E, NW, NE, SW, SE.
+    """
+    labels = markers.ravel().copy()
+    open_ = mask.ravel().copy()
+    open_[~_inner(mask.shape).ravel()] = False
+    width = mask.shape[1]
+    shifts = np.array([dr * width + dc for dr, dc in _FLOOD_ORDER[:connectivity]])
+    sources = np.flatnonzero(labels)
+    queue = [_claim(labels, open_, sources, group) for group in np.split(shifts, [4])]
+    frontier = np.concatenate(queue)
+    while frontier.size:
+        frontier = _claim(labels, open_, frontier, shifts)
+    return labels.reshape(mask.shape)
+
+
+def _claim(labels: np.ndarray, open_: np.ndarray, sources: np.ndarray,
+           shifts: np.ndarray) -> np.ndarray:
+    """Label the unlabelled open neighbours of ``sources``; return them in claiming order."""
+    if not shifts.size:
+        return shifts
+    targets = (sources[:, None] + shifts[None, :]).ravel()
+    passed = np.repeat(labels[sources], shifts.size)
+    free = open_[targets] & (labels[targets] == 0)
+    targets, passed = targets[free], passed[free]
+    _, first = np.unique(targets, return_index=True)
+    first.sort()
+    labels[targets[first]] = passed[first]
+    return targets[first]
+
+
+def _inner(shape: tuple[int, ...]) -> np.ndarray:
+    inner = np.zeros(shape, bool)
+    inner[1:-1, 1:-1] = True
+    return inner
+
+
 def _bridges(connector: np.ndarray, core: np.ndarray, opening: np.ndarray,
              connectivity: int) -> np.ndarray:
     """Connector components reached from two or more cores by flooding the opening."""
     structure = _structure(connectivity)
-    markers, _ = ndimage.label(core, structure=structure)
-    flood = watershed(np.zeros(core.shape, np.uint8), markers=markers,
-                      mask=opening | connector, connectivity=1 if connectivity == 4 else 2)
+    markers, _ = ndimage.label(core & _inner(core.shape), structure=structure)
+    flood = _flood(markers, opening | connector, connectivity)
     parts, count = ndimage.label(connector, structure=structure)
     part, reached = parts[connector], flood[connector]
     highest = np.zeros(count + 1, reached.dtype)
@@ -264,7 +288,7 @@ def mspa(image: np.ndarray, *, connectivity: int = 8, edge_width: int = 1,
     _validate(image, connectivity, edge_width)
     radius = edge_width + _DISTANCE_OFFSET
     pad = int(radius / _SQRT2 * 1.5 + 0.5) + 1
-    grid = _replicate_border(_with_missing_as_foreground(image, radius), pad)
+    grid = np.pad(_with_missing_as_foreground(image, radius), pad, mode="edge")
     holes = _holes(image, connectivity, pad) if intext else None
     codes = _classify(grid, radius, connectivity, holes)
     codes = codes[pad:-pad, pad:-pad]
