@@ -301,8 +301,13 @@ def mspa(image: np.ndarray, *, connectivity: int = 8, edge_width: int = 1,
 
 
 def _holes(image: np.ndarray, connectivity: int, pad: int) -> np.ndarray:
-    """Background holes of the foreground (missing data within √2 of it counts as foreground)."""
-    foreground = np.pad(_with_missing_as_foreground(image, _SQRT2), pad)
+    """Background holes of the foreground, on the map framed by missing data.
+
+    Missing data within √2 of the foreground, the frame included, counts as foreground,
+    so background on the map border next to foreground can be a hole.
+    """
+    framed = np.pad(image, pad, constant_values=MISSING)
+    foreground = _with_missing_as_foreground(framed, _SQRT2)
     return _fill(foreground, _other(connectivity)) & ~foreground
 
 
