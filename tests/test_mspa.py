@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -57,6 +59,53 @@ def blobs(seed: int, shape: tuple[int, int] = (120, 140), missing: bool = False)
         image[rng.random(shape) < 0.02] = MISSING
         image[:10, :15] = MISSING
     return image
+
+
+# GuidosToolbox's own codes for blobs(5, (48, 64), missing=True), EdgeWidth 1: computed with
+# the JRC's mspa (miallib 2.3, as bundled in pyGuidos 2.6.3), stored zlib-compressed, base64.
+GTB_REFERENCE = {
+    (8, True): (
+        "eNqFVtux6yAMRLMVUIKHUm4r58dlqE8Xcw0IkJCImUkyAVaP1SJgNiO54ef4Qc6cM4C6/IEPBl58R0d4WfgJ"
+        "x9y04etCFssj3GSjInCGSs+M3MbPCAh6PcRn/I4f6QsPlUBQky+8yQCIKa3THOLZZIADI2hbP/23akcG2ubA"
+        "5NSGnYv9B1Nbth7fNyDGMzhQq1h9v2joD5Wm7KWBMM5u4V2n+X9OTkjFH3hWvBq8zNImrZoD9UmUwoAqC9gb"
+        "oBHBJpse8/MInhcfwsHpvLAKc+K7e3VGdCfYA4AoUeONRuSPca7Y1P6p1B8WiObcwq+y4mmmRVClKLsGYQp2"
+        "XZ0TyRN4hKFC0Rlmhx96q2b+vXBJ/Ec/0mvXZQT7PBPfqaUIvwJAMcxpPGs92PwVPh/wk0/fXtniofE1/y6Q"
+        "kVbQXmsPW4LpjV8rVG1H1BxfVmjDmxOm8mUgUjvR6hPStheezV5G0CDGMTWZLv+nu4PHT8d3OPuGUfeElY+u"
+        "5BTiY+Xw3qNmaArPs2t++Ne8uAaZ4R1uTT64MXJ2guHkxHa4GFcNOM+62oR1r03h7TY+QEzYTmclitKhCOnk"
+        "X4W9GrnVcLPOW73h3jXy7rD5h1cvgul5UgbrdxtB+1JPguBtMl3ff++4l7LYPRNq//FxzMrdgt8jEA/8slUV"
+        "yqH1kcA6Rv5NQASvAn8/zwBsdUMF9ovTXdEwDLcrHHw6S4cAVtFXW/wPiVXFFg=="
+    ),
+    (4, True): (
+        "eNqFVu2xxCAI1NkKKCFjKWnl/UkZ9Jlint+C4MWZu5szrsCyQJjVCmbZPQ4gYiIA5fEH3lm4qaM9fH/wAw66"
+        "56ENn/dB/ebprvYqggkiPLWorp8eRMjnLp7w23+ELzxEAE5OvvAqgsIJfD/ALp5VBDgwgnr00z5woLQedq6c"
+        "2tB7vn1na4vW4tsB+HgGG7nNW/NXDFVhRWe846s04PrZbrip4EksyOwUvOU5ieM3gsb3S+ImrRJDbJtIiQGR"
+        "FrC9IA4PNtnUONP7djwvPjoHp3ph4SYGvpkXNQLs+YqbvDReaaT/UcYFm9J+LByCO0RyruFXqhyvq5ugUl7r"
+        "XoVQCbuufO7uLqX883aGUvRqmA1+6C3bKCbfHviPfiSfXZcUbM7axDdqo4dfDmSTkjkIPEs96PgFng74yadt"
+        "r6zw/cEsuLfxhxGW015LD1uCaY1fKPQWx+E1x8xK3PCqwu4VLwOe2mNcfaK37YVndZbhNIhRpirSpd3T7ODx"
+        "0/ANzrv7zSM387bJ2crp9l087z1uuibwPLvmh33Ji2mQBGtwa/LOxCAyguFgxHYYjCsHTDOvOmDZa4M73cYH"
+        "8Anb6SxExXBIQjjZX27fq5FLfD7Im33A3JqHTx0vgXX87uiFsz0rZbD+1OW0L/FK4LybTNPPX17PUhab14TS"
+        "f6wfM3NPx+8edAuc2SoKZff2EcAqI/tOECOsCux8ng7o7LoKbIPTjGgohusIB59q6eDASvqaCv+J1cga"
+    ),
+    (8, False): (
+        "eNqFVguOxSAI1Ex6AI/Q9Ch7Mm6+9Ycg46vJbvPUQRgGVMSNFEack4RSpBQAdfkDTwZefEcz/Fj4CYdu2vB1"
+        "oQzL6q73KkMKTHhulDZ+epBh1ym+4Lf/SF94mABITr7wLgKAU1qnheLFRYADI2hbP89v2WYG2mZiUrXh5/j5"
+        "ZGqLNuL7BnC8QIhah9X3X576Q6WpRGmA+tktvOtZf+ukQir+wLPh1eHHbN6kVWPIfRLPI4BJCyQayNODTTbd"
+        "Zz1TFh+Dg1O9iHFT8f14UyO2E+wOYCjR4p1Gxg93uGHTnp+f+pEBsZx7+P0sf5rpIajnMXYdwiXsvjsnI873"
+        "Mxh6MqthCfipt2rmb7H1ox/Ztft2gjUV0anNDL8cwOOYs3ixevDxG3w54JXP2F7F42HxveCWJRTSXmsPW4Lp"
+        "jd8q1GwHa44vK3nDuwoz8QrA1J7z6hOjbS+8uL0C0iBmmbpIbe3wu0Pmp+M7XGLDqHto5tmVnCieK0f2HqWu"
+        "Gbxo1/w43/ISGmRBPHBr8uTGKCUIRlIQ2+FiXDmQonn1Adtem+jtNv8ATthOZyUqp0MS0ul84/Zq5F7Dzbps"
+        "+UZ414x3h4+fXr0g01opk/WrDdK+zJOAvE306Kv+upayJDwTav+JfmjmroHfPRgnyMtWVahQ6zOAVUbxTZAz"
+        "ogri/awO+OxSBfaLM1zRcAy3KxxyqqWDAyvpqy3+A8Wzo5I="
+    ),
+}
+
+
+def test_pixel_identical_to_guidostoolbox_on_a_reference_map() -> None:
+    image = blobs(5, (48, 64), missing=True)
+    for (connectivity, intext), encoded in GTB_REFERENCE.items():
+        expected = np.frombuffer(zlib.decompress(base64.b64decode(encoded)), np.uint8)
+        codes = mspa(image, connectivity=connectivity, intext=intext)
+        np.testing.assert_array_equal(codes, expected.reshape(image.shape))
 
 
 def test_isolated_pixel_is_islet() -> None:
