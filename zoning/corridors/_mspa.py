@@ -45,8 +45,8 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import ndimage
-from skimage.graph import MCP_Geometric
 
+from zoning.corridors._mspa_paths import bridges, widen
 from zoning.corridors._mspa_thin import anchored_thinning
 from zoning.errors import CorridorError
 
@@ -82,9 +82,8 @@ CLASS_OF_CODE: dict[int, str] = {
 _TRANSITION_OFF = {35: 3, 67: 3, 37: 5, 69: 5}
 _BITS = {"edge": 1, "perforation": 2, "islet": 3, "core": 4, "bridge": 5, "loop": 6}
 _DISTANCE_OFFSET = 0.98
-_SQRT2 = math.sqrt(2.0)
-_FLOOD_ORDER = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
-"""Neighbour order of miallib's flooding: N, W, S, E, then NW, NE, SW, SE."""
+_HOLE_RADIUS = float(np.float32(math.sqrt(2.0)))
+"""Missing data this close to foreground closes holes (√2 in single precision)."""
 _DISC_LIMIT = 6.0
 """Up to this radius a disc-shaped erosion or dilation is faster than a distance transform."""
 
@@ -101,7 +100,23 @@ def _disc(radius: float) -> np.ndarray:
     """Offsets within Euclidean distance ``radius`` (a structuring element)."""
     reach = int(radius)
     rows, cols = np.ogrid[-reach:reach + 1, -reach:reach + 1]
-    return rows * rows + cols * cols <= radius * radius
+    return _single(np.sqrt(rows * rows + cols * cols)) <= np.float32(radius)
+
+
+def _single(distance: np.ndarray) -> np.ndarray:
+    """Distances rounded to single precision, in which GuidosToolbox compares them."""
+    return distance.astype(np.float32)
+
+
+def _radii(edge_width: int) -> tuple[float, float, int]:
+    """GuidosToolbox's core/edge radius, path-widening radius and pad width.
+
+    ``EdgeWidth + 0.98`` and ``EdgeWidth + 0.98 - √2``, computed in single precision
+    the way it does, and the width of the replicated border it pads the map with.
+    """
+    size = np.float32((edge_width + _DISTANCE_OFFSET) / math.sqrt(2.0))
+    root2 = np.float32(math.sqrt(2.0))
+    return float(size * root2), float(np.float32(size - 1) * root2), int(size * 1.5 + 0.5) + 1
 
 
 def _band(region: np.ndarray, radius: float) -> np.ndarray:
@@ -110,14 +125,14 @@ def _band(region: np.ndarray, radius: float) -> np.ndarray:
         return np.zeros_like(region)
     if radius <= _DISC_LIMIT:
         return ndimage.binary_dilation(region, _disc(radius)) & ~region
-    return ~region & (ndimage.distance_transform_edt(~region) <= radius)
+    return ~region & (_single(ndimage.distance_transform_edt(~region)) <= np.float32(radius))
 
 
 def _core(grid: np.ndarray, radius: float) -> np.ndarray:
     """Pixels of ``grid`` farther than ``radius`` from any pixel outside it in the array."""
     if radius <= _DISC_LIMIT:
         return ndimage.binary_erosion(grid, _disc(radius), border_value=1)
-    return grid & (ndimage.distance_transform_edt(grid) > radius)
+    return grid & (_single(ndimage.distance_transform_edt(grid)) > np.float32(radius))
 
 
 def _fill(region: np.ndarray, connectivity: int) -> np.ndarray:
@@ -155,75 +170,6 @@ def _edges_and_perforations(core: np.ndarray, radius: float,
         filled = _fill(level, background)
     edges &= ~core
     return edges, _band(core, radius) & ~edges
-
-
-def _connector(skeleton: np.ndarray, mask: np.ndarray, radius: float) -> np.ndarray:
-    """The skeleton widened geodesically within ``mask`` by ``radius`` (none if under 1)."""
-    if radius < 1 or not skeleton.any():
-        return skeleton
-    costs = np.where(mask | skeleton, 1.0, np.inf)
-    mcp = MCP_Geometric(costs, fully_connected=True)
-    distance, _ = mcp.find_costs(np.argwhere(skeleton))
-    return skeleton | (mask & (distance <= radius))
-
-
-def _flood(markers: np.ndarray, mask: np.ndarray, connectivity: int) -> np.ndarray:
-    """Spread marker labels through ``mask``, first come first served, as miallib's wsfah.
-
-    Breadth-first, with ties between labels settled the way its FIFO settles them:
-    markers in raster order reach their 4-neighbours, then (8-connectivity) their
-    diagonal neighbours, and every later pixel passes its label on in the queue's
-    order, neighbours in the order N, W, S, E, NW, NE, SW, SE.
-    """
-    labels = markers.ravel().copy()
-    open_ = mask.ravel().copy()
-    open_[~_inner(mask.shape).ravel()] = False
-    width = mask.shape[1]
-    shifts = np.array([dr * width + dc for dr, dc in _FLOOD_ORDER[:connectivity]])
-    sources = np.flatnonzero(labels)
-    queue = [_claim(labels, open_, sources, group) for group in np.split(shifts, [4])]
-    frontier = np.concatenate(queue)
-    while frontier.size:
-        frontier = _claim(labels, open_, frontier, shifts)
-    return labels.reshape(mask.shape)
-
-
-def _claim(labels: np.ndarray, open_: np.ndarray, sources: np.ndarray,
-           shifts: np.ndarray) -> np.ndarray:
-    """Label the unlabelled open neighbours of ``sources``; return them in claiming order."""
-    if not shifts.size:
-        return shifts
-    targets = (sources[:, None] + shifts[None, :]).ravel()
-    passed = np.repeat(labels[sources], shifts.size)
-    free = open_[targets] & (labels[targets] == 0)
-    targets, passed = targets[free], passed[free]
-    _, first = np.unique(targets, return_index=True)
-    first.sort()
-    labels[targets[first]] = passed[first]
-    return targets[first]
-
-
-def _inner(shape: tuple[int, ...]) -> np.ndarray:
-    inner = np.zeros(shape, bool)
-    inner[1:-1, 1:-1] = True
-    return inner
-
-
-def _bridges(connector: np.ndarray, core: np.ndarray, opening: np.ndarray,
-             connectivity: int) -> np.ndarray:
-    """Connector components reached from two or more cores by flooding the opening."""
-    structure = _structure(connectivity)
-    markers, _ = ndimage.label(core & _inner(core.shape), structure=structure)
-    flood = _flood(markers, opening | connector, connectivity)
-    parts, count = ndimage.label(connector, structure=structure)
-    part, reached = parts[connector], flood[connector]
-    highest = np.zeros(count + 1, reached.dtype)
-    lowest = np.full(count + 1, np.iinfo(reached.dtype).max, reached.dtype)
-    np.maximum.at(highest, part, reached)
-    np.minimum.at(lowest, part, reached)
-    bridge = highest > lowest
-    bridge[0] = False
-    return bridge[parts]
 
 
 def _internal(core: np.ndarray, holes: np.ndarray,
@@ -286,11 +232,10 @@ def mspa(image: np.ndarray, *, connectivity: int = 8, edge_width: int = 1,
     """
     image = np.asarray(image)
     _validate(image, connectivity, edge_width)
-    radius = edge_width + _DISTANCE_OFFSET
-    pad = int(radius / _SQRT2 * 1.5 + 0.5) + 1
+    radius, widening, pad = _radii(edge_width)
     grid = np.pad(_with_missing_as_foreground(image, radius), pad, mode="edge")
     holes = _holes(image, connectivity, pad) if intext else None
-    codes = _classify(grid, radius, connectivity, holes)
+    codes = _classify(grid, radius, widening, connectivity, holes)
     codes = codes[pad:-pad, pad:-pad]
     codes[image == MISSING] = CODES["missing"]
     if not transition:
@@ -307,11 +252,11 @@ def _holes(image: np.ndarray, connectivity: int, pad: int) -> np.ndarray:
     so background on the map border next to foreground can be a hole.
     """
     framed = np.pad(image, pad, constant_values=MISSING)
-    foreground = _with_missing_as_foreground(framed, _SQRT2)
+    foreground = _with_missing_as_foreground(framed, _HOLE_RADIUS)
     return _fill(foreground, _other(connectivity)) & ~foreground
 
 
-def _classify(grid: np.ndarray, radius: float, connectivity: int,
+def _classify(grid: np.ndarray, radius: float, widening: float, connectivity: int,
               holes: np.ndarray | None) -> np.ndarray:
     """Bit-coded MSPA of the padded foreground ``grid``, plus the internal offsets."""
     core = _core(grid, radius)
@@ -322,8 +267,8 @@ def _classify(grid: np.ndarray, radius: float, connectivity: int,
     skeleton = anchored_thinning(opening | residue, core, connectivity)
     core = core.copy()
     core[:2], core[-2:], core[:, :2], core[:, -2:] = False, False, False, False
-    connector = _connector(skeleton & ~core, (opening & ~core) | residue, radius - _SQRT2)
-    bridge = _bridges(connector, core, opening, connectivity)
+    connector = widen(skeleton & ~core, (opening & ~core) | residue, widening)
+    bridge = bridges(connector, core, opening, connectivity)
     parts = {"edge": edge, "perforation": perforation, "islet": islet, "core": core,
              "bridge": bridge, "loop": connector & ~bridge}
     codes = grid.astype(np.uint8)
