@@ -147,6 +147,11 @@ def _reconstruct(marker: np.ndarray, mask: np.ndarray, connectivity: int) -> np.
     return np.isin(labels, keep[keep > 0])
 
 
+def _extend(grid: np.ndarray, pad: int) -> np.ndarray:
+    """Pad by replicating the outer rows and columns (corners included)."""
+    return np.pad(grid, pad, mode="edge")
+
+
 def _with_missing_as_foreground(image: np.ndarray, radius: float) -> np.ndarray:
     """Foreground plus the missing pixels within ``radius`` of it."""
     foreground = image == FOREGROUND
@@ -233,7 +238,7 @@ def mspa(image: np.ndarray, *, connectivity: int = 8, edge_width: int = 1,
     image = np.asarray(image)
     _validate(image, connectivity, edge_width)
     radius, widening, pad = _radii(edge_width)
-    grid = np.pad(_with_missing_as_foreground(image, radius), pad, mode="edge")
+    grid = _extend(_with_missing_as_foreground(image, radius), pad)
     holes = _holes(image, connectivity, pad) if intext else None
     codes = _classify(grid, radius, widening, connectivity, holes)
     codes = codes[pad:-pad, pad:-pad]
@@ -268,6 +273,7 @@ def _classify(grid: np.ndarray, radius: float, widening: float, connectivity: in
     core = core.copy()
     core[:2], core[-2:], core[:, :2], core[:, -2:] = False, False, False, False
     connector = widen(skeleton & ~core, (opening & ~core) | residue, widening)
+    connector[[0, -1], :] = connector[:, [0, -1]] = False  # miallib leaves the frame out
     bridge = bridges(connector, core, opening, connectivity)
     parts = {"edge": edge, "perforation": perforation, "islet": islet, "core": core,
              "bridge": bridge, "loop": connector & ~bridge}
