@@ -14,9 +14,10 @@ Euclidean distances throughout:
 * **Perforation** (5): foreground within ``R`` of a core, inside a hole of that core.
 * **Bridge** (33) and **Loop** (65): the paths that an anchored, order-independent,
   topology-preserving thinning of the non-islet foreground keeps besides the cores
-  (widened geodesically to ``EdgeWidth`` when it is above 1); a connected path is a
-  bridge when the cores flooded through core, edge, perforation and paths reach it
-  from two different cores, else a loop.
+  (widened, when EdgeWidth is above 1, to the pixels within ``R - √2`` of them by
+  miallib's constrained distance); a connected path is a bridge when the core labels
+  flooded through core, edge, perforation and paths reach it from two different cores,
+  else a loop (see :mod:`zoning.corridors._mspa_paths` for the tie rules).
 * **Branch** (1): the remaining foreground, farther than ``R`` from any core and not on
   a loop or bridge path (dangling lines).
 
@@ -33,8 +34,12 @@ inside a core hole become 220 ("border-opening"). Missing data (input 0) is 129.
 Border and missing data, as in GuidosToolbox: missing pixels within ``R`` of foreground
 are treated as foreground (so foreground next to missing data is not edge), and the map
 is padded by replicating its outermost rows and columns (foreground touching the map
-border is not edge). This module is a re-implementation from those definitions with scipy and
-scikit-image; it shares no code with GuidosToolbox or miallib.
+border is not edge). Distances are compared in single precision, as GuidosToolbox does.
+
+This module re-implements those definitions with numpy and scipy; it shares no code
+with GuidosToolbox or miallib. Checked pixel by pixel against GuidosToolbox's own
+``mspa`` (miallib 2.3, as bundled by pyGuidos 2.6.3) on several hundred random maps
+(both connectivities, EdgeWidth 1-12, Intext on and off, with missing data): identical.
 """
 
 from __future__ import annotations
@@ -278,8 +283,8 @@ def _classify(grid: np.ndarray, radius: float, widening: float, connectivity: in
     parts = {"edge": edge, "perforation": perforation, "islet": islet, "core": core,
              "bridge": bridge, "loop": connector & ~bridge}
     codes = grid.astype(np.uint8)
-    for name, mask in parts.items():
-        codes |= mask.astype(np.uint8) << _BITS[name]
+    for name, mask in parts.items():  # GuidosToolbox may set a bit on background (code 2)
+        codes |= (mask & grid).astype(np.uint8) << _BITS[name]
     logger.debug("MSPA: %d core, %d connector pixels", core.sum(), connector.sum())
     if holes is not None:
         inside, border_openings = _internal(core, holes, connectivity)
