@@ -61,10 +61,10 @@ def blobs(seed: int, shape: tuple[int, int] = (120, 140), missing: bool = False)
     return image
 
 
-# GuidosToolbox's own codes for blobs(5, (48, 64), missing=True), EdgeWidth 1: computed with
+# GuidosToolbox's own codes for blobs(5, (48, 64), missing=True): computed with
 # the JRC's mspa (miallib 2.3, as bundled in pyGuidos 2.6.3), stored zlib-compressed, base64.
 GTB_REFERENCE = {
-    (8, True): (
+    (8, 1, True): (
         "eNqFVtux6yAMRLMVUIKHUm4r58dlqE8Xcw0IkJCImUkyAVaP1SJgNiO54ef4Qc6cM4C6/IEPBl58R0d4WfgJ"
         "x9y04etCFssj3GSjInCGSs+M3MbPCAh6PcRn/I4f6QsPlUBQky+8yQCIKa3THOLZZIADI2hbP/23akcG2ubA"
         "5NSGnYv9B1Nbth7fNyDGMzhQq1h9v2joD5Wm7KWBMM5u4V2n+X9OTkjFH3hWvBq8zNImrZoD9UmUwoAqC9gb"
@@ -75,7 +75,7 @@ GTB_REFERENCE = {
         "X4W9GrnVcLPOW73h3jXy7rD5h1cvgul5UgbrdxtB+1JPguBtMl3ff++4l7LYPRNq//FxzMrdgt8jEA/8slUV"
         "yqH1kcA6Rv5NQASvAn8/zwBsdUMF9ovTXdEwDLcrHHw6S4cAVtFXW/wPiVXFFg=="
     ),
-    (4, True): (
+    (4, 1, True): (
         "eNqFVu2xxCAI1NkKKCFjKWnl/UkZ9Jlint+C4MWZu5szrsCyQJjVCmbZPQ4gYiIA5fEH3lm4qaM9fH/wAw66"
         "56ENn/dB/ebprvYqggkiPLWorp8eRMjnLp7w23+ELzxEAE5OvvAqgsIJfD/ALp5VBDgwgnr00z5woLQedq6c"
         "2tB7vn1na4vW4tsB+HgGG7nNW/NXDFVhRWe846s04PrZbrip4EksyOwUvOU5ieM3gsb3S+ImrRJDbJtIiQGR"
@@ -86,7 +86,7 @@ GTB_REFERENCE = {
         "8Anb6SxExXBIQjjZX27fq5FLfD7Im33A3JqHTx0vgXX87uiFsz0rZbD+1OW0L/FK4LybTNPPX17PUhab14TS"
         "f6wfM3NPx+8edAuc2SoKZff2EcAqI/tOECOsCux8ng7o7LoKbIPTjGgohusIB59q6eDASvqaCv+J1cga"
     ),
-    (8, False): (
+    (8, 1, False): (
         "eNqFVguOxSAI1Ex6AI/Q9Ch7Mm6+9Ycg46vJbvPUQRgGVMSNFEack4RSpBQAdfkDTwZefEcz/Fj4CYdu2vB1"
         "oQzL6q73KkMKTHhulDZ+epBh1ym+4Lf/SF94mABITr7wLgKAU1qnheLFRYADI2hbP89v2WYG2mZiUrXh5/j5"
         "ZGqLNuL7BnC8QIhah9X3X576Q6WpRGmA+tktvOtZf+ukQir+wLPh1eHHbN6kVWPIfRLPI4BJCyQayNODTTbd"
@@ -97,14 +97,36 @@ GTB_REFERENCE = {
         "+UZ414x3h4+fXr0g01opk/WrDdK+zJOAvE306Kv+upayJDwTav+JfmjmroHfPRgnyMtWVahQ6zOAVUbxTZAz"
         "ogri/awO+OxSBfaLM1zRcAy3KxxyqqWDAyvpqy3+A8Wzo5I="
     ),
+    (8, 2, True): (
+        "eNqNlklyxCAMRVFp5SVH6OKk/54cJkYgkEB0h00cm6d5aMCddJzzHSpzBrfTPv/gg0PMg454IvqB06QP3kpW"
+        "cxM2HEZDzPNX9XTnczvfee9gxA8B92DiN29U3Bxqr7H7LzxOnmOeI56d/jdbORQgl3eRnba3abwM9Ef8Yazw"
+        "2UmUBHDIMxhHtb73SmkSJPVaI4ydpzBSpQy+hcXyGquJUFj7RU4e/PBbD8/XrrR6I8njpxQUsSH3tIjd2dkw"
+        "1R5p56a71hFDzHgs3md7lajjRX93VPPBYb6WJG4I5Krweo9sj+4BN80pmruB9SOP4H36iIAdHxJK5/lNXel8"
+        "0L4pxOXG5z1V+U/Uwzj4Nd4Eqj3w7+N1FFj7h2HK1zp5+/nKr8j1gleeZ96D6ZhvfMta1cQNs3S8mvHp9ZPa"
+        "1MuqtsSpBuoNp1VsOnbjMXkeOVwFfQxHk07yDuTBr1XD4XYwvSePsB2K4ideMCA0a+T91/a+7Q7oH6KFI+Tx"
+        "a6POyrXuG/0hj5NPB485Nf+hP6VA/yoYXJfo9u8abci+4JDS11G783nIoGMdG4PjPd22G/oEu9jvDWhfn3aO"
+        "IITLl04HHosbvjUANv1BHU4cs3W0gy4RSqeAVeaWL8EPwOGWNXkJH373AdIE+UDrTwL6zoP7AFsjwOp/v78R"
+        "fPA88NI1cmxXnI/fePumYKpHOiK/6kiDZVskXJt9cfbK8VveT0hwZsatfPNxRMBKWo9/e/oDZz65Hg=="
+    ),
+    (4, 3, False): (
+        "eNqllkuyAyEIRdty1EOXYLnSu/OngIiC6cGjklTF9AHkG2CTx4k/w5NzRn/nNH7+4ANJKZOw+pNPKX3hJNO9"
+        "TbLRrO7iwGEsxHz+Mv8Pfr/gwZchHNnnHkxc+Tz5dHPYnI80Ov8Hj52/3IiOPU/Hhk+3kMCfzvDlzXxr4xXZ"
+        "LyXmt2u21kp/nwlo47y4kCAfca/C18qhHA81Epx8CkPdVPjniQ/znKtkeB/nxfOji+8nHOyJrbagL+x/7Y6q"
+        "AyNIo0pi/rFxryrkw0Ag+Zw8pzvyGk89eLKv9cAJzWexGAeIxM7besqa8Lg5rf1aKV/1nD6kwI+WdPB6Dde+"
+        "T4jTE2J4Y/cehuNFCSWYoRu+7JtOS9owM1iPwd/3N68X8zwIV/nmi7ffOTgF2Plk7Y/QbO4H/NOLBwePyUsU"
+        "Z/TiC0TdJ9XepgLxNcI16lp6YJ5bBG3LeYBr1lbpju6gRbCPLbnDvgMgPOPQKWh5fG3UY6cqXmTshjyuk2/x"
+        "42/Cbazdl6r0N0/HNSAQB8I3ZVYFoEnTtMZg+ffqjEwougENT7+OTSLjPd2xMtY5ivDO/90BHIfN1EDz6oNC"
+        "2ovL9EDncdj/hSNlXTG5heajOl4hhfJZejDE6elAj0Rf7NblAU7+vfIUN2o+cSSy39vxGR/YtUv5ynpcPPwF"
+        "wiqY5c/blWeJjHn19Q0jqP+uqXKk+nsZNNlSivAkxG0lzPZT4X23TC7rfz/Atmg="
+    ),
 }
 
 
 def test_pixel_identical_to_guidostoolbox_on_a_reference_map() -> None:
     image = blobs(5, (48, 64), missing=True)
-    for (connectivity, intext), encoded in GTB_REFERENCE.items():
+    for (connectivity, edge_width, intext), encoded in GTB_REFERENCE.items():
         expected = np.frombuffer(zlib.decompress(base64.b64decode(encoded)), np.uint8)
-        codes = mspa(image, connectivity=connectivity, intext=intext)
+        codes = mspa(image, connectivity=connectivity, edge_width=edge_width, intext=intext)
         np.testing.assert_array_equal(codes, expected.reshape(image.shape))
 
 
