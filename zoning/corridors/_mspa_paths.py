@@ -24,7 +24,7 @@ Written from those descriptions; it shares no code with miallib.
 from __future__ import annotations
 
 import math
-from collections import deque
+from array import array
 
 import numpy as np
 from scipy import ndimage
@@ -39,12 +39,7 @@ _EPSILON = 1e-4
 """Distances below this are the skeleton itself (miallib thresholds from 0.0001)."""
 
 
-def _single(value: float) -> float:
-    """``value`` rounded to single precision, as miallib stores distances."""
-    return float(np.float32(value))
-
-
-def _visible(mask: np.ndarray, width: int, base: int, vx: int, vy: int) -> bool:
+def _visible(mask: list[bool], width: int, base: int, vx: int, vy: int) -> bool:
     """Whether the Bresenham line from flat index ``base`` by (vx, vy) stays in ``mask``."""
     major, minor = abs(vx), abs(vy)
     steep = minor > major
@@ -72,26 +67,42 @@ def _visible(mask: np.ndarray, width: int, base: int, vx: int, vy: int) -> bool:
 
 
 class _Propagation:
-    """Constrained distances from ``seeds`` within ``mask``, on flat, framed arrays."""
+    """Constrained distances from ``seeds`` within ``mask``, on flat, framed arrays.
+
+    Plain Python lists: the propagation is sequential (a pixel assigned early in a
+    round already serves the pixels after it), and list access is the fast path here.
+    """
 
     def __init__(self, seeds: np.ndarray, mask: np.ndarray) -> None:
         self.width = mask.shape[1]
-        self.mask = mask.ravel()
-        self.state = np.where(self.mask, 1, 0).astype(np.int8)  # 1 free, 2 queued, 3 seed
-        self.assigned = np.zeros(self.mask.size, bool)
-        self.vx = np.zeros(self.mask.size, np.int32)
-        self.vy = np.zeros(self.mask.size, np.int32)
-        self.base = np.zeros(self.mask.size, np.float32)
+        flat = mask.ravel()
+        self.mask: list[bool] = flat.tolist()
+        self.state: list[int] = flat.astype(np.int8).tolist()  # 1 free, 2 queued, 3 seed
+        self.assigned = [False] * flat.size
+        self.vx = [0] * flat.size
+        self.vy = [0] * flat.size
+        self.base = [0.0] * flat.size
         self.shifts = [(dr * self.width + dc, -dc, -dr) for dr, dc in _FOUR_ORDER]
-        self.queue: deque[int] = deque()
-        starts = np.flatnonzero(seeds.ravel() & self.mask)
-        self.state[starts] = 3
-        self.assigned[starts] = True
-        for start in starts.tolist():
-            for shift, _, _ in self.shifts:
-                if self.state[start + shift] == 1:
-                    self.state[start + shift] = 2
-                    self.queue.append(start + shift)
+        self.queue: list[int] = []
+        self.reached: list[int] = []
+        self._single = array("f", [0.0])
+        starts = np.flatnonzero(seeds.ravel() & flat).tolist()
+        for start in starts:
+            self.state[start] = 3
+            self.assigned[start] = True
+        for start in starts:
+            self._enqueue_neighbours(start)
+
+    def _round(self, value: float) -> float:
+        """``value`` in single precision, as miallib stores distances."""
+        self._single[0] = value
+        return self._single[0]
+
+    def _enqueue_neighbours(self, pixel: int) -> None:
+        for shift, _, _ in self.shifts:
+            if self.state[pixel + shift] == 1:
+                self.state[pixel + shift] = 2
+                self.queue.append(pixel + shift)
 
     def _assign(self, pixel: int) -> float:
         best = math.inf
@@ -99,45 +110,39 @@ class _Propagation:
             other = pixel + shift
             if not self.assigned[other]:
                 continue
-            ox, oy, ob = int(self.vx[other]), int(self.vy[other]), float(self.base[other])
+            ox, oy, ob = self.vx[other], self.vy[other], self.base[other]
             origin = other - ox - oy * self.width
             if _visible(self.mask, self.width, origin, ox + dx, oy + dy):
-                value = _single(math.hypot(ox + dx, oy + dy) + ob)
+                value = self._round(math.hypot(ox + dx, oy + dy) + ob)
                 vector, base = (ox + dx, oy + dy), ob
             else:
-                value = _single(math.hypot(ox, oy) + ob + 1)
-                vector, base = (dx, dy), _single(value - 1)
+                value = self._round(math.hypot(ox, oy) + ob + 1)
+                vector, base = (dx, dy), self._round(value - 1)
             if value < best:
                 best = value
                 self.vx[pixel], self.vy[pixel] = vector
                 self.base[pixel] = base
-                self.assigned[pixel] = True
+        self.assigned[pixel] = True
+        self.reached.append(pixel)
         return best
-
-    def _total(self, pixel: int) -> float:
-        return math.hypot(int(self.vx[pixel]), int(self.vy[pixel])) + float(self.base[pixel])
 
     def run(self) -> np.ndarray:
         """Propagate round by round; return the distance image (0 where unreached)."""
         while self.queue:
-            round_ = list(self.queue)
-            self.queue.clear()
+            round_, self.queue = self.queue, []
             nearest = math.inf
             for pixel in round_:
                 if not self.assigned[pixel]:
                     nearest = min(nearest, self._assign(pixel))
             for pixel in round_:
-                if self._total(pixel) > nearest:
+                if math.hypot(self.vx[pixel], self.vy[pixel]) + self.base[pixel] > nearest:
                     self.queue.append(pixel)
-                    continue
-                for shift, _, _ in self.shifts:
-                    if self.state[pixel + shift] == 1:
-                        self.state[pixel + shift] = 2
-                        self.queue.append(pixel + shift)
-        reached = self.assigned
-        distance = np.zeros(self.mask.size, np.float32)
-        length = np.hypot(self.vx[reached], self.vy[reached]).astype(np.float32)
-        distance[reached] = self.base[reached] + length
+                else:
+                    self._enqueue_neighbours(pixel)
+        distance = np.zeros(len(self.mask), np.float32)
+        for pixel in self.reached:
+            length = self._round(math.hypot(self.vx[pixel], self.vy[pixel]))
+            distance[pixel] = self.base[pixel] + length
         return distance.reshape(-1, self.width)
 
 
