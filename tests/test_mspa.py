@@ -276,7 +276,11 @@ def test_invariants_on_random_maps() -> None:
             assert (codes[image == MISSING] == CODES["missing"]).all()
             stats = mspa_statistics(codes, connectivity)
             assert stats.loc[list(CLASSES), "pixels"].sum() == (image == FG).sum()
-            assert stats["pixels"].sum() == image.size
+            assert stats.loc[[*CLASSES, "background", "missing"], "pixels"].sum() == image.size
+            openings = stats.loc[["core_opening", "border_opening"], "pixels"].sum()
+            assert openings == np.isin(codes, (100, 220)).sum()
+            shares = stats.loc[[*CLASSES, "background"], "share_of_data"]
+            assert shares.sum() == pytest.approx(1)
             assert stats.loc[list(CLASSES), "share_of_foreground"].sum() == pytest.approx(1)
             assert core_patches(codes, connectivity).max() == stats.loc["core", "objects"]
 

@@ -324,12 +324,13 @@ def core_patches(codes: np.ndarray, connectivity: int = 8) -> np.ndarray:
 
 
 def mspa_statistics(codes: np.ndarray, connectivity: int = 8) -> pd.DataFrame:
-    """Pixels, objects and share of the foreground of each MSPA class.
+    """Pixels, objects and shares of each MSPA class, as GuidosToolbox's summary counts them.
 
-    Counted as GuidosToolbox does: transition pixels (35, 37, 67, 69) count as edge or
-    perforation, internal codes with their external class, objects are connected
-    components (foreground classes by ``connectivity``, background and openings by the
-    other one, missing data by 8).
+    Transition pixels (35, 37, 67, 69) count as edge or perforation and internal codes
+    with their external class; *background* covers all background, core-openings
+    (100) and border-openings (220) included, which also get rows of their own.
+    Objects are connected components: foreground classes by ``connectivity``,
+    background and openings by the other connectivity, missing data by 8.
 
     Parameters
     ----------
@@ -341,9 +342,10 @@ def mspa_statistics(codes: np.ndarray, connectivity: int = 8) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per class (the seven foreground classes, then background, core_opening,
-        border_opening, missing) with ``pixels``, ``objects`` and ``share_of_foreground``
-        (empty for non-foreground rows).
+        Indexed by class: the seven foreground classes (:data:`CLASSES`), then
+        background, core_opening, border_opening and missing; columns ``pixels``,
+        ``objects``, ``share_of_foreground`` (foreground classes only) and
+        ``share_of_data`` (of the non-missing pixels; not for missing).
 
     Examples
     --------
@@ -351,6 +353,8 @@ def mspa_statistics(codes: np.ndarray, connectivity: int = 8) -> pd.DataFrame:
     >>> stats = mspa_statistics(np.array([[0, 9, 0, 9]], np.uint8))
     >>> stats.loc["islet", ["pixels", "objects"]].tolist()
     [2, 2]
+    >>> float(stats.loc["islet", "share_of_data"])
+    0.5
 
     """
     if connectivity not in (4, 8):
@@ -360,18 +364,23 @@ def mspa_statistics(codes: np.ndarray, connectivity: int = 8) -> pd.DataFrame:
     if unknown.size:
         raise CorridorError(f"not MSPA codes: {', '.join(map(str, unknown[:10]))}")
     names = np.array([CLASS_OF_CODE.get(code, "") for code in range(256)])[codes]
-    background = ("background", "core_opening", "border_opening")
+    openings = ("core_opening", "border_opening")
+    groups: dict[str, tuple[str, ...]] = {name: (name,)
+                                          for name in (*CLASSES, *openings, "missing")}
+    groups["background"] = ("background", *openings)
     rows = []
-    for name in (*CLASSES, *background, "missing"):
-        mask = names == name
+    for name in (*CLASSES, "background", *openings, "missing"):
+        mask = np.isin(names, groups[name])
         if name == "missing":
             links = 8
         else:
-            links = _other(connectivity) if name in background else connectivity
+            links = connectivity if name in CLASSES else _other(connectivity)
         _, objects = ndimage.label(mask, structure=_structure(links))
         rows.append({"class": name, "pixels": int(mask.sum()), "objects": int(objects)})
     table = pd.DataFrame(rows).set_index("class")
-    foreground = table.loc[list(CLASSES), "pixels"].sum()
-    share = table.loc[list(CLASSES), "pixels"] / foreground if foreground else np.nan
-    table["share_of_foreground"] = share
+    pixels = table["pixels"]
+    foreground = pixels[list(CLASSES)].sum()
+    data = foreground + pixels["background"]
+    table["share_of_foreground"] = pixels[list(CLASSES)] / foreground if foreground else np.nan
+    table["share_of_data"] = pixels.drop("missing") / data if data else np.nan
     return table
