@@ -41,13 +41,12 @@ def canvas(rows: int, cols: int) -> np.ndarray:
     return np.full((rows, cols), BG, np.uint8)
 
 
-def two_squares(line: bool = True) -> np.ndarray:
+def two_squares() -> np.ndarray:
     """Two 7×7 squares, 4 px apart, joined by a 1-px horizontal line on row 4."""
     image = canvas(9, 20)
     image[1:8, 1:8] = FG
     image[1:8, 12:19] = FG
-    if line:
-        image[4, 8:12] = FG
+    image[4, 8:12] = FG
     return image
 
 

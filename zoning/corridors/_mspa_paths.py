@@ -152,15 +152,10 @@ def widen(skeleton: np.ndarray, mask: np.ndarray, radius: float) -> np.ndarray:
         return skeleton
     reach = int(radius) + _MARGIN
     near = ndimage.binary_dilation(skeleton, np.ones((2 * reach + 1,) * 2, bool))
-    rows, cols = np.nonzero(near)
-    window = np.s_[max(rows.min() - 1, 0):rows.max() + 2, max(cols.min() - 1, 0):cols.max() + 2]
-    framed_mask = np.pad((mask | skeleton)[window] & near[window], 1)
-    framed_seeds = np.pad(skeleton[window], 1)
-    distance = _Propagation(framed_seeds, framed_mask).run()[1:-1, 1:-1]
-    widened = skeleton.copy()
+    propagation = _Propagation(np.pad(skeleton, 1), np.pad((mask | skeleton) & near, 1))
+    distance = propagation.run()[1:-1, 1:-1]
     inside = (distance > np.float32(_EPSILON)) & (distance <= np.float32(radius))
-    widened[window] |= mask[window] & inside
-    return widened
+    return skeleton | (mask & inside)
 
 
 def flood(markers: np.ndarray, mask: np.ndarray, connectivity: int) -> np.ndarray:
