@@ -363,14 +363,17 @@ def mspa_statistics(codes: np.ndarray, connectivity: int = 8) -> pd.DataFrame:
     unknown = np.setdiff1d(np.unique(codes), list(CLASS_OF_CODE))
     if unknown.size:
         raise CorridorError(f"not MSPA codes: {', '.join(map(str, unknown[:10]))}")
-    names = np.array([CLASS_OF_CODE.get(code, "") for code in range(256)])[codes]
     openings = ("core_opening", "border_opening")
-    groups: dict[str, tuple[str, ...]] = {name: (name,)
-                                          for name in (*CLASSES, *openings, "missing")}
-    groups["background"] = ("background", *openings)
+    order = (*CLASSES, "background", *openings, "missing")
+    lookup = np.zeros(256, np.uint8)
+    for code, name in CLASS_OF_CODE.items():
+        lookup[code] = order.index(name)
+    kind = lookup[codes]
+    groups = {name: [order.index(name)] for name in order}
+    groups["background"] += [order.index(name) for name in openings]
     rows = []
-    for name in (*CLASSES, "background", *openings, "missing"):
-        mask = np.isin(names, groups[name])
+    for name in order:
+        mask = np.isin(kind, groups[name])
         if name == "missing":
             links = 8
         else:
