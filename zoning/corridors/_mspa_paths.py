@@ -167,7 +167,9 @@ def flood(markers: np.ndarray, mask: np.ndarray, connectivity: int) -> np.ndarra
     open_[border.ravel()] = False
     width = mask.shape[1]
     shifts = np.array([dr * width + dc for dr, dc in _FLOOD_ORDER[:connectivity]])
-    sources = np.flatnonzero(labels)
+    marked = markers > 0
+    rim = marked & ndimage.binary_dilation(~marked, np.ones((3, 3), bool))
+    sources = np.flatnonzero(rim)  # inner marker pixels have nothing left to claim
     frontier = np.concatenate([_claim(labels, open_, sources, group)
                                for group in np.split(shifts, [4])])
     while frontier.size:
