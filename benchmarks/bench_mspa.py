@@ -30,13 +30,19 @@ def blobby_map(size: int, seed: int = 42) -> np.ndarray:
     return image
 
 
+def _peak_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     image = blobby_map(args.size)
-    print(f"MSPA of a {args.size}×{args.size} map, {(image == 2).mean():.0%} foreground")
+    print(f"MSPA of a {args.size}×{args.size} map, {(image == 2).mean():.0%} foreground; "
+          f"peak memory before MSPA (imports, map): {_peak_mb():.0f} MB")
     print(f"{'connectivity':>12} {'edge':>4} {'median s':>9} {'core %':>7} {'bridge px':>9} "
           f"{'peak MB':>8}")
     for setting in SETTINGS:
@@ -46,7 +52,7 @@ def main() -> None:
             codes = mspa(image, **setting)
             times.append(time.perf_counter() - start)
         stats = mspa_statistics(codes, setting["connectivity"])
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_mb = _peak_mb()
         print(f"{setting['connectivity']:>12} {setting['edge_width']:>4} "
               f"{statistics.median(times):>9.2f} "
               f"{100 * stats.loc['core', 'share_of_foreground']:>7.1f} "
