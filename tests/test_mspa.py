@@ -22,6 +22,7 @@ from zoning.corridors._mspa import (
     mspa,
     mspa_statistics,
 )
+from zoning.corridors._mspa_paths import widen
 from zoning.corridors._mspa_thin import (
     COMMON,
     FOUR,
@@ -379,6 +380,18 @@ def test_vectorised_thinning_matches_a_pixel_by_pixel_reference() -> None:
             expected = _reference_thinning(image, anchor, connectivity)
             np.testing.assert_array_equal(anchored_thinning(image, anchor, connectivity),
                                           expected)
+
+
+def test_widening_uses_miallibs_constrained_distance() -> None:
+    skeleton = np.zeros((10, 12), bool)
+    skeleton[4, 7] = skeleton[5, 8] = True
+    mask = np.ones_like(skeleton)
+    mask[6, 8] = False
+    widened = widen(skeleton, mask, 1.5658)  # EdgeWidth 2: 2.98 - √2
+    assert widened[5, 7] and widened[5, 6] and widened[3, 8]  # at 1, √2, √2
+    # √2 from (5, 8) as the crow flies, but the distance reaches it from (4, 7) via (5, 7)
+    assert not widened[6, 7]
+    np.testing.assert_array_equal(widen(skeleton, mask, 0.566), skeleton)  # EdgeWidth 1
 
 
 def test_statistics_of_two_bridged_squares() -> None:
