@@ -23,6 +23,7 @@ from tqdm import tqdm
 from zoning import columns as col
 from zoning import damage, derive, modes, suitability, zones
 from zoning._resources import demo_project
+from zoning.corridors import stage as corridors_stage
 from zoning.errors import Problem, ValidationFailed, ZoningError
 from zoning.layers import LayerSet, load_layers
 from zoning.layers.grid import Grid
@@ -34,7 +35,7 @@ from zoning.subsidence import stage as subsidence_stage
 logger = logging.getLogger(__name__)
 
 STAGES: tuple[Stage, ...] = (derive.STAGE, subsidence_stage.STAGE, damage.STAGE,
-                             suitability.STAGE, modes.STAGE, zones.STAGE)
+                             corridors_stage.STAGE, suitability.STAGE, modes.STAGE, zones.STAGE)
 """The pipeline, in order. A new capability is a new stage module added here."""
 
 

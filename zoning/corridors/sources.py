@@ -1,6 +1,7 @@
 """Ecological sources (生态源地): habitat patches chosen by the rule file.
 
-``method: parcels`` merges touching habitat parcels into patches; ``method: mspa`` runs MSPA
+``method: parcels`` merges touching habitat parcels (and those closer than ``merge_gap_m``,
+across a road or a ditch) into patches; ``method: mspa`` runs MSPA
 on the habitat cells and takes its cores. Patches under ``min_area_ha`` are dropped; ``rank``
 keeps the best by Conefor's dPC or dIIC (their importance to landscape connectivity) or by
 area.
@@ -23,7 +24,8 @@ from zoning.corridors._cost import cost_distance
 from zoning.corridors._distances import edge_distances
 from zoning.corridors._mspa import core_patches, mspa
 from zoning.corridors.resistance import KIND, Surface
-from zoning.rules.models import CorridorRules, Sources
+from zoning.rules._corridors import Sources
+from zoning.rules.models import CorridorRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 
 logger = logging.getLogger(__name__)
@@ -58,8 +60,11 @@ def where_site(text: str) -> ExpressionSite:
     return ExpressionSite(KIND, ("sources", "where"), text)
 
 
-def _parcel_patches(habitat: gpd.GeoSeries) -> gpd.GeoSeries:
+def _parcel_patches(habitat: gpd.GeoSeries, gap_m: float) -> gpd.GeoSeries:
+    """Touching habitat parcels as one patch; with ``gap_m``, also those closer than it."""
     merged = shapely.union_all(habitat.values, grid_size=0.01)
+    if gap_m > 0:  # close the gaps (a road, a ditch) and give back the outline
+        merged = merged.buffer(gap_m / 2, quad_segs=2).buffer(-gap_m / 2, quad_segs=2)
     return gpd.GeoSeries(shapely.get_parts(merged), crs=habitat.crs)
 
 
@@ -127,7 +132,7 @@ def choose_sources(parcels: gpd.GeoDataFrame, rules: RuleSet, surface: Surface) 
     held = rules.expression(where_site(spec.where)).evaluate_condition(parcels).to_numpy(
         dtype=bool)
     if spec.method == "parcels":
-        patches = _parcel_patches(parcels.geometry[held])
+        patches = _parcel_patches(parcels.geometry[held], spec.merge_gap_m)
     else:
         patches = _mspa_patches(surface.cells.paint(held.astype(float)) == 1, surface, spec)
     frame = gpd.GeoDataFrame({"area_ha": patches.area.to_numpy() / SQ_M_PER_HA},

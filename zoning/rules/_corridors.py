@@ -112,7 +112,8 @@ class Rank(Strict):
 class Sources(Strict):
     """How ecological sources are chosen.
 
-    ``method: parcels``: touching parcels where ``where`` holds are merged into patches;
+    ``method: parcels``: touching parcels where ``where`` holds, and those closer than
+    ``merge_gap_m``, are merged into patches;
     ``method: mspa``: those parcels are the MSPA foreground and the patches are its cores.
     Patches smaller than ``min_area_ha`` are dropped, then ``rank`` keeps the best.
     """
@@ -120,6 +121,9 @@ class Sources(Strict):
     method: Literal["parcels", "mspa"]
     where: str = Field(description="Expression: the habitat parcels.")
     min_area_ha: float = Field(gt=0)
+    merge_gap_m: float = Field(0.0, ge=0, description="parcels method: habitat parcels closer "
+                                                      "than this (across a road, a ditch) form "
+                                                      "one patch.")
     mspa: Mspa = Field(default_factory=Mspa)
     connectivity: Probability | None = None
     rank: Rank | None = None
