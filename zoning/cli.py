@@ -1,4 +1,7 @@
-"""Command-line interface: ``zoning run | validate | explain | schema | subsidence | synth``."""
+"""Command-line interface.
+
+``zoning run | validate | explain | schema | subsidence | mspa | circuitscape | synth``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zoning import __version__
+from zoning.corridors import circuitscape as circuitscape_cli
+from zoning.corridors import mspa_cli
 from zoning.errors import ValidationFailed, ZoningError
 from zoning.subsidence import cli as subsidence_cli
 
@@ -41,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--write", type=Path, help="write it to this file instead")
 
     subsidence_cli.add_parser(sub)
+    mspa_cli.add_parser(sub)
+    circuitscape_cli.add_parser(sub)
 
     synth = sub.add_parser("synth", help="generate a synthetic region (demo-like) of any size")
     synth.add_argument("out", type=Path, help="folder to write the layers to")
@@ -102,6 +109,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"outputs written to {folder}")
         for path in sorted(folder.iterdir()):
             print(f"  {path.name}")
+    elif args.command == "mspa":
+        return mspa_cli.run(args)
+    elif args.command == "circuitscape":
+        return circuitscape_cli.run(args, progress=not args.quiet)
     elif args.command == "synth":
         from zoning.synthetic import generate_region
 

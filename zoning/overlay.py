@@ -151,7 +151,7 @@ class CellIndex:
         self.cells = np.bincount(self.who, minlength=n).astype(float)
         self.empty = self.cells == 0
         points = shapely.point_on_surface(parcels.values[self.empty])
-        cols, rows = ~grid.transform * (shapely.get_x(points), shapely.get_y(points))
+        cols, rows = ~grid.transform @ (shapely.get_x(points), shapely.get_y(points))
         rows, cols = np.floor(rows).astype(int), np.floor(cols).astype(int)
         height, width = grid.values.shape
         ok = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)

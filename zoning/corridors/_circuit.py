@@ -329,7 +329,7 @@ def _pairwise_regions(cond: np.ndarray, cells: FocalCells, ids: np.ndarray, matr
     """
     index = {int(i): k for k, i in enumerate(ids)}
     todo = [(int(a), int(b)) for a, b in combinations(ids, 2) if wanted(int(a), int(b))]
-    logger.info("focal regions: one circuit per pair, %d pairs", len(todo))
+    logger.debug("focal regions: one circuit per pair, %d pairs", len(todo))
     for a, b in tqdm(todo, disable=not progress, desc="circuit solves", unit="pair"):
         regions = merge_regions(polygons, cond.shape, [cells[a], cells[b]])
         nodes = node_map(cond, regions)

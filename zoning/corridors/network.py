@@ -168,7 +168,7 @@ def _stepping_stones(paths: dict[tuple[int, int], Path],
 def _node_points(nodes: pd.DataFrame, surface: Surface) -> gpd.GeoDataFrame:
     t = surface.grid.transform
     nodes = nodes.astype({"row": int, "col": int, "value": float}).reset_index(drop=True)
-    xs, ys = t * (nodes["col"].to_numpy() + 0.5, nodes["row"].to_numpy() + 0.5)
+    xs, ys = t @ (nodes["col"].to_numpy() + 0.5, nodes["row"].to_numpy() + 0.5)
     return gpd.GeoDataFrame(nodes, geometry=shapely.points(np.asarray(xs), np.asarray(ys)),
                             crs=surface.grid.crs)
 

@@ -59,8 +59,9 @@ def _parcel_columns(parcels: gpd.GeoDataFrame, surface: Surface, patches: Patche
     share = model.min_corridor_share
     inside = cells.share(network.level > 0) >= share
     important = cells.share(network.level == LEVEL_CODES[col.CORRIDOR_LEVELS[0]]) >= share
-    level = np.where(important, col.CORRIDOR_LEVELS[0],
-                     np.where(inside, col.CORRIDOR_LEVELS[1], None))
+    level = np.full(len(parcels), None, dtype=object)
+    level[inside] = col.CORRIDOR_LEVELS[1]
+    level[important] = col.CORRIDOR_LEVELS[0]
     owner = cells.paint(np.arange(len(parcels)))
     node = np.full(len(parcels), None, dtype=object)
     for kind in reversed(col.NODE_TYPES):  # the first type is written last and wins
