@@ -27,6 +27,8 @@ test: $(STAMP) lint
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py
 	$(BIN)/python benchmarks/bench_subsidence.py
+	$(BIN)/python benchmarks/bench_corridors.py
+	$(BIN)/python benchmarks/bench_circuit.py
 
 clean:
 	rm -rf $(VENV) out dist build .pytest_cache .mypy_cache .ruff_cache

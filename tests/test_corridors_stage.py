@@ -111,7 +111,7 @@ def test_corridor_parcels_are_the_band(landscape_run):
 
 
 def test_wall_is_the_barrier_and_the_narrows_hold_the_pinch_points(landscape_run):
-    parcels, out = landscape_run
+    _, out = landscape_run
     nodes = out.columns[col.NODE_TYPE]
     assert nodes["r7c15"] == "barrier"
     pinch = nodes[nodes == "pinch_point"].index
