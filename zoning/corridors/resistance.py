@@ -79,20 +79,14 @@ def check(rules: RuleSet, layers: LayerSet) -> list[Problem]:
     grids, vectors = _available(layers)
     problems = []
     for i, factor in enumerate(model.resistance.factors):
-        if factor.missing != "barrier":
-            continue
-        if factor.grid is not None and factor.grid not in grids:
-            problems.append(doc.problem(
-                ("resistance", "factors", i, "grid"),
-                f"factor {factor.id!r} names raster {factor.grid!r}; the project has "
-                f"{sorted(grids) or 'no rasters'} (add it to project.yaml, remove the factor, "
-                "or give `missing` a score)"))
-        if factor.distance_to is not None and factor.distance_to not in vectors:
-            problems.append(doc.problem(
-                ("resistance", "factors", i, "distance_to"),
-                f"factor {factor.id!r} measures distance to layer {factor.distance_to!r}; the "
-                f"project has {sorted(vectors) or 'no vector layers'} (add it, remove the "
-                "factor, or give `missing` a score)"))
+        for key, named, have, what in (("grid", factor.grid, grids, "raster"),
+                                       ("distance_to", factor.distance_to, vectors, "layer")):
+            if factor.missing == "barrier" and named is not None and named not in have:
+                problems.append(doc.problem(
+                    ("resistance", "factors", i, key),
+                    f"factor {factor.id!r} names {what} {named!r}; the project has "
+                    f"{sorted(have) or 'none'} (add it to project.yaml, remove the factor, or "
+                    "give `missing` a score)"))
     return problems
 
 
