@@ -119,6 +119,24 @@ NODE_TYPE = "node_type"
 NODE_TYPES = ("barrier", "pinch_point", "stepping_stone")
 """Node types, the first taking precedence when a parcel holds several."""
 
+# --- land reduction ------------------------------------------------------------------
+REDUCE_CANDIDATE = "reduce_candidate"
+"""True for eligible construction land that may be retired (and is not locked out)."""
+REDUCE_TRIGGERS = "reduce_triggers"
+"""Hard triggers that hold on the parcel, comma-separated (empty: none)."""
+REDUCE_SCORE = "reduce_score"
+"""Reduction score in [0, 1] (1: the strongest case for retiring); missing off candidates."""
+REDUCE_INDICATORS = "reduce_indicators"
+"""The indicators contributing most to the score, comma-separated."""
+REDUCE_SELECTED = "reduce_selected"
+"""True when the parcel is retired within the quota."""
+REDUCE_REASON = "reduce_reason"
+"""Why it is retired: ``locked_in``, ``triggered: <ids>`` or ``score <s>: <indicators>``."""
+REDUCE_TARGET_USE = "reduce_target_use"
+"""Use after retirement (cropland, forest, grass, water, ...); missing when not retired."""
+REDUCE_TARGET_RULE = "reduce_target_rule"
+REDUCE_TARGET_REASON = "reduce_target_reason"
+
 # --- modes ---------------------------------------------------------------------------
 SAFETY_RISK = "safety_risk"
 """Safety risk level of the parcel (``high``, ``medium``, ``low`` by default)."""

@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from zoning.errors import Problem, ValidationFailed
+from zoning.rules._reduction import CityType
 from zoning.rules.loader import load_yaml
 
 
@@ -147,7 +148,8 @@ class Layers(_Strict):
     roads: RoadsLayer | None = None
 
 
-RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "corridors", "modes", "zones"]
+RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "corridors", "reduction",
+                   "modes", "zones"]
 
 
 class Project(_Strict):
@@ -174,6 +176,9 @@ class Project(_Strict):
     )
     layers: Layers
     groundwater: Groundwater | None = None
+    city_type: CityType | None = Field(
+        None, description="Resource-based city type (growing, mature, declining, regenerating): "
+                          "sets the land-reduction strategy of rules/reduction.yaml.")
     rules: dict[RuleKind, str] = Field(default_factory=dict)
     folder: Path = Field(Path("."), exclude=True, description="Folder of the project file.")
 

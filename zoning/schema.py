@@ -15,7 +15,7 @@ def json_schema() -> dict[str, Any]:
     Examples
     --------
     >>> sorted(json_schema()["kinds"])
-    ['corridors', 'damage', 'landuse', 'modes', 'project', 'suitability', 'zones']
+    ['corridors', 'damage', 'landuse', 'modes', 'project', 'reduction', 'suitability', 'zones']
     """
     kinds: dict[str, Any] = {"project": Project.model_json_schema()}
     kinds.update({kind: model.model_json_schema() for kind, model in RULE_MODELS.items()})

@@ -56,6 +56,9 @@ class LayerSet:
         What was repaired or reprojected, for the log and the manifest.
     sources
         Input files by role, for checksums in the manifest.
+    city_type
+        The project's resource-based city type (``growing``, ``mature``, ``declining``,
+        ``regenerating``), the planning context of land reduction; None: the rule file's.
     """
 
     crs: CRS
@@ -67,6 +70,7 @@ class LayerSet:
     mines: MinesLayer | None = None
     notes: list[str] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)
+    city_type: str | None = None
 
 
 def load_layers(project: Project) -> LayerSet:
@@ -145,7 +149,7 @@ def load_layers(project: Project) -> LayerSet:
     gw = project.groundwater.depth_m if project.groundwater is not None else None
     return LayerSet(crs=crs, parcels=parcels, vectors=vectors, grids=grids, groundwater_m=gw,
                     subsidence=spec.subsidence, mines=spec.mines,
-                    notes=notes, sources=sources)
+                    notes=notes, sources=sources, city_type=project.city_type)
 
 
 def _depth_vectors(sub: SubsidenceLayer, path: Path, frame: gpd.GeoDataFrame, scale: float,

@@ -8,6 +8,7 @@ per factor, or derived per use by AHP, entropy, or a named combination of the tw
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -173,25 +174,29 @@ class Use(Strict):
 
     @model_validator(mode="after")
     def _weights_given_once(self) -> Use:
-        ids = [f.id for f in self.factors]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"factor ids must be unique within a use, found {ids}")
-        direct = [f.id for f in self.factors if f.weight is not None]
-        if self.weights is None and len(direct) != len(ids):
-            missing = [i for i in ids if i not in direct]
-            raise ValueError(f"factors {missing} have no `weight`; give every factor a "
-                             "weight, or the use a `weights` block (ahp / entropy)")
-        if self.weights is not None and direct:
-            raise ValueError(f"factors {direct} give a `weight` but the use derives its "
-                             "weights from `weights`; remove one of the two")
-        ahp = self.weights.ahp if self.weights else None
-        if ahp is not None:
-            _check_ahp(ahp, ids)
+        check_weighting(self.factors, self.weights)
         return self
 
     def direct_weights(self) -> list[float]:
         """Factor weights as given (only when the use has no ``weights`` block)."""
         return [float(f.weight or 0.0) for f in self.factors]
+
+
+def check_weighting(factors: Sequence[Factor], weighting: Weighting | None) -> None:
+    """Factor ids are unique and weights are given once: per factor, or derived for all."""
+    ids = [f.id for f in factors]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"factor ids must be unique, found {ids}")
+    direct = [f.id for f in factors if f.weight is not None]
+    if weighting is None and len(direct) != len(ids):
+        missing = [i for i in ids if i not in direct]
+        raise ValueError(f"factors {missing} have no `weight`; give every factor a "
+                         "weight, or a `weights` block (ahp / entropy)")
+    if weighting is not None and direct:
+        raise ValueError(f"factors {direct} give a `weight` but the weights are derived "
+                         "from `weights`; remove one of the two")
+    if weighting is not None and weighting.ahp is not None:
+        _check_ahp(weighting.ahp, ids)
 
 
 def _check_ahp(ahp: Ahp, ids: list[str]) -> None:

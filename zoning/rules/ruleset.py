@@ -32,6 +32,8 @@ class ExpressionSite:
     text: str
     sees: tuple[str, ...] = ()
     """Columns visible to this expression besides those present before its stage."""
+    optional: bool = False
+    """Columns it names may be absent: its stage leaves it out then (parse errors still count)."""
 
 
 @dataclass
@@ -71,6 +73,8 @@ class RuleSet:
                 expr = self.expression(site)
             except ExpressionError as exc:
                 problems.append(doc.problem(site.key, _one_line(exc), exc.position))
+                continue
+            if site.optional:
                 continue
             for err in expr.check({*columns, *site.sees}):
                 problems.append(doc.problem(site.key, _one_line(err), err.position))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from zoning import columns as col
 from zoning import transforms, weights
+from zoning.rules._suitability import Weighting
 from zoning.rules.models import Factor, SuitabilityRules, Use
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 
@@ -41,10 +42,13 @@ def veto_sites(use: str, i: int, factor: Factor) -> list[ExpressionSite]:
             for grade, text in factor.veto.items()]
 
 
-def factor_score(use: str, i: int, factor: Factor, parcels: pd.DataFrame,
+def factor_score(site: ExpressionSite, factor: Factor, parcels: pd.DataFrame,
                  rules: RuleSet) -> np.ndarray:
-    """Score in [0, 1] of factor ``i`` for every parcel; NaN where it is skipped."""
-    value = rules.expression(value_site(use, i, factor)).evaluate(parcels)
+    """Score in [0, 1] of ``factor`` (its value stated at ``site``) for every parcel.
+
+    NaN where it is skipped (a missing value with ``missing: skip``).
+    """
+    value = rules.expression(site).evaluate(parcels)
     params = factor.score.params()
     raw = value.to_numpy(dtype=object) if factor.score.function == "categorical" else (
         value.to_numpy(dtype=float, na_value=np.nan))
@@ -76,9 +80,13 @@ class UseWeights:
 
 def use_weights(spec: Use, scores: np.ndarray) -> UseWeights:
     """The factor weights of a use: direct, AHP, entropy of the scores, or combined."""
-    if spec.weights is None:
-        return UseWeights(np.asarray(weights.direct(spec.direct_weights())), "direct")
-    w = spec.weights
+    return derive_weights(spec.weights, spec.direct_weights(), scores)
+
+
+def derive_weights(w: Weighting | None, direct: list[float], scores: np.ndarray) -> UseWeights:
+    """Weights from a ``weights`` block (AHP, entropy of ``scores``, combined) or ``direct``."""
+    if w is None:
+        return UseWeights(np.asarray(weights.direct(direct)), "direct")
     ahp = entropy = None
     if w.ahp is not None:
         ahp = weights.ahp(w.ahp.matrix, ri=w.ahp.ri, method=w.ahp.method)
@@ -138,9 +146,24 @@ def limiting(scores: np.ndarray, w: np.ndarray, caps: np.ndarray, grade: np.ndar
     priority = np.where(capping, np.arange(k)[None, :], np.where(ranked, k + rank, 2 * k))
     chosen = np.argsort(priority, axis=1, kind="stable")
     chosen = np.where(np.take_along_axis(priority, chosen, axis=1) < 2 * k, chosen, -1)
+    return joined_names(chosen, ids)
+
+
+def joined_names(chosen: np.ndarray, names: list[str]) -> list[str]:
+    """Per row, the names at the row's indices (−1: none), comma-joined.
+
+    Vectorised: each distinct row is joined into text once.
+
+    Examples
+    --------
+    >>> joined_names(np.array([[1, -1], [0, 1], [1, -1]]), ["a", "b"])
+    ['b', 'a,b', 'b']
+    """
+    if chosen.shape[1] == 0:
+        return [""] * chosen.shape[0]
     distinct, which = np.unique(chosen, axis=0, return_inverse=True)
-    names = np.array(ids)
-    text = np.array([",".join(names[row[row >= 0]]) for row in distinct], dtype=object)
+    labels = np.array(names)
+    text = np.array([",".join(labels[row[row >= 0]]) for row in distinct], dtype=object)
     return list(text[which.ravel()])
 
 
@@ -168,7 +191,7 @@ class Scored:
 def score_use(use: str, spec: Use, parcels: pd.DataFrame, rules: RuleSet) -> Scored:
     """Factor scores, vetoes, weights, index and class of ``use`` for every parcel."""
     model = rules.get("suitability", SuitabilityRules)
-    scores = np.column_stack([factor_score(use, i, f, parcels, rules)
+    scores = np.column_stack([factor_score(value_site(use, i, f), f, parcels, rules)
                               for i, f in enumerate(spec.factors)])
     caps = np.column_stack([veto_cap(use, i, f, parcels, rules)
                             for i, f in enumerate(spec.factors)])

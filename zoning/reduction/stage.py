@@ -1,0 +1,175 @@
+"""Reduction stage: candidates, triggers, score, quota selection, target use and release.
+
+Adds ``reduce_candidate``, ``reduce_triggers``, ``reduce_score``, ``reduce_indicators``,
+``reduce_selected``, ``reduce_reason`` and the target use (``reduce_target_use`` with its
+rule and reason); writes the ``reduction`` layer (the retired parcels) and the tables
+``reduction_summary``, ``reduction_release`` and ``reduction_weights``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from libpysal.weights import Queen
+
+from zoning import columns as col
+from zoning.decision import Output, Table, evaluate
+from zoning.layers import LayerSet
+from zoning.reduction._quota import Selection, select, target_from
+from zoning.reduction.scoring import (
+    KIND,
+    indicator_site,
+    score,
+    top_indicators,
+    trigger_sites,
+    triggers,
+    weights_table,
+)
+from zoning.rules._reduction import Preset, ReductionRules
+from zoning.rules.ruleset import ExpressionSite, RuleSet
+from zoning.stage import Stage, StageOutput
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_TABLE = "reduction_summary"
+RELEASE_TABLE = "reduction_release"
+WEIGHTS_TABLE = "reduction_weights"
+LAYER = "reduction"
+_TARGET = Output(col.REDUCE_TARGET_USE, col.REDUCE_TARGET_RULE, col.REDUCE_TARGET_REASON)
+COLUMNS = [col.REDUCE_CANDIDATE, col.REDUCE_TRIGGERS, col.REDUCE_SCORE, col.REDUCE_INDICATORS,
+           col.REDUCE_SELECTED, col.REDUCE_REASON, *(_TARGET.column, _TARGET.rule_column,
+                                                     _TARGET.reason_column)]
+
+
+def _table(model: ReductionRules) -> Table:
+    return Table(KIND, "target_use_rules", model.target_use_rules, [_TARGET])
+
+
+def _lock_sites(model: ReductionRules) -> dict[str, ExpressionSite]:
+    return {key: ExpressionSite(KIND, (key,), text) for key, text in
+            (("eligible", model.eligible), ("locked_in", model.locked_in),
+             ("locked_out", model.locked_out)) if text is not None}
+
+
+def columns(rules: RuleSet) -> list[str]:
+    """The reduction columns."""
+    return list(COLUMNS)
+
+
+def sites(rules: RuleSet) -> list[ExpressionSite]:
+    """Eligibility and locks, triggers, indicator values and target-use conditions."""
+    model = rules.get(KIND, ReductionRules)
+    return [*_lock_sites(model).values(), *trigger_sites(model),
+            *(indicator_site(i, f) for i, f in enumerate(model.score.indicators)),
+            *_table(model).sites()]
+
+
+def preset(model: ReductionRules, city_type: str | None) -> tuple[str, Preset]:
+    """The city type in force (the project's, else the rule file's default) and its preset."""
+    name = city_type or model.default_city_type
+    return name, model.city_types[name]  # type: ignore[index]
+
+
+def _mask(parcels: pd.DataFrame, rules: RuleSet, site: ExpressionSite | None) -> np.ndarray:
+    if site is None:
+        return np.zeros(len(parcels), dtype=bool)
+    return rules.expression(site).evaluate_condition(parcels).to_numpy(dtype=bool)
+
+
+def _neighbours(parcels: gpd.GeoDataFrame) -> object:
+    """Queen contiguity among the eligible parcels (sparse), for the isolation penalty."""
+    weights = Queen.from_dataframe(parcels.reset_index(drop=True), use_index=False,
+                                   silence_warnings=True)
+    return weights.sparse
+
+
+def _reasons(selection: Selection, fired: pd.Series, names: list[str],
+             value: np.ndarray) -> np.ndarray:
+    out = np.full(len(value), "", dtype=object)
+    by = np.asarray(selection.reason, dtype=object)
+    out[by == "locked_in"] = "locked_in"
+    trig = by == "triggered"
+    out[trig] = ["triggered: " + t for t in fired.to_numpy()[trig]]
+    scored = by == "score"
+    out[scored] = [f"score {v:.2f}: {n}" for v, n in
+                   zip(value[scored], np.asarray(names, dtype=object)[scored], strict=True)]
+    return out
+
+
+def _release(selected: pd.DataFrame, model: ReductionRules) -> pd.DataFrame:
+    spec = model.release
+    counts = {name: spec.__getattribute__(name) for name in ("population", "households")}
+    present = {k: v for k, v in counts.items() if v is not None and v in selected.columns}
+    rows = []
+    groups = [g for g in spec.by if g in selected.columns]
+    for by in [None, *groups]:
+        grouped = selected.groupby(by) if by else [("all", selected)]
+        for key, frame in grouped:
+            row = {"by": by or "total", "group": key, "parcels": len(frame),
+                   "area_ha": float(frame[col.AREA_HA].sum())}
+            row.update({k: float(pd.to_numeric(frame[v], errors="coerce").sum())
+                        for k, v in present.items()})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOutput:
+    """Score the eligible land, fill the quota, give the retired parcels a target use."""
+    model = rules.get(KIND, ReductionRules)
+    sites_ = _lock_sites(model)
+    eligible = _mask(parcels, rules, sites_["eligible"])
+    locked_out = _mask(parcels, rules, sites_.get("locked_out")) & eligible
+    locked_in = _mask(parcels, rules, sites_.get("locked_in")) & eligible
+    city, strategy = preset(model, layers.city_type)
+    target = model.target or strategy.target
+    pool = parcels[eligible]
+    fired = triggers(pool, rules)
+    scored = score(pool, rules, strategy)
+    area = pool[col.AREA_HA].to_numpy()
+    target_ha = target_from(target.share, target.hectares, float(area.sum()))
+    penalty = model.selection.isolation_penalty
+    selection = select(area, np.nan_to_num(scored.score), target_ha,
+                       triggered=(fired != "").to_numpy(), locked_in=locked_in[eligible],
+                       locked_out=locked_out[eligible],
+                       neighbours=_neighbours(pool) if penalty > 0 and len(pool) > 1 else None,
+                       isolation_penalty=penalty, method=model.selection.method,
+                       time_limit_s=model.selection.time_limit_s)
+    named = top_indicators(scored, model.score.top_k)
+    out = pd.DataFrame(index=parcels.index)
+    out[col.REDUCE_CANDIDATE] = eligible & ~locked_out
+    out[col.REDUCE_TRIGGERS] = pd.Series(None, index=parcels.index, dtype=object)
+    out.loc[eligible, col.REDUCE_TRIGGERS] = fired.to_numpy()
+    out[col.REDUCE_SCORE] = np.nan
+    out.loc[eligible, col.REDUCE_SCORE] = scored.score
+    out[col.REDUCE_INDICATORS] = pd.Series(None, index=parcels.index, dtype=object)
+    out.loc[eligible, col.REDUCE_INDICATORS] = named
+    out[col.REDUCE_SELECTED] = False
+    out.loc[eligible, col.REDUCE_SELECTED] = selection.selected
+    out[col.REDUCE_REASON] = pd.Series(None, index=parcels.index, dtype=object)
+    out.loc[eligible, col.REDUCE_REASON] = _reasons(selection, fired, named, scored.score)
+    chosen = out[col.REDUCE_SELECTED].to_numpy(dtype=bool)
+    target_use = evaluate(_table(model), parcels[chosen], rules)
+    for name in target_use.columns:
+        out[name] = pd.Series(None, index=parcels.index, dtype=object)
+        out.loc[chosen, name] = target_use[name]
+    retired = gpd.GeoDataFrame(parcels[chosen].join(out[chosen]), geometry=parcels.geometry.name)
+    summary = pd.DataFrame([{
+        "city_type": city, "target_ha": selection.target_ha, "reached_ha": selection.reached_ha,
+        "overshoot_ha": selection.overshoot_ha, "eligible_ha": float(area.sum()),
+        "triggered_ha": float(area[(fired != "").to_numpy()].sum()),
+        "parcels": int(chosen.sum()), "total_score": selection.total_score,
+        "fragments": selection.fragments, "method": selection.method,
+        "optimal": selection.optimal, "status": selection.status}])
+    logger.info("reduction (%s city): %.1f of %.1f ha retired (%s), %d parcels", city,
+                selection.reached_ha, selection.target_ha, selection.method, int(chosen.sum()))
+    layer = retired[[col.REDUCE_TARGET_USE, col.REDUCE_REASON, col.REDUCE_SCORE, col.AREA_HA,
+                     col.LAND_CLASS, retired.geometry.name]].reset_index()
+    tables = {SUMMARY_TABLE: summary, RELEASE_TABLE: _release(retired, model),
+              WEIGHTS_TABLE: weights_table(scored, model)}
+    return StageOutput(out[COLUMNS], layers={LAYER: layer}, tables=tables)
+
+
+STAGE = Stage(name="reduction", run=run, columns=columns, sites=sites)
