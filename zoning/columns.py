@@ -36,6 +36,22 @@ MINE_TYPE = "mine_type"
 MINE_STAGES = ("new", "producing", "closed")
 MINE_TYPES = ("underground", "open_pit")
 
+# --- planning layers (land reduction inputs) -------------------------------------------
+REDLINE_SHARE = "redline_share"
+"""Share of the parcel's area inside the ecological protection red line (生态保护红线);
+missing when the project has no ``redline`` layer."""
+GEOHAZARD_SHARE = "geohazard_share"
+"""Share of the parcel's area in geological hazard prone areas (地质灾害易发区); missing when
+the project has no ``geohazard`` layer."""
+DIST_BOUNDARY_M = "dist_boundary_m"
+"""Distance from the parcel to the urban development boundary (城镇开发边界), 0 for a parcel
+that touches or lies inside it (m); missing when the project has no ``boundary`` layer."""
+INSIDE_BOUNDARY = "inside_boundary"
+"""True when at least :data:`INSIDE_BOUNDARY_MIN_SHARE` of the parcel's area is inside the urban
+development boundary; missing when the project has no ``boundary`` layer."""
+INSIDE_BOUNDARY_MIN_SHARE = 0.5
+"""Share of its area a parcel needs inside the urban development boundary to count as inside."""
+
 # --- subsidence ---------------------------------------------------------------------
 SUBS_MAX_M = "subs_max_m"
 SUBS_MEAN_M = "subs_mean_m"
@@ -193,6 +209,9 @@ UNITS: dict[str, str] = {
     DIST_ROAD_M: "m",
     DIST_TOWN_M: "m",
     GANGUE_SHARE: "fraction",
+    REDLINE_SHARE: "fraction",
+    GEOHAZARD_SHARE: "fraction",
+    DIST_BOUNDARY_M: "m",
     SUBS_MAX_M: "m",
     SUBS_MEAN_M: "m",
     GW_BEFORE_M: "m",

@@ -1,4 +1,5 @@
-"""Derive stage: land-use classes, areas, distances to roads and towns, gangue cover, mines.
+"""Derive stage: land-use classes, areas, distances to roads and towns, gangue cover, mines,
+and the planning layers (red line, geological hazards, urban development boundary).
 
 Examples
 --------
@@ -35,7 +36,8 @@ def columns(rules: RuleSet) -> list[str]:
     return [
         col.LANDUSE_NAME_ZH, col.LANDUSE_NAME_EN, col.LANDUSE_L1, col.LAND_CLASS,
         col.IS_CONSTRUCTION, col.AREA_HA, col.DIST_ROAD_M, col.DIST_TOWN_M, col.GANGUE_SHARE,
-        col.MINE_ID, col.MINE_STAGE, col.MINE_TYPE,
+        col.MINE_ID, col.MINE_STAGE, col.MINE_TYPE, col.REDLINE_SHARE, col.GEOHAZARD_SHARE,
+        col.DIST_BOUNDARY_M, col.INSIDE_BOUNDARY,
     ]
 
 
@@ -84,6 +86,54 @@ def _nearest_distance(geoms: gpd.GeoSeries, targets: gpd.GeoDataFrame | None) ->
     return out
 
 
+def planning_columns(geoms: gpd.GeoSeries, redline: gpd.GeoDataFrame | None,
+                     geohazard: gpd.GeoDataFrame | None,
+                     boundary: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """Per-parcel shares of the red line and hazard areas, and the urban development boundary.
+
+    Parameters
+    ----------
+    geoms
+        Parcel polygons (projected CRS, metres).
+    redline, geohazard, boundary
+        Polygons of the ecological protection red line, the geological hazard prone areas and
+        the urban development boundary, in the parcels' CRS; None when the project lacks the
+        layer. An absent layer gives missing values, not 0: the parcel's status is unknown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``geoms``: ``redline_share`` and ``geohazard_share`` (fractions, NaN when
+        absent), ``dist_boundary_m`` (m, 0 touching or inside; NaN when absent) and
+        ``inside_boundary`` (nullable boolean: share inside at least
+        :data:`zoning.columns.INSIDE_BOUNDARY_MIN_SHARE`; missing when absent).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> parcels = gpd.GeoSeries([box(0, 0, 2, 1), box(10, 0, 11, 1)])
+    >>> zone = gpd.GeoDataFrame(geometry=[box(1, 0, 3, 1)])
+    >>> out = planning_columns(parcels, zone, None, zone)
+    >>> out["redline_share"].tolist(), out["dist_boundary_m"].tolist()
+    ([0.5, 0.0], [0.0, 7.0])
+    >>> out["geohazard_share"].isna().all(), out["inside_boundary"].tolist()
+    (np.True_, [True, False])
+    """
+    def share(layer: gpd.GeoDataFrame | None) -> pd.Series:
+        if layer is None:
+            return pd.Series(np.nan, index=geoms.index)
+        return area_share(geoms, layer.geometry)
+
+    out = pd.DataFrame({col.REDLINE_SHARE: share(redline),
+                        col.GEOHAZARD_SHARE: share(geohazard)}, index=geoms.index)
+    out[col.DIST_BOUNDARY_M] = _nearest_distance(geoms, boundary)
+    inside = pd.Series(pd.NA, index=geoms.index, dtype="boolean")
+    if boundary is not None:
+        inside[:] = share(boundary).to_numpy() >= col.INSIDE_BOUNDARY_MIN_SHARE
+    out[col.INSIDE_BOUNDARY] = inside
+    return out
+
+
 def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataFrame:
     """Derive the per-parcel columns listed by :func:`columns`."""
     problems = check(parcels, rules, layers)
@@ -100,6 +150,9 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
     out[col.GANGUE_SHARE] = area_share(geoms, gangue.geometry) if gangue is not None else 0.0
     fields = layers.mines.fields if layers.mines is not None else MineFields()
     out = out.join(mine_columns(geoms, layers.vectors.get("mines"), fields))
+    vectors = layers.vectors
+    out = out.join(planning_columns(geoms, vectors.get("redline"), vectors.get("geohazard"),
+                                    vectors.get("boundary")))
     return out[columns(rules)]
 
 

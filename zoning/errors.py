@@ -37,6 +37,10 @@ class CorridorError(ZoningError):
     """Ecological-network input (a resistance grid, focal nodes, a Circuitscape INI) is invalid."""
 
 
+class ReductionError(ZoningError):
+    """Land-reduction input (a quota, locks, scores) is invalid."""
+
+
 class ExpressionError(RuleError):
     """A rule expression cannot be parsed or names something that does not exist.
 

@@ -146,6 +146,13 @@ class Layers(_Strict):
     gangue: VectorLayer | None = None
     towns: VectorLayer | None = None
     roads: RoadsLayer | None = None
+    redline: VectorLayer | None = Field(
+        None, description="Ecological protection red line (生态保护红线): polygons.")
+    geohazard: VectorLayer | None = Field(
+        None, description="Geological hazard prone areas (地质灾害易发区): polygons; buffer hazard "
+        "points (隐患点) to their influence areas first.")
+    boundary: VectorLayer | None = Field(
+        None, description="Urban development boundary (城镇开发边界): polygons.")
 
 
 RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "corridors", "reduction",

@@ -37,7 +37,7 @@ class LayerSet:
         other fields; valid, non-empty polygons.
     vectors
         Other vector layers by role (``subsidence``, ``panels``, ``mines``, ``gangue``,
-        ``towns``, ``roads``). Subsidence of form ``points`` is under ``subsidence_points``
+        ``towns``, ``roads`` and the planning layers :data:`PLANNING_ROLES`). Subsidence of form ``points`` is under ``subsidence_points``
         (:data:`POINTS`), form ``polygons`` under ``subsidence``; both have ``depth_m``
         in metres and single-part geometries.
     grids
@@ -88,10 +88,12 @@ def load_layers(project: Project) -> LayerSet:
     parcels = _read_parcels(project, problems, notes, sources)
     crs = _working_crs(project, parcels, problems, notes)
     raw: dict[str, gpd.GeoDataFrame] = {}
-    for role in ("panels", "mines", "gangue", "towns"):
+    for role in ("panels", "mines", "gangue", "towns", *PLANNING_ROLES):
         layer = getattr(spec, role)
         if layer is not None:
             frame = _read_vector(project, role, layer, problems, sources)
+            if frame is not None and role in PLANNING_ROLES:
+                frame = _only_polygons(role, sources[role], frame, problems)
             if frame is not None:
                 raw[role] = frame
     grids: dict[str, Grid] = {}
@@ -150,6 +152,22 @@ def load_layers(project: Project) -> LayerSet:
     return LayerSet(crs=crs, parcels=parcels, vectors=vectors, grids=grids, groundwater_m=gw,
                     subsidence=spec.subsidence, mines=spec.mines,
                     notes=notes, sources=sources, city_type=project.city_type)
+
+
+def _only_polygons(role: str, path: Path, frame: gpd.GeoDataFrame,
+                   problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    """``frame`` if all its geometries are polygons (or missing), else None with the problem."""
+    kinds = frame.geometry.geom_type
+    wrong = kinds.notna() & ~kinds.isin(_POLYGONAL)
+    if not wrong.any():
+        return frame
+    found = ", ".join(f"{n} {k}" for k, n in kinds[wrong].value_counts().items())
+    hint = ("; buffer hazard points (隐患点) or lines to the areas they threaten first"
+            if role == "geohazard" else "")
+    problems.append(Problem(
+        f"layers.{role}", f"{path}: the {role} layer must hold Polygon or MultiPolygon "
+        f"geometries only, found {found}{hint}"))
+    return None
 
 
 def _depth_vectors(sub: SubsidenceLayer, path: Path, frame: gpd.GeoDataFrame, scale: float,
@@ -394,10 +412,14 @@ GROUNDWATER = "groundwater"
 """Role of the groundwater depth raster among the grids (and its project-file key)."""
 POINTS = "subsidence_points"
 """Role of subsidence survey or InSAR points among the vector layers."""
+PLANNING_ROLES = ("redline", "geohazard", "boundary")
+"""Optional planning layers (polygons only): ecological protection red line, geological hazard
+prone areas and urban development boundary."""
 # Roles whose geometries must be polygons. Subsidence is polygonal for form 'polygons' only:
 # form 'points' is kept under its own role POINTS, which is not in this table.
 _KIND = {"parcels": _POLYGONAL, "subsidence": _POLYGONAL, "panels": _POLYGONAL,
-         "mines": _POLYGONAL, "gangue": _POLYGONAL}
+         "mines": _POLYGONAL, "gangue": _POLYGONAL,
+         **dict.fromkeys(PLANNING_ROLES, _POLYGONAL)}
 
 
 def _clean(role: str, frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
