@@ -28,6 +28,7 @@ from zoning.errors import Problem, ValidationFailed, ZoningError
 from zoning.layers import LayerSet, load_layers
 from zoning.layers.grid import Grid
 from zoning.project import Project, load_project
+from zoning.reduction import stage as reduction_stage
 from zoning.rules.ruleset import RuleSet, load_rules
 from zoning.stage import Stage, StageOutput
 from zoning.subsidence import stage as subsidence_stage
@@ -35,7 +36,8 @@ from zoning.subsidence import stage as subsidence_stage
 logger = logging.getLogger(__name__)
 
 STAGES: tuple[Stage, ...] = (derive.STAGE, subsidence_stage.STAGE, damage.STAGE,
-                             corridors_stage.STAGE, suitability.STAGE, modes.STAGE, zones.STAGE)
+                             corridors_stage.STAGE, suitability.STAGE, reduction_stage.STAGE,
+                             modes.STAGE, zones.STAGE)
 """The pipeline, in order. A new capability is a new stage module added here."""
 
 

@@ -23,7 +23,9 @@ _SHOWN = (col.LANDUSE_CODE, col.LANDUSE_NAME_ZH, col.LAND_CLASS, col.AREA_HA, co
           col.SUBS_MEAN_M, col.GW_AFTER_M, col.PONDED_SHARE, col.GANGUE_SHARE, col.DIST_ROAD_M,
           col.DIST_TOWN_M, col.MINE_ID, col.MINE_STAGE, col.STABLE, col.EARTHWORK_STATUS,
           col.POND_AREA_HA, col.FIELD_AREA_HA, col.EARTH_VOLUME_M3, col.IS_SOURCE,
-          col.IN_CORRIDOR, col.CORRIDOR_LEVEL, col.NODE_TYPE)
+          col.IN_CORRIDOR, col.CORRIDOR_LEVEL, col.NODE_TYPE, col.REDUCE_CANDIDATE,
+          col.REDUCE_TRIGGERS, col.REDUCE_SCORE, col.REDUCE_INDICATORS, col.REDUCE_SELECTED,
+          col.REDUCE_REASON, col.REDUCE_TARGET_USE)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 from zoning.outputs.staticmap import write_static_map
 from zoning.outputs.tables import write_csv, write_table
 from zoning.outputs.webmap import write_webmap
-from zoning.rules.models import Category, ModesRules, ZonesRules
+from zoning.reduction.stage import LAYER as REDUCTION_LAYER
+from zoning.rules.models import Category, ModesRules, ReductionRules, ZonesRules
+from zoning.rules.ruleset import RuleSet
 from zoning.subsidence.stage import CONTOURS, PONDING
 
 logger = logging.getLogger(__name__)
@@ -35,7 +37,8 @@ SYNTHETIC_NOTICE = "SYNTHETIC DATA — 合成数据，非真实地区"
 POPUP_COLUMNS = (col.LANDUSE_NAME_ZH, col.ZONE_NAME_ZH, col.ZONE_RULE, col.RESTORATION_MODE,
                  col.MODE_REASON, col.VALUE_MODE, col.VALUE_REASON, col.DAMAGE_GRADE,
                  col.SUBS_MAX_M, col.PONDED_SHARE, col.BEST_USE, col.IS_SOURCE,
-                 col.CORRIDOR_LEVEL, col.NODE_TYPE, col.AREA_HA)
+                 col.CORRIDOR_LEVEL, col.NODE_TYPE, col.REDUCE_REASON, col.REDUCE_TARGET_USE,
+                 col.AREA_HA)
 
 
 def legend(categories: dict[str, Category]) -> list[LegendEntry]:
@@ -135,6 +138,7 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
         "Value modes 价值实现模式": (parcels, col.VALUE_MODE, legend(modes.value_modes)),
         **_subsidence_layers(result.layers),
         **network_map_layers(result.layers),
+        **_reduction_layer(result.layers, rules),
     }
     return write_webmap(
         folder / "map.html", parcels, result.layers["zones"], zone_column=col.ZONE,
@@ -142,6 +146,16 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
         popup_columns=[col.PARCEL_ID, *POPUP_COLUMNS], title=result.prepared.project.title,
         notice=notice, extra_layers=extra,
     )
+
+
+def _reduction_layer(layers: dict[str, gpd.GeoDataFrame],
+                     rules: RuleSet) -> dict[str, tuple[gpd.GeoDataFrame, str, list[LegendEntry]]]:
+    """The retired parcels by target use."""
+    retired = layers.get(REDUCTION_LAYER)
+    if retired is None or retired.empty:
+        return {}
+    uses = rules.get("reduction", ReductionRules).target_uses
+    return {"Land reduction 减量": (retired, col.REDUCE_TARGET_USE, legend(uses))}
 
 
 def _subsidence_layers(

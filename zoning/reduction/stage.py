@@ -17,6 +17,7 @@ from libpysal.weights import Queen
 
 from zoning import columns as col
 from zoning.decision import Output, Table, evaluate
+from zoning.errors import ReductionError
 from zoning.layers import LayerSet
 from zoning.reduction._quota import Selection, select, target_from
 from zoning.reduction.scoring import (
@@ -129,14 +130,17 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     fired = triggers(pool, rules)
     scored = score(pool, rules, strategy)
     area = pool[col.AREA_HA].to_numpy()
-    target_ha = target_from(target.share, target.hectares, float(area.sum()))
     penalty = model.selection.isolation_penalty
-    selection = select(area, np.nan_to_num(scored.score), target_ha,
-                       triggered=(fired != "").to_numpy(), locked_in=locked_in[eligible],
-                       locked_out=locked_out[eligible],
-                       neighbours=_neighbours(pool) if penalty > 0 and len(pool) > 1 else None,
-                       isolation_penalty=penalty, method=model.selection.method,
-                       time_limit_s=model.selection.time_limit_s)
+    try:
+        target_ha = target_from(target.share, target.hectares, float(area.sum()))
+        selection = select(
+            area, np.nan_to_num(scored.score), target_ha, triggered=(fired != "").to_numpy(),
+            locked_in=locked_in[eligible], locked_out=locked_out[eligible],
+            neighbours=_neighbours(pool) if penalty > 0 and len(pool) > 1 else None,
+            isolation_penalty=penalty, method=model.selection.method,
+            time_limit_s=model.selection.time_limit_s)
+    except ReductionError as exc:
+        raise ReductionError(f"{rules.path(KIND)} ({city} city): {exc}") from exc
     named = top_indicators(scored, model.score.top_k)
     out = pd.DataFrame(index=parcels.index)
     out[col.REDUCE_CANDIDATE] = eligible & ~locked_out
