@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -206,7 +206,7 @@ def drive_graph(
         where = str(path)
         graph = _local_graph(Path(path), crs, layer, highway_field, speed_field)
     else:
-        where = f"place {place!r}" if place is not None else f"bbox {list(bbox or ())}"
+        where = describe_request(place, bbox)
         graph = ox.project_graph(download_graph(place=place, bbox=bbox, cache_dir=cache_dir),
                                  to_crs=crs)
     return _with_travel_times(graph, where)
@@ -231,7 +231,7 @@ def download_graph(
     if (place is None) == (bbox is None):
         raise LayerError("roads: download needs exactly one of place or bbox")
     folder = Path(cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR).expanduser()
-    what = f"place {place!r}" if place is not None else f"bbox {list(bbox or ())}"
+    what = describe_request(place, bbox)
     logger.info("downloading the drivable road network of %s (cache %s)", what, folder)
     try:
         with _osmnx_settings(cache_folder=folder, use_cache=True):
@@ -248,6 +248,17 @@ def download_graph(
             "name, or work offline: download an extract (.osm, .osm.bz2 or .osm.pbf) and "
             "give it as roads: {path: ...}"
         ) from exc
+
+
+def describe_request(place: str | None, bbox: Sequence[float] | None) -> str:
+    """A download request in words, for messages.
+
+    Examples
+    --------
+    >>> describe_request(None, (117.3, 34.3, 117.5, 34.5))
+    'bbox [117.3, 34.3, 117.5, 34.5]'
+    """
+    return f"place {place!r}" if place is not None else f"bbox {list(bbox or ())}"
 
 
 def vector_graph(lines: gpd.GeoDataFrame, *, highway_field: str = "highway",
