@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import itertools
 import logging
 from pathlib import Path
 
@@ -258,7 +259,7 @@ def test_time_falls_along_the_shortest_path_to_the_centre(demo_graph):
     assert len(path) > 10
     assert (np.diff(along) < 0).all() and along[-1] == 0.0
     legs = [min(d["travel_time"] for d in demo_graph[u][v].values())
-            for u, v in zip(path[:-1], path[1:], strict=True)]
+            for u, v in itertools.pairwise(path)]
     np.testing.assert_allclose(along[:-1], np.cumsum(legs[::-1])[::-1] / 60, rtol=1e-9)
 
 
@@ -272,7 +273,8 @@ def test_one_search_equals_the_least_of_one_search_per_centre(demo_graph, towns)
     xy = np.array([(demo_graph.nodes[n]["x"], demo_graph.nodes[n]["y"]) for n in nodes])
 
     def snap(points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
-        d = np.hypot(points.x.to_numpy()[:, None] - xy[:, 0], points.y.to_numpy()[:, None] - xy[:, 1])
+        x, y = points.x.to_numpy()[:, None], points.y.to_numpy()[:, None]
+        d = np.hypot(x - xy[:, 0], y - xy[:, 1])
         return d.argmin(axis=1), d.min(axis=1)
 
     speed = travel.ACCESS_SPEED_KMH / 3.6
@@ -312,7 +314,7 @@ def test_graph_errors_name_the_fix(hand_gpkg):
     bare = nx.MultiDiGraph(crs=CRS_M)
     bare.add_nodes_from([(0, {"x": X0, "y": Y0}), (1, {"x": X0 + 1, "y": Y0})])
     bare.add_edge(0, 1)
-    with pytest.raises(LayerError, match="1 road edge.* lack a non-negative 'travel_time'"):
+    with pytest.raises(LayerError, match=r"1 road edge.* lack a non-negative 'travel_time'"):
         travel_time_to_nearest(bare, pts((0, 0)), pts((0, 0)))
     with pytest.raises(LayerError, match="no centre has a geometry"):
         travel_time_to_nearest(drive_graph(hand_gpkg), pts((0, 0)), pts(None))
@@ -376,7 +378,7 @@ def test_local_roads_never_go_online(monkeypatch, demo_graph):
 def test_download_needs_exactly_one_request():
     with pytest.raises(LayerError, match="exactly one of place or bbox"):
         roads.download_graph()
-    with pytest.raises(LayerError, match="exactly one of path, place or bbox; given: "
+    with pytest.raises(LayerError, match=r"exactly one of path, place or bbox; given: "
                                          r"\['path', 'place'\]"):
         drive_graph(DEMO / "roads.osm", place="Peixian")
 

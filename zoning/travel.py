@@ -171,7 +171,7 @@ def _coordinates(geoms: gpd.GeoSeries, crs: CRS, what: str) -> np.ndarray:
         raise LayerError(f"travel time: the {what} have no CRS; set one (GeoSeries.set_crs)")
     if CRS.from_user_input(geoms.crs) != crs:
         geoms = geoms.to_crs(crs)
-    values = geoms.values
+    values = np.asarray(geoms.values, dtype=object)
     missing = shapely.is_missing(values) | shapely.is_empty(values)
     out = np.full((len(values), 2), np.nan)
     out[~missing] = shapely.get_coordinates(shapely.point_on_surface(values[~missing]))
