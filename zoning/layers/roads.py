@@ -235,12 +235,11 @@ def download_graph(
     logger.info("downloading the drivable road network of %s (cache %s)", what, folder)
     try:
         with _osmnx_settings(cache_folder=folder, use_cache=True):
-            if place is not None:
-                return ox.graph_from_place(place, network_type="drive", retain_all=True,
-                                           custom_filter=DRIVE_FILTER)
-            assert bbox is not None
-            return ox.graph_from_bbox(bbox, network_type="drive", retain_all=True,
-                                      custom_filter=DRIVE_FILTER)
+            if bbox is not None:
+                return ox.graph_from_bbox(bbox, network_type="drive", retain_all=True,
+                                          custom_filter=DRIVE_FILTER)
+            return ox.graph_from_place(str(place), network_type="drive", retain_all=True,
+                                       custom_filter=DRIVE_FILTER)
     except Exception as exc:  # requests, geocoder and osmnx errors alike
         raise LayerError(
             f"roads: cannot download the road network of {what} from OpenStreetMap "
