@@ -26,6 +26,9 @@ IS_CONSTRUCTION = "is_construction"
 AREA_HA = "area_ha"
 DIST_ROAD_M = "dist_road_m"
 DIST_TOWN_M = "dist_town_m"
+TRAVEL_MIN_TOWN = "travel_min_town"
+"""Minutes from the parcel to the nearest town over the drivable road graph (``zoning.travel``);
+missing where the parcel's nearest road node cannot reach a town."""
 GANGUE_SHARE = "gangue_share"
 MINE_ID = "mine_id"
 """Mine whose mined area covers most of the parcel; missing outside every mine."""
@@ -208,6 +211,7 @@ UNITS: dict[str, str] = {
     AREA_HA: "ha",
     DIST_ROAD_M: "m",
     DIST_TOWN_M: "m",
+    TRAVEL_MIN_TOWN: "min",
     GANGUE_SHARE: "fraction",
     REDLINE_SHARE: "fraction",
     GEOHAZARD_SHARE: "fraction",

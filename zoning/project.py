@@ -104,10 +104,53 @@ class MinesLayer(VectorLayer):
 
 
 class RoadsLayer(_Strict):
-    """Roads: an OSM XML file (read with osmnx) or a vector layer of lines."""
+    """Roads from exactly one of a file (``path``), a place name or a bounding box.
 
-    path: str
-    layer: str | None = None
+    ``path``: an OSM XML file (``.osm``, ``.osm.bz2``) or PBF file (``.osm.pbf``) read with
+    osmnx, or a vector layer of lines (``layer`` names it in a multi-layer file); read
+    offline. ``place`` or ``bbox``: downloaded from OpenStreetMap through osmnx (drivable
+    roads only), cached in ``cache_dir``.
+    """
+
+    path: str | None = Field(
+        None, description="OSM XML/PBF file or vector file of road lines, relative to the "
+        "project file.")
+    layer: str | None = Field(None, description="Layer name inside a multi-layer vector file.")
+    place: str | None = Field(
+        None, min_length=1, description="Place name to download the drivable roads of, e.g. "
+        "'Peixian, Xuzhou, Jiangsu, China' (needs the network).")
+    bbox: tuple[float, float, float, float] | None = Field(
+        None, description="[west, south, east, north] in degrees (EPSG:4326) to download the "
+        "drivable roads of (needs the network).")
+    cache_dir: str | None = Field(
+        None, description="osmnx's download cache, relative to the project file; default "
+        "~/.cache/zoning/osmnx.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RoadsLayer:
+        given = [key for key in ("path", "place", "bbox") if getattr(self, key) is not None]
+        if len(given) != 1:
+            found = f"given: {', '.join(given)}" if given else "none is given"
+            raise ValueError("give exactly one of 'path' (a local file), 'place' (a place name) "
+                             f"or 'bbox' ([west, south, east, north] in degrees); {found}")
+        if self.layer is not None and self.path is None:
+            raise ValueError("'layer' names a layer of the 'path' file; remove it or give 'path'")
+        if self.cache_dir is not None and self.path is not None:
+            raise ValueError("'cache_dir' is the download cache for 'place' or 'bbox'; a local "
+                             "'path' is read offline: remove 'cache_dir'")
+        if self.bbox is not None:
+            _check_bbox(self.bbox)
+        return self
+
+
+def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
+    west, south, east, north = bbox
+    if not (-180 <= west < east <= 180):
+        raise ValueError(f"bbox {list(bbox)}: need -180 <= west < east <= 180 (longitudes in "
+                         "degrees, EPSG:4326), in the order [west, south, east, north]")
+    if not (-90 <= south < north <= 90):
+        raise ValueError(f"bbox {list(bbox)}: need -90 <= south < north <= 90 (latitudes in "
+                         "degrees, EPSG:4326), in the order [west, south, east, north]")
 
 
 class Groundwater(_Strict):

@@ -18,8 +18,14 @@ from zoning import columns as col
 from zoning.crs import choose_working_crs
 from zoning.errors import LayerError, Problem, ValidationFailed, did_you_mean
 from zoning.layers.grid import Grid, read_grid
-from zoning.layers.roads import is_osm_file, osm_road_lines, read_osm_graph
-from zoning.project import MinesLayer, Project, SubsidenceLayer, VectorLayer
+from zoning.layers.roads import (
+    describe_request,
+    download_graph,
+    is_osm_file,
+    osm_road_lines,
+    read_osm_graph,
+)
+from zoning.project import MinesLayer, Project, RoadsLayer, SubsidenceLayer, VectorLayer
 
 logger = logging.getLogger(__name__)
 
@@ -121,17 +127,9 @@ def load_layers(project: Project) -> LayerSet:
                 if depths is not None:
                     raw[role] = depths
     if spec.roads is not None:
-        path = _existing(project, "roads", spec.roads.path, problems, sources)
-        if path is not None and is_osm_file(path):
-            try:
-                raw["roads"] = osm_road_lines(read_osm_graph(path))
-            except LayerError as exc:
-                problems.append(Problem("layers.roads", str(exc)))
-        elif path is not None:
-            frame = _read_vector(project, "roads", VectorLayer(path=spec.roads.path,
-                                 layer=spec.roads.layer), problems, sources)
-            if frame is not None:
-                raw["roads"] = frame
+        roads = _read_roads(project, spec.roads, problems, notes, sources)
+        if roads is not None:
+            raw["roads"] = roads
     if problems or parcels is None or crs is None:
         raise ValidationFailed(problems)
     parcels = _to_crs("parcels", parcels, crs, notes)
@@ -273,6 +271,32 @@ def _existing(project: Project, role: str, path_text: str, problems: list[Proble
         return None
     sources[role] = path
     return path
+
+
+def _read_roads(project: Project, spec: RoadsLayer, problems: list[Problem], notes: list[str],
+                sources: dict[str, Path]) -> gpd.GeoDataFrame | None:
+    """Road lines from the project's file, or downloaded for its place or bounding box."""
+    if spec.path is None:
+        cache = project.resolve(spec.cache_dir) if spec.cache_dir is not None else None
+        try:
+            graph = download_graph(place=spec.place, bbox=spec.bbox, cache_dir=cache)
+        except LayerError as exc:
+            problems.append(Problem("layers.roads", str(exc)))
+            return None
+        notes.append(f"roads: drivable roads of {describe_request(spec.place, spec.bbox)} "
+                     "downloaded from OpenStreetMap")
+        return osm_road_lines(graph)
+    path = _existing(project, "roads", spec.path, problems, sources)
+    if path is None:
+        return None
+    if not is_osm_file(path):
+        return _read_vector(project, "roads", VectorLayer(path=spec.path, layer=spec.layer),
+                            problems, sources)
+    try:
+        return osm_road_lines(read_osm_graph(path))
+    except LayerError as exc:
+        problems.append(Problem("layers.roads", str(exc)))
+        return None
 
 
 def _read_vector(project: Project, role: str, spec: VectorLayer, problems: list[Problem],
