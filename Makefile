@@ -29,6 +29,8 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_subsidence.py
 	$(BIN)/python benchmarks/bench_corridors.py
 	$(BIN)/python benchmarks/bench_circuit.py
+	$(BIN)/python benchmarks/bench_travel.py
+	$(BIN)/python benchmarks/bench_quota.py
 
 clean:
 	rm -rf $(VENV) out dist build .pytest_cache .mypy_cache .ruff_cache
