@@ -220,7 +220,6 @@ def economic_fields(
         output[sel] = out_ha * area_ha[sel] * rng.lognormal(0.0, 0.5, k)
         invest[sel] = inv_ha * area_ha[sel] * rng.lognormal(0.0, 0.5, k)
         idle[sel] = 0.0
-    built = profile != ""
     # a fifth of the village workshops have shut down, more of them on subsiding ground
     shut = (profile == "industrial_village") & (rng.random(n) < np.where(mean_w > 0.3, 0.5, 0.2))
     idle[shut] = rng.integers(3, 16, int(shut.sum()))
@@ -244,8 +243,8 @@ def economic_fields(
                                                                      int(abandoned.sum()))
     return pd.DataFrame(
         {
-            OUTPUT_WY: np.where(built, np.round(output, 1), np.nan),
-            INVEST_WY: np.where(built, np.round(invest, 1), np.nan),
+            OUTPUT_WY: np.round(output, 1),
+            INVEST_WY: np.round(invest, 1),
             FLOOR_M2: np.round(far * area_ha * 10_000),
             IDLE_YR: pd.array(idle, dtype="Int64"),
             POP_2010: np.round(pop_2010).astype(np.int64),
@@ -262,14 +261,16 @@ def _profile(code: NDArray[np.str_], kind: NDArray[np.str_], closed: NDArray[np.
     is an abandoned homestead (the generator recodes such homesteads to 1201).
     """
     l1 = np.asarray([c[:2] for c in code])
+    mine_ground = (l1 == "06") & np.isin(kind, ["mine_site", "gangue"])
     return np.select(
         [
             l1 == "05",
+            mine_ground & (kind == "gangue"),
+            mine_ground & closed,
+            mine_ground,
             (code == "0601") & (kind == "town"),
             code == "0601",
             code == "0604",
-            (code == "0602") & (kind == "gangue"),
-            (code == "0602") & closed,
             code == "0602",
             code == "0701",
             code == "0702",
@@ -279,9 +280,9 @@ def _profile(code: NDArray[np.str_], kind: NDArray[np.str_], closed: NDArray[np.
             code == IDLE_LAND,
         ],
         [
-            "commercial", "industrial_town", "industrial_village", "storage", "gangue",
-            "mine_closed", "mine_producing", "urban_residential", "homestead", "park", "public",
-            "abandoned_homestead", "idle",
+            "commercial", "gangue", "mine_closed", "mine_producing", "industrial_town",
+            "industrial_village", "storage", "mine_producing", "urban_residential",
+            "homestead", "park", "public", "abandoned_homestead", "idle",
         ],
         default="",
     )

@@ -200,9 +200,6 @@ PARCEL_FIELDS = (
         " subsiding ground), lower in the growing towns; abandoned homesteads had people",
     ),
 )
-"""Fields of the parcel layer; the last five are missing (NULL) on land other than built
-construction land (GB/T 21010 classes 05 to 09 and 1201 idle land; not roads), except
-``POP_2010``, which is 0 where nobody lived."""
 PANEL_FIELDS = (
     ("`panel_id`", "text", "`<mine>-<seam><district><panel>`, e.g. `M1-2103`"),
     ("`mine`", "text", "mine code, see `mines.gpkg`"),
@@ -271,6 +268,11 @@ Land-use parcels that tile the region exactly (no gaps, no overlaps). Attribute 
 the Third National Land Survey (三调) parcel table.
 
 {parcel_table}
+
+`OUTPUT_WY`, `INVEST_WY`, `FLOOR_M2` and `IDLE_YR` are empty (NULL) except on built
+construction land: classes 05 to 09 and 1201 idle land, not roads (1003–1005) or any other
+land; `POP_2010` is 0 where nobody lived. Their values are invented to be plausible for a
+plains coalfield, not survey or statistical data.
 
 Area by first-level class (GB/T 21010-2017 一级类):
 
