@@ -227,7 +227,8 @@ def test_demo_economic_fields_are_plausible() -> None:
     assert (df.loc[code == "1201", "POP"] == 0).all()
     output_ha = df["OUTPUT_WY"] / (area / 10_000)
     industry = (code == "0601") & (df["IDLE_YR"] == 0)
-    assert output_ha[industry].between(20, 5000).all()
+    assert output_ha[industry].between(20, 10_000).all()  # 万元/ha: 0.2 to 100 million yuan
+    assert 200 <= output_ha[industry].median() <= 2000
     assert (df.loc[code.isin(["0701", "0702"]), "OUTPUT_WY"] == 0).all()
 
 
