@@ -55,6 +55,9 @@ LAYERS = {
     "gangue.gpkg": "gangue",
     "towns.gpkg": "towns",
     "roads.gpkg": "roads",
+    "redline.gpkg": "redline",
+    "geohazard.gpkg": "geohazard",
+    "boundary.gpkg": "boundary",
 }
 
 

@@ -1,5 +1,7 @@
-"""Derive stage: land-use classes, areas, distances to roads and towns, gangue cover, mines,
-and the planning layers (red line, geological hazards, urban development boundary).
+"""Derive stage: land-use classes, areas, distances, gangue cover, mines, planning layers.
+
+The planning layers are the ecological protection red line, the geological hazard prone
+areas and the urban development boundary.
 
 Examples
 --------

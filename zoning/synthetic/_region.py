@@ -58,6 +58,14 @@ from zoning.synthetic._parcels import (
     Parcels,
     build_parcels,
 )
+from zoning.synthetic._planning import (
+    PlanningInputs,
+    boundary_df,
+    economic_fields,
+    geohazard_df,
+    planning_rng,
+    redline_df,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +90,9 @@ class Region:
     roads: gpd.GeoDataFrame
     grid: NDArray[np.float64]
     transform: Affine
+    redline: gpd.GeoDataFrame
+    geohazard: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame
 
 
 def _centre_xy() -> tuple[float, float]:
@@ -239,7 +250,25 @@ def build_region(n_parcels: int = 7000, seed: int = DEFAULT_SEED) -> Region:
     )
     parcels = build_parcels(rng, ctx)
     logger.info("%d parcels built in %.1f s", len(parcels.geoms), time.perf_counter() - t0)
-    parcel_df, towns_df = _attributes(rng, parcels, towns, villages)
+    parcel_df, towns_df, order = _attributes(rng, parcels, towns, villages)
+    gangue_df = _gangue_df(mines, parcel_df, parcels)
+
+    # --- planning layers and economic fields, from their own generator (see _planning)
+    plan_rng = planning_rng(seed)
+    inputs = PlanningInputs(
+        region=region,
+        river_corridor=corridor,
+        hills=hill_zone,
+        oxbow=oxbow,
+        settlements=shapely.union_all([town_foot, village_foot, sites, piles]),
+        towns=towns,
+        mines=mines,
+        gangue=gangue_df,
+        grid=grid,
+        transform=transform,
+    )
+    parcel_df = parcel_df.join(economic_fields(plan_rng, parcel_df, parcels.kind[order], inputs))
+    redline = redline_df(inputs, CRS_EPSG)
 
     region_out = Region(
         bounds=bounds,
@@ -247,11 +276,14 @@ def build_region(n_parcels: int = 7000, seed: int = DEFAULT_SEED) -> Region:
         contours=_contours_df(grid, transform),
         panels=_panels_df(mines),
         mines=_mines_df(mines, region),
-        gangue=_gangue_df(mines, parcel_df, parcels),
+        gangue=gangue_df,
         towns=towns_df,
         roads=_roads_df(network),
         grid=grid,
         transform=transform,
+        redline=redline,
+        geohazard=geohazard_df(plan_rng, inputs, CRS_EPSG),
+        boundary=boundary_df(plan_rng, inputs, redline, CRS_EPSG),
     )
     logger.info("region generated in %.1f s", time.perf_counter() - t0)
     return region_out
@@ -282,8 +314,8 @@ def generate_region(
     -------
     dict of str to Path
         The files written, keyed by short name (``parcels``, ``subsidence``, ``panels``,
-        ``mines``, ``gangue``, ``towns``, ``roads``, ``roads_osm``, ``subsidence_tif``,
-        ``readme``).
+        ``mines``, ``gangue``, ``towns``, ``roads``, ``redline``, ``geohazard``,
+        ``boundary``, ``roads_osm``, ``subsidence_tif``, ``readme``).
 
     Examples
     --------
@@ -308,6 +340,8 @@ def generate_region(
     paths["gangue"] = _write.gpkg(region.gangue, out / "gangue.gpkg", "gangue", meta)
     paths["towns"] = _write.gpkg(region.towns, out / "towns.gpkg", "towns", meta)
     paths["roads"] = _write.gpkg(region.roads, out / "roads.gpkg", "roads", meta)
+    for role in ("redline", "geohazard", "boundary"):
+        paths[role] = _write.gpkg(getattr(region, role), out / f"{role}.gpkg", role, meta)
     paths["roads_osm"] = _write.osm(region.roads, out / "roads.osm", CRS_EPSG)
     if write_raster:
         paths["subsidence_tif"] = _write.geotiff(
@@ -436,8 +470,11 @@ def _ditches(
 
 def _attributes(
     rng: np.random.Generator, parcels: Parcels, towns: list[Town], villages: list[Village]
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Owner and location names, population, sorting and ids of the parcels; towns table."""
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, NDArray[np.intp]]:
+    """Owner and location names, population, sorting and ids of the parcels; towns table.
+
+    The third item is the order of the parcels in the table (positions in ``parcels``).
+    """
     geoms = parcels.geoms
     pts = np.asarray(shapely.get_coordinates(shapely.point_on_surface(geoms)))
     tc = np.array([t.centre for t in towns])
@@ -497,7 +534,7 @@ def _attributes(
         geometry="geometry",
         crs=CRS_EPSG,
     )
-    return df, towns_df
+    return df, towns_df, order
 
 
 def _contours_df(grid: NDArray[np.float64], transform: Affine) -> gpd.GeoDataFrame:

@@ -132,6 +132,10 @@ def readme(path: Path, region: Region, n_parcels: int, seed: int, groundwater: f
         n_towns=int((region.towns["kind"] == "town").sum()),
         n_villages=int((region.towns["kind"] == "village").sum()),
         n_roads=len(region.roads),
+        n_redline=len(region.redline),
+        redline_km2=float(shapely.area(region.redline.geometry.to_numpy()).sum()) / 1e6,
+        n_hazard=len(region.geohazard),
+        n_boundary=len(region.boundary),
         wmax=float(w.max()),
         gw=groundwater,
         band=WATERLOGGED_BAND_M,
@@ -170,6 +174,30 @@ PARCEL_FIELDS = (
         "`POP`",
         "integer",
         "resident population of homestead (0702) and urban residential (0701) parcels, else 0",
+    ),
+    (
+        "`OUTPUT_WY`",
+        "real",
+        "annual output value (年产值), 10,000 yuan (万元): commercial, industrial, storage and"
+        " producing mining land; 0 on closed mines, shut workshops, homes, public and idle land",
+    ),
+    ("`INVEST_WY`", "real", "fixed-asset investment (固定资产投资), 10,000 yuan (万元)"),
+    (
+        "`FLOOR_M2`",
+        "real",
+        "building floor area (建筑面积), m²; floor-area ratio = `FLOOR_M2` / parcel area",
+    ),
+    (
+        "`IDLE_YR`",
+        "integer",
+        "years idle (闲置年限), 0 in use: closed mine sites and their gangue piles since the"
+        " mine closed, shut village workshops, abandoned homesteads (recoded 1201), idle land",
+    ),
+    (
+        "`POP_2010`",
+        "integer",
+        "resident population in 2010; higher than `POP` in hollowing villages (most on"
+        " subsiding ground), lower in the growing towns; abandoned homesteads had people",
     ),
 )
 PANEL_FIELDS = (
@@ -241,6 +269,11 @@ the Third National Land Survey (三调) parcel table.
 
 {parcel_table}
 
+`OUTPUT_WY`, `INVEST_WY`, `FLOOR_M2` and `IDLE_YR` are empty (NULL) except on built
+construction land: classes 05 to 09 and 1201 idle land, not roads (1003–1005) or any other
+land; `POP_2010` is 0 where nobody lived. Their values are invented to be plausible for a
+plains coalfield, not survey or statistical data.
+
 Area by first-level class (GB/T 21010-2017 一级类):
 
 {l1_table}
@@ -297,6 +330,26 @@ All roads are also parcels in `parcels.gpkg` (1003 for primary to tertiary roads
 town streets and village lanes, 1006 for rural roads and 4 m field tracks), as wide as
 `width_m`; rivers and the canal are 1101 parcels, ditches beside some field roads 1107.
 Node coordinates are converted from EPSG:4548 with pyproj; the OSM ids are local.
+
+### `redline.gpkg`, layer `redline` ({n_redline} polygons, {redline_km2:.1f} km²)
+Ecological protection red line (生态保护红线): the river corridor with its oxbow lake
+(`kind` `wetland`) and the forested hills (`kind` `forest`), with towns, villages, mine
+sites and gangue piles cut out 60 m wide. Fields: `redline_id`, `kind`.
+
+### `geohazard.gpkg`, layer `geohazard` ({n_hazard} polygons)
+Geological hazard prone areas (地质灾害易发区). `kind` `gangue_slope`: collapse and
+landslide zones 40–80 m around the gangue piles (`level` `high`); `goaf_collapse`: the
+ground over each mine's panels (buffered 50–120 m) that subsided at least 1 m (`level`
+`high` for the producing mine, `medium` for closed ones). Fields: `hazard_id`, `kind`,
+`level`, `mine`.
+
+### `boundary.gpkg`, layer `boundary` ({n_boundary} polygons)
+Urban development boundary (城镇开发边界): each town's built-up area widened by 150–350 m,
+kept clear of the red line. Fields: `boundary_id`, `town`.
+
+The planning layers and the parcel fields `OUTPUT_WY` to `POP_2010` come from a second
+generator seeded with `[seed, 6]` after everything else, so the other layers and fields are
+the same as without them.
 
 `project.yaml` in this folder is written by hand, not by the generator.
 """
