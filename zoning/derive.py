@@ -29,6 +29,7 @@ from zoning.project import MineFields
 from zoning.rules.models import LandUseRules
 from zoning.rules.ruleset import RuleSet
 from zoning.stage import Stage
+from zoning.travel import travel_time_to_nearest
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def columns(rules: RuleSet) -> list[str]:
     """Columns the derive stage adds."""
     return [
         col.LANDUSE_NAME_ZH, col.LANDUSE_NAME_EN, col.LANDUSE_L1, col.LAND_CLASS,
-        col.IS_CONSTRUCTION, col.AREA_HA, col.DIST_ROAD_M, col.DIST_TOWN_M, col.GANGUE_SHARE,
+        col.IS_CONSTRUCTION, col.AREA_HA, col.DIST_ROAD_M, col.DIST_TOWN_M,
+        col.TRAVEL_MIN_TOWN, col.GANGUE_SHARE,
         col.MINE_ID, col.MINE_STAGE, col.MINE_TYPE, col.REDLINE_SHARE, col.GEOHAZARD_SHARE,
         col.DIST_BOUNDARY_M, col.INSIDE_BOUNDARY,
     ]
@@ -148,6 +150,10 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
     roads = layers.vectors.get("roads")
     out[col.DIST_ROAD_M] = _nearest_distance(geoms, None if roads is None else main_roads(roads))
     out[col.DIST_TOWN_M] = _nearest_distance(geoms, layers.vectors.get("towns"))
+    towns = layers.vectors.get("towns")
+    out[col.TRAVEL_MIN_TOWN] = (
+        travel_time_to_nearest(layers.road_graph, geoms, towns.geometry).to_numpy()
+        if layers.road_graph is not None and towns is not None else np.nan)
     gangue = layers.vectors.get("gangue")
     out[col.GANGUE_SHARE] = area_share(geoms, gangue.geometry) if gangue is not None else 0.0
     fields = layers.mines.fields if layers.mines is not None else MineFields()

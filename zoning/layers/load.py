@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -21,6 +22,7 @@ from zoning.layers.grid import Grid, read_grid
 from zoning.layers.roads import (
     describe_request,
     download_graph,
+    drive_graph,
     is_osm_file,
     osm_road_lines,
     read_osm_graph,
@@ -66,6 +68,9 @@ class LayerSet:
     city_type
         The project's resource-based city type (``growing``, ``mature``, ``declining``,
         ``regenerating``), the planning context of land reduction; None: the rule file's.
+    road_graph
+        The drivable road graph in the working CRS (edges with ``travel_time``, s), when the
+        project has roads and towns: travel times to the towns are measured over it.
     """
 
     crs: CRS
@@ -78,6 +83,7 @@ class LayerSet:
     notes: list[str] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)
     city_type: str | None = None
+    road_graph: nx.MultiDiGraph | None = None
 
 
 def load_layers(project: Project) -> LayerSet:
@@ -143,6 +149,9 @@ def load_layers(project: Project) -> LayerSet:
     _check_overlap(parcels, vectors, grids, sources, problems)
     if GROUNDWATER in grids and not problems:
         problems += _depth_problems(parcels, grids[GROUNDWATER], sources[GROUNDWATER])
+    graph = None
+    if spec.roads is not None and {"roads", "towns"} <= set(vectors) and not problems:
+        graph = _road_graph(project, spec.roads, crs, problems)
     if problems:
         raise ValidationFailed(problems)
     for note in notes:
@@ -150,7 +159,8 @@ def load_layers(project: Project) -> LayerSet:
     gw = project.groundwater.depth_m if project.groundwater is not None else None
     return LayerSet(crs=crs, parcels=parcels, vectors=vectors, grids=grids, groundwater_m=gw,
                     subsidence=spec.subsidence, mines=spec.mines,
-                    notes=notes, sources=sources, city_type=project.city_type)
+                    notes=notes, sources=sources, city_type=project.city_type,
+                    road_graph=graph)
 
 
 def _only_polygons(role: str, path: Path, frame: gpd.GeoDataFrame,
@@ -272,6 +282,19 @@ def _existing(project: Project, role: str, path_text: str, problems: list[Proble
         return None
     sources[role] = path
     return path
+
+
+def _road_graph(project: Project, spec: RoadsLayer, crs: CRS,
+                problems: list[Problem]) -> nx.MultiDiGraph | None:
+    """The drivable road graph in the working CRS, for travel times to the towns."""
+    path = project.resolve(spec.path) if spec.path is not None else None
+    cache = project.resolve(spec.cache_dir) if spec.cache_dir is not None else None
+    try:
+        return drive_graph(path, place=spec.place, bbox=spec.bbox, crs=crs, layer=spec.layer,
+                           cache_dir=cache)
+    except LayerError as exc:
+        problems.append(Problem("layers.roads", f"road graph for travel times: {exc}"))
+        return None
 
 
 def _read_roads(project: Project, spec: RoadsLayer, problems: list[Problem], notes: list[str],
