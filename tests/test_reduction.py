@@ -48,10 +48,11 @@ def test_demo_reaches_the_target_without_a_parcel_to_spare(demo_result):
     reached = chosen[col.AREA_HA].sum()
     assert reached == pytest.approx(summary["reached_ha"])
     assert reached >= summary["target_ha"] - 1e-9
-    free = chosen[chosen[col.REDUCE_REASON].str.startswith("score")]
+    free = chosen[chosen[col.REDUCE_REASON] != "locked_in"]
     assert reached - summary["target_ha"] < free[col.AREA_HA].min()
+    assert chosen[col.REDUCE_REASON].str.startswith("score").any()  # the score fills the rest
     eligible = parcels[parcels[col.REDUCE_SCORE].notna()]
-    share = {"growing": 0.03, "mature": 0.05, "declining": 0.15, "regenerating": 0.08}
+    share = {"growing": 0.03, "mature": 0.05, "declining": 0.2, "regenerating": 0.08}
     assert summary["target_ha"] == pytest.approx(
         share[summary["city_type"]] * eligible[col.AREA_HA].sum())
 
@@ -64,7 +65,9 @@ def test_every_retired_parcel_says_why_and_what_it_becomes(demo_result):
     assert chosen[col.REDUCE_TARGET_USE].isin(["cultivated", "forest", "grassland",
                                                "water"]).all()
     assert parcels.loc[~parcels[col.REDUCE_SELECTED], col.REDUCE_TARGET_USE].isna().all()
-    assert (chosen[col.RESTORATION_MODE] == "demolish_reclaim").all()
+    # retired land is restored: demolished and reclaimed, or the mode its ground calls for
+    assert not chosen[col.RESTORATION_MODE].isin(["redevelopment", "keep_as_is"]).any()
+    assert (chosen[col.RESTORATION_MODE] == "demolish_reclaim").mean() > 0.5
     assert chosen[col.REDUCE_CANDIDATE].all()
 
 
@@ -107,7 +110,7 @@ def test_city_type_sets_the_quota(before, tmp_path):
         reduction_stage.SUMMARY_TABLE]
     assert growing.iloc[0]["city_type"] == "growing"
     assert declining.iloc[0]["target_ha"] == pytest.approx(
-        growing.iloc[0]["target_ha"] * 0.15 / 0.03)
+        growing.iloc[0]["target_ha"] * 0.2 / 0.03)
     spec["target"] = {"hectares": 12.0}   # the rule file overrides the city type
     fixed = _rerun(before, tmp_path, spec, "declining").tables[reduction_stage.SUMMARY_TABLE]
     assert fixed.iloc[0]["target_ha"] == pytest.approx(12.0)

@@ -139,3 +139,40 @@ def test_barrier_factor_naming_an_absent_raster_is_reported(tmp_path, tiny_proje
     from zoning.engine import prepare
     with pytest.raises(ValidationFailed, match="names raster 'ndvi'"):
         prepare(tiny_project)
+
+
+def test_project_dem_gives_a_slope_factor(tmp_path, tiny_project):
+    import rasterio
+
+    # a plane rising 1 m per 10 m eastwards: slope atan(0.1) everywhere
+    values = np.tile(np.arange(40, dtype="float32"), (20, 1))
+    profile = {"driver": "GTiff", "width": 40, "height": 20, "count": 1, "dtype": "float32",
+               "crs": "EPSG:4548", "transform": Affine(10, 0, 535_950, 0, -10, 3_807_150)}
+    with rasterio.open(tiny_project.parent / "dem.tif", "w", **profile) as dst:
+        dst.write(values, 1)
+    project = yaml.safe_load(tiny_project.read_text(encoding="utf-8"))
+    project["rasters"] = {"dem": {"path": "dem.tif"}}
+    tiny_project.write_text(yaml.safe_dump(project), encoding="utf-8")
+    from zoning.engine import prepare
+    prepared = prepare(tiny_project)
+    slope = prepared.layers.grids["slope_deg"].values
+    assert np.allclose(slope[2:-2, 2:-2], np.degrees(np.arctan(0.1)))
+    spec = _landuse_only()
+    spec["factors"].append({"id": "slope", "label": {"zh": "坡度", "en": "Slope"},
+                            "grid": "slope_deg",
+                            "score": {"function": "linear", "minimum": 0, "maximum": 25},
+                            "weight": 1.0, "missing": 0.0, "source": "test"})
+    rules = _rules(tmp_path, resistance=spec)
+    parcels = prepared.layers.parcels.assign(**{col.LAND_CLASS: "forest"})
+    values = resistance_surface(parcels, rules, prepared.layers).grid.values
+    expected = 1 + 100 * (np.degrees(np.arctan(0.1)) / 25) / 2
+    assert np.nanmedian(values) == pytest.approx(expected, rel=1e-3)
+
+
+def test_project_raster_may_not_take_an_engine_name(tiny_project):
+    project = yaml.safe_load(tiny_project.read_text(encoding="utf-8"))
+    project["rasters"] = {"slope_deg": {"path": "x.tif"}}
+    tiny_project.write_text(yaml.safe_dump(project), encoding="utf-8")
+    from zoning.engine import prepare
+    with pytest.raises(ValidationFailed, match="made by the engine"):
+        prepare(tiny_project)

@@ -65,7 +65,7 @@ def test_expression_errors_point_at_line_and_column(tmp_path):
     problems = rules.check_expressions(sites(rules), {"ponded_share", "subs_max_m"} | {
         "land_class", "gangue_share", "damage_grade", "damage_factor", "is_construction",
         "dist_town_m", "dist_road_m", "area_ha", "building_grade", "stable", "mine_type",
-        "mine_stage"})
+        "mine_stage", "reduce_selected"})
     assert len(problems) == 1
     line = _line_of(path, "subs_max >= 3")
     column = path.read_text(encoding="utf-8").splitlines()[line - 1].index("subs_max >=") + 1

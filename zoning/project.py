@@ -153,6 +153,21 @@ def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
                          "degrees, EPSG:4326), in the order [west, south, east, north]")
 
 
+class RasterLayer(_Strict):
+    """Any other raster the rules may name (``grid: <name>`` in a resistance factor).
+
+    A raster named ``dem`` (elevation, m) also gives ``slope_deg``, its slope in degrees.
+    """
+
+    path: str = Field(description="GDAL raster, relative to the project file.")
+    scale: float = Field(1.0, gt=0, description="Factor applied to the values (units).")
+
+
+RESERVED_RASTERS = ("subsidence", "groundwater", "tilt", "curvature", "strain",
+                    "displacement", "slope_deg")
+"""Raster names the engine makes itself; project rasters may not take them."""
+
+
 class Groundwater(_Strict):
     """Depth of the water table below the ground before subsidence, positive down.
 
@@ -226,11 +241,21 @@ class Project(_Strict):
     )
     layers: Layers
     groundwater: Groundwater | None = None
+    rasters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], RasterLayer] = Field(
+        default_factory=dict, description="Further rasters by name (dem, ndvi, ...).")
     city_type: CityType | None = Field(
         None, description="Resource-based city type (growing, mature, declining, regenerating): "
                           "sets the land-reduction strategy of rules/reduction.yaml.")
     rules: dict[RuleKind, str] = Field(default_factory=dict)
     folder: Path = Field(Path("."), exclude=True, description="Folder of the project file.")
+
+    @model_validator(mode="after")
+    def _raster_names_free(self) -> Project:
+        taken = sorted(set(self.rasters) & set(RESERVED_RASTERS))
+        if taken:
+            raise ValueError(f"rasters: {taken} are made by the engine; give the raster "
+                             "another name")
+        return self
 
     def resolve(self, path: str) -> Path:
         """Resolve a path from the project file against the project's folder."""

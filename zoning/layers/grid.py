@@ -99,6 +99,19 @@ class Grid:
         return path
 
 
+def slope_degrees(dem: Grid) -> Grid:
+    """Slope of an elevation grid in degrees (central differences; NaN next to missing cells).
+
+    Examples
+    --------
+    >>> ramp = Grid(np.tile(np.arange(4.0) * 10, (3, 1)), Affine(10, 0, 0, 0, -10, 30), CRS(4548))
+    >>> float(slope_degrees(ramp).values[1, 1])
+    45.0
+    """
+    dy, dx = np.gradient(dem.values, abs(dem.transform.e), abs(dem.transform.a))
+    return Grid(np.degrees(np.arctan(np.hypot(dx, dy))), dem.transform, dem.crs)
+
+
 GridSpec = tuple[Affine, tuple[int, int]]
 """A north-up grid without values: its transform and (rows, columns)."""
 

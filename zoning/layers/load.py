@@ -18,7 +18,7 @@ from rasterio.features import rasterize
 from zoning import columns as col
 from zoning.crs import choose_working_crs
 from zoning.errors import LayerError, Problem, ValidationFailed, did_you_mean
-from zoning.layers.grid import Grid, read_grid
+from zoning.layers.grid import Grid, read_grid, slope_degrees
 from zoning.layers.roads import (
     describe_request,
     download_graph,
@@ -27,7 +27,7 @@ from zoning.layers.roads import (
     osm_road_lines,
     read_osm_graph,
 )
-from zoning.project import MinesLayer, Project, RoadsLayer, SubsidenceLayer, VectorLayer
+from zoning.project import Layers, MinesLayer, Project, RoadsLayer, SubsidenceLayer, VectorLayer
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,10 @@ def load_layers(project: Project) -> LayerSet:
         grid = _read_raster(project, role, path_text, units, problems, sources)
         if grid is not None:
             grids[role] = grid
+    for name, raster in project.rasters.items():
+        grid = _read_raster(project, name, raster.path, "m", problems, sources)
+        if grid is not None:
+            grids[name] = Grid(grid.values * raster.scale, grid.transform, grid.crs)
     if sub is not None and sub.path is not None and sub.form != "raster":
         path = _existing(project, "subsidence", sub.path, problems, sources)
         scale = _SCALE[sub.units]
@@ -147,6 +151,8 @@ def load_layers(project: Project) -> LayerSet:
             notes.append(f"{role}: raster reprojected from {grid.crs.name} to {crs.name}")
             grids[role] = grid.reprojected(crs)
     _check_overlap(parcels, vectors, grids, sources, problems)
+    if DEM in grids:
+        grids[SLOPE] = slope_degrees(grids[DEM])
     if GROUNDWATER in grids and not problems:
         problems += _depth_problems(parcels, grids[GROUNDWATER], sources[GROUNDWATER])
     graph = None
@@ -265,8 +271,10 @@ def _depth_problems(parcels: gpd.GeoDataFrame, grid: Grid, path: Path) -> list[P
 
 
 def _where(role: str) -> str:
-    """The project-file key of a layer role (groundwater is a top-level key)."""
-    return GROUNDWATER if role == GROUNDWATER else f"layers.{role}"
+    """The project-file key of a layer role (groundwater and rasters are top-level keys)."""
+    if role == GROUNDWATER:
+        return GROUNDWATER
+    return f"layers.{role}" if role in Layers.model_fields else f"rasters.{role}"
 
 
 def _plain(value: object) -> object:
@@ -458,6 +466,9 @@ _SCALE = {"m": 1.0, "mm": 0.001}
 """Factor from a layer's ``units`` to metres."""
 GROUNDWATER = "groundwater"
 """Role of the groundwater depth raster among the grids (and its project-file key)."""
+DEM = "dem"
+"""A project raster of this name is elevation (m); the engine adds its slope as :data:`SLOPE`."""
+SLOPE = "slope_deg"
 POINTS = "subsidence_points"
 """Role of subsidence survey or InSAR points among the vector layers."""
 PLANNING_ROLES = ("redline", "geohazard", "boundary")
