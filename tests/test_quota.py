@@ -120,8 +120,8 @@ def test_overshoot_boundary_is_strict_and_eps_keeps_sets_just_inside():
         assert_rules(inside, area, 2.0)
 
 
-def test_big_m_does_not_cut_off_sets_with_very_different_areas():
-    # a huge parcel next to tiny ones: M_i = A − a_i must leave every row slack when unused
+def test_staircase_does_not_cut_off_sets_with_very_different_areas():
+    # a huge parcel next to tiny ones: steps from 0.01 to 250 ha in the overshoot row
     area = np.array([500.0, 0.01, 0.02, 0.03, 250.0, 0.5])
     score = np.array([0.2, 0.9, 0.8, 0.7, 0.1, 0.6])
     target = 250.05
