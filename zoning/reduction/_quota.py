@@ -18,20 +18,24 @@ fragments)`` exactly with HiGHS (``scipy.optimize.milp``); ``greedy`` fills by d
 score and then drops removable parcels.
 
 MILP formulation, over the free parcels ``i`` (binary ``x_i``, area ``a_i``, score
-``s_i``), the remaining target ``R = T − forced area``, a continuous ``m ∈ [0, A]`` with
-``A = max a_i``, and ``ε =`` :data:`AREA_EPS_HA`::
+``s_i``) and the remaining target ``R = T − forced area``. The parcels sorted by area are
+``(0), ..., (n−1)``, with steps ``Δ_k = a_(k+1) − a_(k)`` and ``A = a_(n−1)``. A continuous
+staircase ``0 ≤ w_0 ≤ ... ≤ w_(n−2) ≤ w_(n−1) = 1`` with ``x_(k) ≤ w_k`` is 1 from the
+smallest selected parcel ``(i*)`` on at least, so ``m = A − Σ_k Δ_k w_k ≤ a_(i*)``, with
+equality for the smallest feasible ``w``. With ``ε =`` :data:`AREA_EPS_HA`::
 
     max  Σ s_i x_i − p Σ y_j
-    s.t. Σ a_i x_i ≥ R                           (target reached)
-         Σ a_i x_i − m ≤ R − ε                   (overshoot ≤ m − ε)
-         m + (A − a_i) x_i ≤ A     for every i   (m ≤ a_i when x_i = 1, m ≤ A otherwise)
+    s.t. Σ a_i x_i ≥ R                               (target reached)
+         Σ a_i x_i + Σ_k Δ_k w_k ≤ R − ε + A          (overshoot ≤ m − ε)
+         x_(k) − w_k ≤ 0,  w_k − w_(k+1) ≤ 0          (2 nonzeros per row)
 
-so ``m`` is at most the smallest selected free area and the overshoot is at most that minus
-``ε``: the strict "overshoot < a_i" with the area precision ``ε``. The big-M of row ``i`` is
-``M_i = A − a_i``, the smallest that leaves the row slack when ``x_i = 0`` (``m ≤ A`` is a
-bound); rows with ``a_i = A`` are only that bound and are left out. Each row has 2
-nonzeros. A selection whose overshoot is within ``ε`` of a selected parcel's area (which the
-exact rule allows) is cut off; so are free parcels smaller than ``ε``.
+so the overshoot is at most the smallest selected free area minus ``ε``: the strict
+"overshoot < a_i" at the area precision ``ε``. This replaces the big-M form ``m ≤ a_i +
+M_i (1 − x_i)`` (tightest ``M_i = A − a_i``), which has the same LP bound when one ``x`` is
+fractional and a weaker one otherwise: on 20 000 parcels HiGHS proved the staircase optimal
+and left the big-M form at a gap of 8e-5 after 60 s. No big-M constant is needed. A
+selection whose overshoot is within ``ε`` of a selected parcel's area (which the exact rule
+allows) is cut off; so are free parcels smaller than ``ε``.
 
 Isolated fragments (with ``neighbours`` and ``p > 0``): parcel ``j`` (any parcel with at
 least one neighbour) left unselected while all its neighbours ``N(j)`` are selected. Its
@@ -481,53 +485,59 @@ def _repair(problem: _Problem, chosen: Mask) -> Mask:
 
 def _model(problem: _Problem, free: IntArray
            ) -> tuple[FloatArray, FloatArray, Bounds, LinearConstraint]:
-    """Objective, integrality, bounds and constraints of the MILP (see the module text)."""
+    """Objective, integrality, bounds and constraints of the MILP (see the module text).
+
+    Columns: ``x`` (one per free parcel), ``w`` (one per free parcel but the largest, in
+    ascending area), then ``y`` (one per isolation row).
+    """
     a = problem.area[free]
-    n_free = free.size
-    a_max = float(a.max())
-    remaining = problem.remaining
+    n = free.size
+    order = np.argsort(a, kind="stable")
+    steps = np.diff(a[order])
+    n_w = n - 1
+    n_stairs = max(n_w - 1, 0)
+    x_cols, w_cols = np.arange(n), n + np.arange(n_w)
     eps = max(AREA_EPS_HA, 10 * problem.tol)
-    small = np.flatnonzero(a < a_max)
-    x_cols = np.concatenate([np.arange(n_free), np.arange(n_free), small])
-    rows = np.concatenate([np.zeros(n_free), np.ones(n_free), 2 + np.arange(small.size)])
-    data = np.concatenate([a, a, a_max - a[small]])
-    m_rows = np.concatenate([[1], 2 + np.arange(small.size)])
-    m_data = np.concatenate([[-1.0], np.ones(small.size)])
-    n_rows = 2 + small.size
-    lower = np.concatenate([[remaining, -np.inf], np.full(small.size, -np.inf)])
-    upper = np.concatenate([[np.inf, remaining - eps], np.full(small.size, a_max)])
-    iso, iso_lower, n_y = _isolation_rows(problem, free)
-    matrix = sp.vstack([
-        sp.coo_array((np.concatenate([data, m_data]),
-                      (np.concatenate([rows, m_rows]),
-                       np.concatenate([x_cols, np.full(m_rows.size, n_free)]))),
-                     shape=(n_rows, n_free + 1 + n_y)),
-        iso,
-    ], format="csr")
-    c = np.concatenate([-problem.score[free], [0.0], np.full(n_y, problem.penalty)])
-    integrality = np.concatenate([np.ones(n_free), np.zeros(1 + n_y)])
-    bounds = Bounds(np.zeros(n_free + 1 + n_y),
-                    np.concatenate([np.ones(n_free), [a_max], np.ones(n_y)]))
+    blocks = [
+        (np.zeros(n), x_cols, a),  # target
+        (np.ones(n), x_cols, a), (np.ones(n_w), w_cols, steps),  # overshoot
+        (2 + np.arange(n_w), order[:-1], np.ones(n_w)),  # x_(k) ≤ w_k
+        (2 + np.arange(n_w), w_cols, -np.ones(n_w)),
+        (2 + n_w + np.arange(n_stairs), w_cols[:-1], np.ones(n_stairs)),  # w_k ≤ w_(k+1)
+        (2 + n_w + np.arange(n_stairs), w_cols[1:], -np.ones(n_stairs)),
+    ]
+    n_rows = 2 + n_w + n_stairs
+    lower = np.concatenate([[problem.remaining], np.full(n_rows - 1, -np.inf)])
+    upper = np.concatenate([[np.inf, problem.remaining - eps + float(a.max())],
+                            np.zeros(n_rows - 2)])
+    iso, iso_lower = _isolation_rows(problem, free, n + n_w)
+    n_y = iso.shape[0]
+    n_cols = n + n_w + n_y
+    rows, cols, data = (np.concatenate(part) for part in zip(*blocks, strict=True))
+    matrix = sp.vstack([sp.coo_array((data, (rows, cols)), shape=(n_rows, n_cols)), iso],
+                       format="csr")
+    c = np.concatenate([-problem.score[free], np.zeros(n_w), np.full(n_y, problem.penalty)])
+    integrality = np.concatenate([np.ones(n), np.zeros(n_w + n_y)])
     constraints = LinearConstraint(matrix, np.concatenate([lower, iso_lower]),
                                    np.concatenate([upper, np.full(n_y, np.inf)]))
-    return c, integrality, bounds, constraints
+    return c, integrality, Bounds(np.zeros(n_cols), np.ones(n_cols)), constraints
 
 
-def _isolation_rows(problem: _Problem, free: IntArray
-                    ) -> tuple[sp.csr_array, FloatArray, int]:
+def _isolation_rows(problem: _Problem, free: IntArray, y_start: int
+                    ) -> tuple[sp.csr_array, FloatArray]:
     """Rows ``y_j + x_j − Σ_{k ∈ N(j), free} x_k ≥ 1 − |N(j) free|`` (see the module text).
 
-    Columns are laid out as the MILP's: ``x`` (one per free parcel), ``m``, then ``y``.
+    The ``x`` columns are the first ``free.size``; row ``r``'s ``y`` is column
+    ``y_start + r``.
     """
     n_free = free.size
     nb = problem.neighbours
     if nb is None or problem.penalty == 0:
-        return sp.csr_array((0, n_free + 1)), np.zeros(0), 0
-    excluded = ~problem.free & ~problem.forced
-    free_f = problem.free.astype(np.float64)
+        return sp.csr_array((0, y_start)), np.zeros(0)
+    excluded = (~problem.free & ~problem.forced).astype(np.float64)
     degree = np.diff(nb.indptr)
-    free_nb = nb @ free_f
-    rows = np.flatnonzero((degree > 0) & ~problem.forced & (nb @ excluded.astype(float) == 0)
+    free_nb = nb @ problem.free.astype(np.float64)
+    rows = np.flatnonzero((degree > 0) & ~problem.forced & (nb @ excluded == 0)
                           & (problem.free | (free_nb > 0)))
     n_y = rows.size
     column = np.full(problem.area.size, -1)
@@ -537,9 +547,9 @@ def _isolation_rows(problem: _Problem, free: IntArray
     matrix = sp.coo_array(
         (np.concatenate([-part.data, np.ones(self_rows.size), np.ones(n_y)]),
          (np.concatenate([part.row, self_rows, np.arange(n_y)]),
-          np.concatenate([part.col, column[rows[self_rows]], n_free + 1 + np.arange(n_y)]))),
-        shape=(n_y, n_free + 1 + n_y))
-    return matrix.tocsr(), 1.0 - free_nb[rows], n_y
+          np.concatenate([part.col, column[rows[self_rows]], y_start + np.arange(n_y)]))),
+        shape=(n_y, y_start + n_y))
+    return matrix.tocsr(), 1.0 - free_nb[rows]
 
 
 def _fragments(selected: Mask, neighbours: sp.csr_array | None) -> int:
