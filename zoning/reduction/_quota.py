@@ -440,27 +440,26 @@ def _greedy(problem: _Problem) -> Mask:
 
 
 def _solve(problem: _Problem, time_limit_s: float) -> Selection:
-    """Solve the MILP; fall back to greedy when it fails or does worse within the limit."""
+    """Solve the MILP; fall back to greedy when it fails or its answer is worse."""
     free = np.flatnonzero(problem.free)
     c, integrality, bounds, constraints = _model(problem, free)
     result = milp(c, integrality=integrality, bounds=bounds, constraints=constraints,
                   options={"time_limit": time_limit_s, "mip_rel_gap": MIP_REL_GAP})
     logger.info("milp: %d free parcels, %d constraints: %s", free.size,
                 constraints.A.shape[0], result.message)
+    greedy = _greedy(problem)
     if result.x is None:
-        return _result(problem, _greedy(problem), f"greedy (milp failed: {result.message})",
+        return _result(problem, greedy, f"greedy (milp failed: {result.message})",
                        "greedy fill and drop", False)
     chosen = np.zeros_like(problem.free)
     chosen[free[result.x[: free.size] > 0.5]] = True
     checked = _repair(problem, chosen)
     optimal = result.status == 0 and np.array_equal(checked, chosen)
     status = _status(result, checked, chosen)
-    if optimal:
-        return _result(problem, checked | problem.forced, "milp", status, True)
-    selection = _result(problem, checked | problem.forced, "milp", status, False)
-    greedy = _result(problem, _greedy(problem), "greedy (milp incumbent worse)",
-                     f"greedy fill and drop; milp: {status}", False)
-    return greedy if greedy.objective > selection.objective else selection
+    selection = _result(problem, checked | problem.forced, "milp", status, optimal)
+    fallback = _result(problem, greedy, "greedy (better than the milp answer)",
+                       f"greedy fill and drop; milp: {status}", False)
+    return fallback if fallback.objective > selection.objective else selection
 
 
 def _status(result: OptimizeResult, checked: Mask, chosen: Mask) -> str:
