@@ -370,3 +370,14 @@ def test_target_from():
 def test_target_from_errors(share, hectares, eligible, message):
     with pytest.raises(ReductionError, match=message):
         target_from(share, hectares, eligible)
+
+
+def test_by_area_retires_the_hectares_of_highest_score():
+    area, score = [3.0, 1.0, 1.0, 1.0], [0.9, 0.5, 0.5, 0.5]
+    plain = select(area, score, 3.0)
+    weighted = select(area, score, 3.0, by_area=True)
+    assert plain.selected.tolist() == [False, True, True, True]   # Σ s: 1.5 beats 0.9
+    assert weighted.selected.tolist() == [True, False, False, False]  # Σ s·a: 2.7 beats 1.5
+    assert weighted.total_score == pytest.approx(2.7)
+    greedy = select(area, score, 3.0, by_area=True, method="greedy")
+    assert weighted.total_score >= greedy.total_score - 1e-9

@@ -48,9 +48,11 @@ def test_demo_reaches_the_target_without_a_parcel_to_spare(demo_result):
     reached = chosen[col.AREA_HA].sum()
     assert reached == pytest.approx(summary["reached_ha"])
     assert reached >= summary["target_ha"] - 1e-9
-    free = chosen[chosen[col.REDUCE_REASON] != "locked_in"]
+    # triggered parcels are retired whatever the quota; among the parcels chosen by score,
+    # none could be left out and the target still be reached
+    free = chosen[chosen[col.REDUCE_REASON].str.startswith("score")]
+    assert len(free) > 0  # the score fills what the triggers leave
     assert reached - summary["target_ha"] < free[col.AREA_HA].min()
-    assert chosen[col.REDUCE_REASON].str.startswith("score").any()  # the score fills the rest
     eligible = parcels[parcels[col.REDUCE_SCORE].notna()]
     share = {"growing": 0.03, "mature": 0.05, "declining": 0.2, "regenerating": 0.08}
     assert summary["target_ha"] == pytest.approx(

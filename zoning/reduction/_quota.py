@@ -152,6 +152,8 @@ class _Problem:
 
     area: FloatArray
     score: FloatArray
+    value: FloatArray
+    """What the selection maximises per parcel: the score, or score × area."""
     target: float
     forced: Mask
     free: Mask
@@ -226,6 +228,7 @@ def select(
     isolation_penalty: float = 0.0,
     method: Literal["milp", "greedy"] = "milp",
     time_limit_s: float = 30.0,
+    by_area: bool = False,
 ) -> Selection:
     """Select parcels to retire until the reduction target is reached.
 
@@ -248,6 +251,10 @@ def select(
         ``"milp"`` (exact, HiGHS) or ``"greedy"``.
     time_limit_s
         Time limit given to HiGHS.
+    by_area
+        Maximise the area-weighted score ``Σ s_i a_i`` (score-hectares: the hectares
+        retired are those of highest score) instead of ``Σ s_i``, which favours many small
+        parcels. ``total_score`` is then in score-hectares; greedy still fills by score.
 
     Returns
     -------
@@ -273,7 +280,7 @@ def select(
         raise ReductionError(f"select: time_limit_s must be a positive number of seconds, "
                              f"found {time_limit_s}")
     problem = _problem(area_ha, score, target_ha, triggered, locked_in, locked_out,
-                       neighbours, isolation_penalty)
+                       neighbours, isolation_penalty, by_area)
     if problem.remaining <= problem.tol:
         return _result(problem, problem.forced, method, "nothing free to choose", True)
     if method == "greedy":
@@ -284,7 +291,7 @@ def select(
 def _problem(area_ha: npt.ArrayLike, score: npt.ArrayLike, target_ha: float,
              triggered: npt.ArrayLike | None, locked_in: npt.ArrayLike | None,
              locked_out: npt.ArrayLike | None, neighbours: Neighbours | None,
-             penalty: float) -> _Problem:
+             penalty: float, by_area: bool = False) -> _Problem:
     """Check the input and decide which parcels are forced, free and excluded."""
     area = _values("area_ha", area_ha)
     n = area.size
@@ -302,8 +309,9 @@ def _problem(area_ha: npt.ArrayLike, score: npt.ArrayLike, target_ha: float,
     tol = FLOAT_RTOL * max(float(area.sum()), 1.0)
     _check_target(target_ha, float(area[~lout].sum()), float(area[lout].sum()), tol)
     matrix = None if neighbours is None else _neighbour_matrix(neighbours, n)
-    return _split(area, scores, float(target_ha), trig & ~lout & ~lin, lin, lout, tol, matrix,
-                  penalty)
+    value = scores * area if by_area else scores
+    return _split(area, scores, value, float(target_ha), trig & ~lout & ~lin, lin, lout, tol,
+                  matrix, penalty)
 
 
 def _values(name: str, values: npt.ArrayLike) -> FloatArray:
@@ -376,8 +384,8 @@ def _neighbour_matrix(neighbours: Neighbours, n: int) -> sp.csr_array:
     return matrix
 
 
-def _split(area: FloatArray, score: FloatArray, target: float, trig: Mask, lin: Mask,
-           lout: Mask, tol: float, neighbours: sp.csr_array | None,
+def _split(area: FloatArray, score: FloatArray, value: FloatArray, target: float, trig: Mask,
+           lin: Mask, lout: Mask, tol: float, neighbours: sp.csr_array | None,
            penalty: float) -> _Problem:
     """Apply the triggered-first rule: forced parcels, free parcels and the target left."""
     locked_area = float(area[lin].sum())
@@ -393,7 +401,7 @@ def _split(area: FloatArray, score: FloatArray, target: float, trig: Mask, lin: 
             note = (f"; locked-in parcels alone ({locked_area:g} ha) reach the target "
                     f"({target:g} ha), overshooting it by {locked_area - target:g} ha: no "
                     f"other parcel is selected")
-    return _Problem(area, score, target, forced, free, trig, lin, remaining, tol, note,
+    return _Problem(area, score, value, target, forced, free, trig, lin, remaining, tol, note,
                     neighbours, penalty)
 
 
@@ -517,7 +525,7 @@ def _model(problem: _Problem, free: IntArray
     rows, cols, data = (np.concatenate(part) for part in zip(*blocks, strict=True))
     matrix = sp.vstack([sp.coo_array((data, (rows, cols)), shape=(n_rows, n_cols)), iso],
                        format="csr")
-    c = np.concatenate([-problem.score[free], np.zeros(n_w), np.full(n_y, problem.penalty)])
+    c = np.concatenate([-problem.value[free], np.zeros(n_w), np.full(n_y, problem.penalty)])
     integrality = np.concatenate([np.ones(n), np.zeros(n_w + n_y)])
     constraints = LinearConstraint(matrix, np.concatenate([lower, iso_lower]),
                                    np.concatenate([upper, np.full(n_y, np.inf)]))
@@ -566,7 +574,7 @@ def _result(problem: _Problem, selected: Mask, method: str, status: str,
             optimal: bool) -> Selection:
     """Assemble the :class:`Selection` of a selected mask."""
     reached = float(problem.area[selected].sum())
-    total = float(problem.score[selected].sum())
+    total = float(problem.value[selected].sum())
     fragments = _fragments(selected, problem.neighbours)
     reason = np.full(selected.size, "", dtype=_REASON_DTYPE)
     reason[selected] = SCORE

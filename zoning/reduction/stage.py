@@ -138,7 +138,8 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
             locked_in=locked_in[eligible], locked_out=locked_out[eligible],
             neighbours=_neighbours(pool) if penalty > 0 and len(pool) > 1 else None,
             isolation_penalty=penalty, method=model.selection.method,
-            time_limit_s=model.selection.time_limit_s)
+            time_limit_s=model.selection.time_limit_s,
+            by_area=model.selection.objective == "area_weighted")
     except ReductionError as exc:
         raise ReductionError(f"{rules.path(KIND)} ({city} city): {exc}") from exc
     named = top_indicators(scored, model.score.top_k)

@@ -90,6 +90,9 @@ class Selection(Strict):
     """How the quota is filled."""
 
     method: Literal["milp", "greedy"] = "milp"
+    objective: Literal["area_weighted", "sum"] = Field(
+        "area_weighted", description="Maximise Σ score × area (the hectares retired are those "
+                                     "of highest score) or Σ score (favours small parcels).")
     isolation_penalty: float = Field(
         0.0, ge=0, description="Score lost per eligible parcel left isolated among retired "
                                "ones (milp only).")
