@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -192,18 +193,23 @@ def categorized(frame: gpd.GeoDataFrame, column: str, legend: Sequence[LegendEnt
 
 
 def graduated_depth(contours: gpd.GeoDataFrame) -> Style:
-    """Subsidence contours by depth: one range from each contour level to the next."""
-    levels = sorted(float(v) for v in contours[DEPTH_COLUMN])
+    """Subsidence contours by depth: one colour per contour level, deeper darker.
+
+    QGIS gives a value the first range that holds it, bounds included, so the ranges
+    meet halfway between neighbouring levels and each level falls in its own range.
+    """
+    levels = sorted({float(v) for v in contours[DEPTH_COLUMN]})
     ramp = matplotlib.colormaps[DEPTH_RAMP]
-    tops = [*levels[1:], max(levels[-1], float(contours[DEPTH_COLUMN].max())) + 1.0]
-    entries, ranges = [], []
-    for i, (low, high) in enumerate(zip(levels, tops, strict=True)):
+    middles = [(a + b) / 2 for a, b in itertools.pairwise(levels)]
+    lows = [levels[0], *middles]
+    highs = [*middles, levels[-1] + 1.0]
+    entries = []
+    for i, level in enumerate(levels):
         shade = matplotlib.colors.to_hex(
             ramp(DEPTH_RAMP_START + (1 - DEPTH_RAMP_START) * i / max(len(levels) - 1, 1)))
-        entries.append(LegendEntry(f"{low:g}", f"下沉 ≥ {low:g} m", f"Subsidence ≥ {low:g} m",
-                                   shade))
-        ranges.append((low, high))
-    return Style(DEPTH_COLUMN, tuple(entries), tuple(ranges))
+        entries.append(LegendEntry(f"{level:g}", f"下沉 ≥ {level:g} m",
+                                   f"Subsidence ≥ {level:g} m", shade))
+    return Style(DEPTH_COLUMN, tuple(entries), tuple(zip(lows, highs, strict=True)))
 
 
 def run_styles(rules: RuleSet, layers: Mapping[str, gpd.GeoDataFrame]
