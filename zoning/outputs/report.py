@@ -527,7 +527,8 @@ def _files(entries: Mapping[str, Mapping[str, Any]], what: str, table_id: str) -
                            "sha256": e.get("sha256", "")} for name, e in entries.items()])
     if frame.empty:
         return _note("无。", "None.")
-    return table(frame, {"path": "路径 Path", "bytes": "字节 Bytes", "sha256": "SHA-256"},
+    return table(frame, {"role": "角色 Role", "kind": "类型 Kind", "path": "路径 Path",
+                         "bytes": "字节 Bytes", "sha256": "SHA-256"},
                  table_id=table_id)
 
 
