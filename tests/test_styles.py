@@ -81,6 +81,11 @@ def test_qml_parses_and_names_its_renderer(rows):
         root = ET.fromstring(qml)
         assert root.tag == "qgis"
         renderers.setdefault(layer, set()).add(root.find("renderer-v2").get("type"))
+        for symbol_layer in root.iter("layer"):
+            options = {o.get("name"): o.get("value")
+                       for o in symbol_layer.findall("Option/Option")}
+            props = {p.get("k"): p.get("v") for p in symbol_layer.findall("prop")}
+            assert options == props and props, layer
     assert renderers["subsidence_contours"] == {"graduatedSymbol"}
     assert renderers["ponding"] == {"singleSymbol"}
     assert renderers["nodes"] == {"categorizedSymbol"}

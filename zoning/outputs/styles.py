@@ -170,6 +170,10 @@ def _symbol(parent: ET.Element, name: str, kind: str, color: str) -> None:
         layer_class = "SimpleMarker"
     layer = ET.SubElement(symbol, "layer", attrib={"class": layer_class, "enabled": "1",
                                                   "locked": "0", "pass": "0"})
+    # QGIS 3.26 and later read the Option map, earlier versions the prop elements
+    options = ET.SubElement(layer, "Option", type="Map")
+    for key, value in props.items():
+        ET.SubElement(options, "Option", name=key, type="QString", value=value)
     for key, value in props.items():
         ET.SubElement(layer, "prop", k=key, v=value)
 
