@@ -205,3 +205,17 @@ def test_failed_write_leaves_the_old_file(demo_result, manifest, tmp_path, monke
         write_report(path, demo_result, manifest)
     assert path.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_network_counts_are_the_layers(report, demo_result):
+    tables = _parse(report.read_text(encoding="utf-8")).tables
+    nodes = demo_result.layers["nodes"][col.NODE_TYPE].value_counts()
+    shown = {row[0]: int(row[1]) for row in tables["nodes"]["rows"]}
+    assert sum(shown.values()) == nodes.sum() and sorted(shown.values()) == sorted(nodes)
+    paths = demo_result.layers["corridors"]
+    levels = tables["corridor-levels"]
+    assert sum(int(row[1]) for row in levels["rows"]) == len(paths)
+    assert sum(float(row[2]) for row in levels["rows"]) == pytest.approx(
+        paths.geometry.length.sum() / 1000, abs=0.01)
+    keyed = _parse(report.read_text(encoding="utf-8")).keyed["network"]
+    assert keyed["sources"] == str(len(demo_result.layers["sources"]))

@@ -212,20 +212,18 @@ def _entries(categories: Mapping[str, Category]) -> list[LegendEntry]:
     return [LegendEntry(k, c.label.zh, c.label.en, c.color) for k, c in categories.items()]
 
 
-def area_by(parcels: pd.DataFrame, column: str, legend: Sequence[LegendEntry],
-            mask: pd.Series | None = None) -> pd.DataFrame:
+def area_by(parcels: pd.DataFrame, column: str, legend: Sequence[LegendEntry]) -> pd.DataFrame:
     """Parcels and area per value of ``column``, in legend order, with labels and colours.
 
     Values missing from ``legend`` follow it, labelled with the value; empty values come
-    last as "no data". ``mask`` selects the parcels counted (all when None).
+    last as "no data".
     """
-    rows = parcels if mask is None else parcels[mask]
-    keys = rows[column].map(category_key)
+    keys = parcels[column].map(category_key)
     entries, has_empty = resolve_legend(keys, legend, what=f"report: {column}")
     if has_empty:
         entries.append(NO_DATA_ENTRY)
-    grouped = rows[HA].groupby(keys.fillna(NO_DATA_ENTRY.key)).agg(["size", "sum"])
-    total = float(rows[HA].sum())
+    grouped = parcels[HA].groupby(keys.fillna(NO_DATA_ENTRY.key)).agg(["size", "sum"])
+    total = float(parcels[HA].sum())
     out = pd.DataFrame({
         "key": [e.key for e in entries],
         "label_zh": [e.label_zh for e in entries],
@@ -380,17 +378,18 @@ def _layer(result: RunResult, name: str) -> gpd.GeoDataFrame | None:
 
 
 def _count_by(frame: pd.DataFrame, column: str, legend: Sequence[LegendEntry],
-              measure: pd.Series, measure_name: str) -> pd.DataFrame:
+              measures: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
+    """Features per value of ``column`` in legend order, and the sum of each measure."""
     keys = frame[column].map(category_key)
     entries, has_empty = resolve_legend(keys, legend, what=f"report: {column}")
     if has_empty:
         entries.append(NO_DATA_ENTRY)
     keys = keys.fillna(NO_DATA_ENTRY.key)
-    return pd.DataFrame({
-        "label": [e.bilingual for e in entries],
-        "count": [int((keys == e.key).sum()) for e in entries],
-        measure_name: [float(measure[keys == e.key].sum()) for e in entries],
-    })
+    out = pd.DataFrame({"label": [e.bilingual for e in entries],
+                        "count": [int((keys == e.key).sum()) for e in entries]})
+    for name, measure in (measures or {}).items():
+        out[name] = [float(measure[keys == e.key].sum()) for e in entries]
+    return out
 
 
 def _network(result: RunResult) -> str:
@@ -411,11 +410,11 @@ def _network(result: RunResult) -> str:
         out += _note("无廊道。", "No corridors.")
     else:
         by_level = _count_by(paths, col.CORRIDOR_LEVEL, LEVEL_ENTRIES,
-                             paths.geometry.length / M_PER_KM, "length_km")
+                             {"length_km": paths.geometry.length / M_PER_KM})
         areas = _layer(result, "corridor_areas")
         if areas is not None:
             area = _count_by(areas, col.CORRIDOR_LEVEL, LEVEL_ENTRIES,
-                             areas.geometry.area / M2_PER_HA, HA)
+                             {HA: areas.geometry.area / M2_PER_HA})
             by_level = by_level.merge(area[["label", HA]], on="label", how="left")
         out += table(by_level, {"label": "等级 Level", "count": "数量 Links",
                                 "length_km": "长度 Length (km)",
@@ -426,8 +425,7 @@ def _network(result: RunResult) -> str:
     if nodes is None:
         out += _note("无生态节点。", "No nodes.")
     else:
-        counts = _count_by(nodes, col.NODE_TYPE, NODE_ENTRIES, pd.Series(1.0, nodes.index),
-                           "n").drop(columns="n")
+        counts = _count_by(nodes, col.NODE_TYPE, NODE_ENTRIES)
         out += table(counts, {"label": "类型 Type", "count": "数量 Count"}, table_id="nodes")
     links = result.tables.get("corridor_links")
     if links is not None and not links.empty:
