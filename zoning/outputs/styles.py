@@ -269,7 +269,8 @@ def write_styles(path: Path, styles: Mapping[str, Sequence[Style]]) -> Path:
 
     Only layers in the GeoPackage are styled; the symbol type follows the layer's
     geometry type in ``gpkg_geometry_columns``. Rows written earlier by this module are
-    replaced, so writing twice leaves one row per style; rows of other owners stay.
+    replaced, so writing twice leaves one row per style; rows of other owners stay, but
+    lose ``useAsDefault`` on a layer given a default here (QGIS applies one default).
 
     Parameters
     ----------
