@@ -23,7 +23,9 @@ from zoning.engine import RunResult, prepare, run_stages
 from zoning.outputs import LegendEntry
 from zoning.outputs.gpkg import write_geopackage
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest
+from zoning.outputs.report import write_report
 from zoning.outputs.staticmap import write_static_map
+from zoning.outputs.styles import run_styles, write_styles
 from zoning.outputs.tables import write_csv, write_table
 from zoning.outputs.webmap import write_webmap
 from zoning.reduction.stage import LAYER as REDUCTION_LAYER
@@ -110,6 +112,8 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
     steps = {
         "geopackage": lambda: write_geopackage(folder / "result.gpkg",
                                                {"parcels": result.parcels, **result.layers}),
+        "qgis_styles": lambda: write_styles(folder / "result.gpkg", run_styles(
+            rules, {"parcels": result.parcels, **result.layers})),
         "csv": lambda: write_csv(folder / "parcels.csv", result.parcels),
         "grids": lambda: [grid.write(folder / f"{name}.tif")
                           for name, grid in result.grids.items()],
@@ -120,6 +124,8 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
             folder / "zoning.png", result.layers["zones"], zone_column=col.ZONE,
             legend=legend(rules.get("zones", ZonesRules).zones), title=project.title,
             notice=notice),
+        "report": lambda: write_report(folder / "report.html", result,
+                                       _manifest(result, started)),
     }
     for name, step in steps.items():
         start = time.perf_counter()

@@ -1,0 +1,221 @@
+"""The plan report: one offline HTML file whose numbers are the run's."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from zoning import columns as col
+from zoning.outputs import report as report_module
+from zoning.outputs.report import write_report
+from zoning.runner import _manifest
+
+HEADINGS_EN = ("Overview", "Planning zones", "Restoration and value-realization modes",
+               "Restoration suitability", "Subsidence and damage",
+               "Ecological security pattern", "Land reduction",
+               "Sensitivity of the suitability weights",
+               "Ecosystem service value and carbon", "Provenance")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class _Tables(HTMLParser):
+    """Rows of every table with an id: header texts and cell texts (tbody only)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, dict[str, list]] = {}
+        self.keyed: dict[str, dict[str, str]] = {}
+        self._table: str | None = None
+        self._part = ""
+        self._row: list[str] | None = None
+        self._key: str | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table" and a.get("id"):
+            self._table = a["id"]
+            self.tables[self._table] = {"head": [], "rows": []}
+            self.keyed[self._table] = {}
+        elif tag in ("thead", "tbody", "tfoot"):
+            self._part = tag
+        elif tag == "tr":
+            self._row, self._key = [], a.get("data-key")
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell))
+            self._cell = None
+        elif tag == "tr" and self._table and self._row is not None:
+            table = self.tables[self._table]
+            if self._part == "thead":
+                table["head"] = self._row
+            elif self._part == "tbody":
+                table["rows"].append(self._row)
+                if self._key is not None:
+                    self.keyed[self._table][self._key] = self._row[-1]
+            self._row = None
+        elif tag == "table":
+            self._table, self._part = None, ""
+
+
+def _parse(text: str) -> _Tables:
+    parser = _Tables()
+    parser.feed(text)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def manifest(demo_result):
+    return _manifest(demo_result, datetime.now(UTC))
+
+
+@pytest.fixture(scope="module")
+def report(demo_result, manifest, tmp_path_factory) -> Path:
+    return write_report(tmp_path_factory.mktemp("report") / "report.html", demo_result,
+                        manifest)
+
+
+def test_one_file_with_no_network_references(report):
+    assert [p.name for p in report.parent.iterdir()] == ["report.html"]
+    text = report.read_text(encoding="utf-8")
+    assert "<script" not in text
+    assert "<link" not in text
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
+    assert not re.search(r"@import|url\(", text)
+
+
+def test_every_section_heading_and_the_synthetic_notice(report):
+    text = report.read_text(encoding="utf-8")
+    headings = re.findall(r"<h2>(.*?)</h2>", text)
+    assert len(headings) == len(HEADINGS_EN)
+    for heading, english in zip(headings, HEADINGS_EN, strict=True):
+        assert heading.endswith(english)
+        assert re.search(r"[\u4e00-\u9fff]", heading), f"no Chinese in {heading!r}"
+    assert 'id="synthetic-notice"' in text and "合成数据" in text
+
+
+def test_no_notice_for_a_real_project(demo_result, manifest, tmp_path):
+    project = demo_result.prepared.project.model_copy(update={"synthetic": False})
+    prepared = dataclasses.replace(demo_result.prepared, project=project)
+    out = write_report(tmp_path / "r.html", dataclasses.replace(demo_result, prepared=prepared),
+                       manifest)
+    assert "synthetic-notice" not in out.read_text(encoding="utf-8")
+
+
+def test_zone_area_table_sums_to_the_parcel_area(report, demo_result):
+    table = _parse(report.read_text(encoding="utf-8")).tables["zone-area"]
+    area = table["head"].index("面积 Area (ha)")
+    shown = {row[0]: float(row[area]) for row in table["rows"]}
+    by_zone = demo_result.parcels.groupby(col.ZONE)[col.AREA_HA].sum()
+    assert set(shown) == set(by_zone.index)
+    for zone, value in by_zone.items():
+        assert shown[zone] == pytest.approx(value, abs=0.05)
+    total = demo_result.parcels[col.AREA_HA].sum()
+    assert sum(shown.values()) == pytest.approx(total, abs=0.05 * len(shown))
+
+
+def test_mode_and_damage_tables_cover_every_parcel(report, demo_result):
+    tables = _parse(report.read_text(encoding="utf-8")).tables
+    for table_id in ("restoration-mode-area", "value-mode-area", "damage-area",
+                     "best-use-area", "best-use-class-area"):
+        table = tables[table_id]
+        parcels = table["head"].index("地块数 Parcels")
+        assert sum(int(r[parcels].replace(",", "")) for r in table["rows"]) == len(
+            demo_result.parcels), table_id
+
+
+def test_reduction_numbers_are_the_summary(report, demo_result):
+    summary = demo_result.tables["reduction_summary"].iloc[0]
+    keyed = _parse(report.read_text(encoding="utf-8")).keyed["reduction-summary"]
+    assert keyed["target_ha"] == f"{summary['target_ha']:.1f}"
+    assert keyed["reached_ha"] == f"{summary['reached_ha']:.1f}"
+    assert keyed["method"] == summary["method"]
+    assert keyed["parcels"] == f"{int(summary['parcels']):,}"
+    release = _parse(report.read_text(encoding="utf-8")).tables["reduction-release"]
+    assert len(release["rows"]) == len(demo_result.tables["reduction_release"])
+
+
+def test_charts_are_embedded_pngs(report):
+    images = re.findall(r'<img src="([^"]+)"', report.read_text(encoding="utf-8"))
+    assert len(images) >= 5
+    for uri in images:
+        prefix = "data:image/png;base64,"
+        assert uri.startswith(prefix)
+        assert base64.b64decode(uri[len(prefix):]).startswith(PNG_SIGNATURE)
+
+
+def test_provenance_lists_inputs_with_checksums(report, manifest):
+    text = report.read_text(encoding="utf-8")
+    assert manifest["inputs"], "the demo has inputs"
+    for entry in manifest["inputs"].values():
+        assert entry["sha256"] in text
+    for entry in manifest["rules"].values():
+        assert entry["sha256"] in text
+    assert f"EPSG:{manifest['crs']['epsg']}" in text
+
+
+def test_sensitivity_table_has_every_row(report, demo_result):
+    rows = _parse(report.read_text(encoding="utf-8")).tables["sensitivity"]["rows"]
+    assert len(rows) == len(demo_result.tables["suitability_sensitivity"])
+
+
+def test_missing_inputs_give_notes_not_errors(demo_result, manifest, tmp_path):
+    tables = {k: v for k, v in demo_result.tables.items() if not k.startswith("reduction")}
+    out = write_report(tmp_path / "r.html", dataclasses.replace(demo_result, tables=tables),
+                       manifest)
+    text = out.read_text(encoding="utf-8")
+    assert "This run has no land reduction." in text
+    assert "no esv_* / carbon_* columns" in text
+    assert "This run has no zone statistics table." in text
+
+
+def test_esv_and_carbon_totals_when_present(demo_result, manifest, tmp_path):
+    n = len(demo_result.parcels)
+    parcels = demo_result.parcels.assign(esv_before_yuan=10_000.0, esv_after_yuan=30_000.0,
+                                         carbon_before_t=2.0, carbon_after_t=1.5)
+    out = write_report(tmp_path / "r.html", dataclasses.replace(demo_result, parcels=parcels),
+                       manifest)
+    rows = _parse(out.read_text(encoding="utf-8")).tables["ecosystem"]["rows"]
+    assert rows[0][1:] == [f"{n:,.1f}", f"{3 * n:,.1f}", f"{2 * n:,.1f}"]  # 万元
+    assert rows[1][1:] == [f"{2 * n:,.1f}", f"{1.5 * n:,.1f}", f"{-0.5 * n:,.1f}"]
+
+
+def test_failed_write_leaves_the_old_file(demo_result, manifest, tmp_path, monkeypatch):
+    path = tmp_path / "report.html"
+    path.write_text("old", encoding="utf-8")
+
+    def refuse(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report_module.os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        write_report(path, demo_result, manifest)
+    assert path.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_network_counts_are_the_layers(report, demo_result):
+    tables = _parse(report.read_text(encoding="utf-8")).tables
+    nodes = demo_result.layers["nodes"][col.NODE_TYPE].value_counts()
+    shown = {row[0]: int(row[1]) for row in tables["nodes"]["rows"]}
+    assert sum(shown.values()) == nodes.sum() and sorted(shown.values()) == sorted(nodes)
+    paths = demo_result.layers["corridors"]
+    levels = tables["corridor-levels"]
+    assert sum(int(row[1]) for row in levels["rows"]) == len(paths)
+    assert sum(float(row[2]) for row in levels["rows"]) == pytest.approx(
+        paths.geometry.length.sum() / 1000, abs=0.01)
+    keyed = _parse(report.read_text(encoding="utf-8")).keyed["network"]
+    assert keyed["sources"] == str(len(demo_result.layers["sources"]))
