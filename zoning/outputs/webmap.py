@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Figure
 from folium.template import Template
 
 from zoning.errors import LayerError, did_you_mean
+from zoning.outputs._assets import (
+    Basemap,
+    InlineLeaflet,
+    LanguageControl,
+    OfflineMap,
+    i18n_span,
+    tile_layers,
+)
 from zoning.outputs._legend import (
     NO_DATA_COLOR,
     NO_DATA_ENTRY,
@@ -49,15 +59,15 @@ __all__ = ["COORDINATE_DECIMALS", "LegendEntry", "geojson_text", "write_webmap"]
 COORDINATE_DECIMALS = 6
 """Decimals kept in longitude and latitude (1e-6 degree is about 0.1 m)."""
 
-ZONES_LAYER = "Zones"
-PARCELS_LAYER = "Parcels"
+ZONES_LAYER = "Zones 分区"
+PARCELS_LAYER = "Parcels 地块"
 POPUP_PROPERTY = "popup"
 """Parcel property holding the pre-escaped popup values, in ``popup_columns`` order."""
 
 _ZONES_STYLE = {"color": "#333333", "weight": 0.8, "opacity": 0.9, "fillOpacity": 0.6}
 _PARCELS_STYLE = {"color": "#555555", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.15}
 _EXTRA_STYLE = {"color": "#444444", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.55}
-_BASEMAPS = {"openstreetmap": "OpenStreetMap"}
+_CJK_RE = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 SIZE_WARNING_MB = 15.0
 """Above this size of the HTML a warning is logged."""
 
@@ -178,15 +188,47 @@ def _keys(gdf: gpd.GeoDataFrame, column: str) -> list[str | None]:
     return [category_key(v) for v in gdf[column].tolist()]
 
 
+def bilingual_name(name: str) -> tuple[str, str]:
+    """Split a layer name written ``'English 中文'`` into its Chinese and English parts.
+
+    The Chinese part starts at the first CJK character. A name without one, or with
+    nothing before it, is used as it is in both languages.
+
+    Examples
+    --------
+    >>> bilingual_name("Restoration modes 修复模式")
+    ('修复模式', 'Restoration modes')
+    >>> bilingual_name("分区 Zones")
+    ('分区 Zones', '分区 Zones')
+
+    """
+    found = _CJK_RE.search(name)
+    english = name[: found.start()].strip() if found else ""
+    if found is None or not english:
+        return name, name
+    return name[found.start() :].strip(), english
+
+
 # --------------------------------------------------------------------------------------
 # folium elements
 # --------------------------------------------------------------------------------------
 
 
 _JS_HELPERS = """
-function zoningCategoricalLayer(data, cfg) {
+var zoningLang = "zh";
+function zoningSetLanguage(lang) {
+    zoningLang = lang;
+    document.querySelectorAll(".zoning-i18n").forEach(function (el) {
+        el.textContent = el.getAttribute("data-" + lang);
+    });
+    document.querySelectorAll(".zoning-lang button").forEach(function (b) {
+        b.classList.toggle("zoning-lang-active", b.getAttribute("data-lang") === lang);
+    });
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+}
+function zoningCategoricalLayer(data, cfg, lazy) {
     function keyOf(feature) { return feature.properties[cfg.key]; }
-    return L.geoJson(data, {
+    var layer = L.geoJson(null, {
         style: function (feature) {
             var k = keyOf(feature);
             var c = (k === null || k === undefined || !cfg.colors.hasOwnProperty(k))
@@ -198,7 +240,7 @@ function zoningCategoricalLayer(data, cfg) {
             if (cfg.popup) {
                 layer.bindPopup(function () {
                     var v = feature.properties[cfg.popup.property] || [];
-                    var rows = cfg.popup.fields.map(function (name, i) {
+                    var rows = cfg.popup.fields[zoningLang].map(function (name, i) {
                         var x = v[i];
                         if (typeof x === "number" && cfg.popup.values[i]) {
                             x = cfg.popup.values[i][x];
@@ -208,11 +250,18 @@ function zoningCategoricalLayer(data, cfg) {
                     return '<table class="zoning-popup">' + rows.join("") + "</table>";
                 }, {maxWidth: 460});
             }
-            if (cfg.tooltips && cfg.tooltips.hasOwnProperty(k)) {
-                layer.bindTooltip(cfg.tooltips[k], {sticky: true});
+            if (cfg.tooltips && cfg.tooltips.zh.hasOwnProperty(k)) {
+                layer.bindTooltip(function () { return cfg.tooltips[zoningLang][k]; },
+                                  {sticky: true});
             }
         }
     });
+    if (lazy) {
+        layer.once("add", function () { layer.addData(data()); });
+    } else {
+        layer.addData(data());
+    }
+    return layer;
 }
 function zoningSharedGeometry(source, keys, key) {
     return {
@@ -249,11 +298,17 @@ class _CategoricalGeoJson(folium.map.Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }}_data = {% if this.shared_with %}zoningSharedGeometry(
-            {{ this.shared_with }}_data, {{ this.keys_json }}, {{ this.key_json }})
-        {%- else %}{{ this.data_json }}{% endif %};
-        var {{ this.get_name() }} = zoningCategoricalLayer(
-            {{ this.get_name() }}_data, {{ this.config_json }});
+        {%- if this.shared_with %}
+        var {{ this.get_name() }} = zoningCategoricalLayer(function () {
+            return zoningSharedGeometry(
+                {{ this.shared_with }}_data, {{ this.keys_json }}, {{ this.key_json }});
+        }, {{ this.config_json }}, {{ this.lazy_json }});
+        {%- else %}
+        var {{ this.get_name() }}_data = {{ this.data_json }};
+        var {{ this.get_name() }} = zoningCategoricalLayer(function () {
+            return {{ this.get_name() }}_data;
+        }, {{ this.config_json }}, {{ this.lazy_json }});
+        {%- endif %}
         {% endmacro %}
         """
     )
@@ -274,7 +329,8 @@ class _CategoricalGeoJson(folium.map.Layer):
         bounds: list[list[float]] | None = None,
     ) -> None:
         # Leaflet's layer control inserts names as HTML
-        super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
+        super().__init__(name=i18n_span(*bilingual_name(name)), overlay=True, control=True,
+                         show=show)
         self._name = "CategoricalGeoJson"
         if (data is None) == (shared_with is None):
             raise ValueError("give either data or shared_with")
@@ -282,6 +338,7 @@ class _CategoricalGeoJson(folium.map.Layer):
         self.shared_with = shared_with.get_name() if shared_with is not None else ""
         self.keys_json = _script_json(list(keys))
         self.key_json = _script_json(key)
+        self.lazy_json = _script_json(not show)
         config = {
             "key": key,
             "colors": {e.key: e.color for e in legend},
@@ -289,7 +346,13 @@ class _CategoricalGeoJson(folium.map.Layer):
             "style": dict(style),
             "popup": dict(popup) if popup else None,
             "tooltips": (
-                {e.key: html.escape(e.bilingual, quote=True) for e in legend} if tooltips else None
+                {
+                    "zh": {e.key: html.escape(e.label_zh, quote=True) for e in legend},
+                    "en": {e.key: html.escape(e.label_en or e.label_zh, quote=True)
+                           for e in legend},
+                }
+                if tooltips
+                else None
             ),
         }
         self.config_json = _script_json(config)
@@ -318,7 +381,7 @@ _PANEL_CSS = """
     background: #fff3cd; color: #b71c1c; font-weight: bold; font-size: 14px;
 }
 .zoning-legend {
-    position: absolute; bottom: 24px; right: 10px; z-index: 1000;
+    position: absolute; bottom: 44px; left: 10px; z-index: 1000;
     background: rgba(255, 255, 255, 0.94); padding: 6px 10px; border-radius: 4px;
     box-shadow: 0 1px 4px rgba(0, 0, 0, 0.35); max-height: 60%; overflow-y: auto;
     font: 12px/1.4 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
@@ -330,7 +393,12 @@ _PANEL_CSS = """
     display: inline-block; width: 16px; height: 12px; margin-right: 6px;
     border: 1px solid #555; flex: none;
 }
-.zoning-legend .zoning-en { color: #555; margin-left: 4px; }
+.zoning-lang button {
+    display: block; width: 34px; height: 26px; border: none; background: #fff;
+    font: 12px/26px sans-serif; cursor: pointer; padding: 0;
+}
+.zoning-lang button + button { border-top: 1px solid #ccc; }
+.zoning-lang button.zoning-lang-active { background: #1b5e20; color: #fff; font-weight: bold; }
 table.zoning-popup { border-collapse: collapse; font-size: 12px; }
 table.zoning-popup th {
     text-align: left; color: #555; font-weight: normal; padding: 1px 8px 1px 0;
@@ -371,19 +439,14 @@ def _title_html(title: str, notice: str | None) -> str:
 
 def _legend_html(sections: Sequence[tuple[str, Sequence[LegendEntry], bool]]) -> str:
     parts = ['<div class="zoning-legend">']
-    for heading, entries, is_open in sections:
+    for name, entries, is_open in sections:
         opened = " open" if is_open else ""
-        parts.append(f"<details{opened}><summary>{html.escape(heading)}</summary>")
+        parts.append(f"<details{opened}><summary>{i18n_span(*bilingual_name(name))}</summary>")
         for e in entries:
-            en = (
-                f'<span class="zoning-en">{html.escape(e.label_en)}</span>'
-                if e.label_en and e.label_en != e.label_zh
-                else ""
-            )
             parts.append(
                 '<div class="zoning-legend-row">'
                 f'<span class="zoning-swatch" style="background:{e.color}"></span>'
-                f"<span>{html.escape(e.label_zh)}</span>{en}</div>"
+                f"{i18n_span(e.label_zh, e.label_en or e.label_zh)}</div>"
             )
         parts.append("</details>")
     parts.append("</div>")
@@ -423,11 +486,12 @@ def _categorical_layer(
 
 
 def _popup_encoding(
-    frame: pd.DataFrame, columns: Sequence[str]
+    frame: pd.DataFrame, columns: Sequence[str], labels: Mapping[str, tuple[str, str]]
 ) -> tuple[dict[str, Any], list[list[int | str]]]:
     """Encode popup values: repeated values as indexes into a per-column list of values.
 
-    Returns the popup configuration for the browser and one value list per row. Columns
+    Returns the popup configuration for the browser and one value list per row. The
+    column headings are ``labels[column]`` (Chinese, English), else the column name. Columns
     whose values repeat (reasons, modes, land-use names) are stored once per distinct
     value; mostly unique columns (identifiers, measurements) are stored inline.
     """
@@ -449,7 +513,10 @@ def _popup_encoding(
     ]
     config = {
         "property": POPUP_PROPERTY,
-        "fields": [html.escape(c, quote=True) for c in columns],
+        "fields": {
+            lang: [html.escape(labels.get(c, (c, c))[i], quote=True) for c in columns]
+            for i, lang in enumerate(("zh", "en"))
+        },
         "values": lookups,
     }
     return config, rows
@@ -466,8 +533,9 @@ def write_webmap(
     title: str,
     notice: str | None = None,
     extra_layers: Mapping[str, tuple[gpd.GeoDataFrame, str, Sequence[LegendEntry]]] | None = None,
-    basemap: str | None = None,
+    basemap: Basemap = None,
     simplify_m: float = 0.0,
+    column_labels: Mapping[str, tuple[str, str]] | None = None,
 ) -> Path:
     """Write the zoning plan as an interactive HTML map.
 
@@ -486,24 +554,32 @@ def write_webmap(
         Zone legend; its keys are the values of ``zone_column``. Only the zones that occur
         are listed; values missing from it are drawn grey and listed with their key.
     popup_columns
-        Parcel columns shown, in this order, as a table in the parcel popup (column name
-        and value). Values are HTML-escaped.
+        Parcel columns shown, in this order, as a table in the parcel popup (column
+        heading and value). Values are HTML-escaped.
     title
         Title shown on the map and as the page title.
     notice
         Optional prominent notice under the title, e.g. that the data are synthetic.
     extra_layers
         Further categorical layers, ``name -> (gdf, column, legend)``, listed in the layer
-        control and the legend and hidden when the map opens. A layer with exactly the
-        parcels' rows and geometries (e.g. ``parcels`` itself with another column) reuses
-        the parcel geometry instead of embedding it again.
+        control and the legend and hidden when the map opens (their features are built in
+        the browser when first shown). A name ``'English 中文'`` shows its Chinese part in
+        Chinese and its English part in English (see :func:`bilingual_name`). A layer with
+        exactly the parcels' rows and geometries (e.g. ``parcels`` itself with another
+        column) reuses the parcel geometry instead of embedding it again.
     basemap
-        None (default) for no tiles, so the map works offline, or a tile provider known
-        to folium, e.g. ``'OpenStreetMap'``.
+        None (default): no tiles, the map needs no network at all. ``'OpenStreetMap'``
+        (or ``{'provider': 'openstreetmap'}``), or Tianditu (天地图) tiles with the user's
+        key, ``{'provider': 'tianditu', 'key': KEY, 'kind': 'vector' | 'image'}`` (vector
+        by default), with its annotation layer; the key is written into the page, as the
+        browser must send it with every tile request.
     simplify_m
         Optional simplification tolerance in metres applied before reprojection (0, the
         default, keeps every vertex). Neighbouring polygons are simplified independently,
         so a tolerance above a few decimetres can open visible slivers.
+    column_labels
+        Popup column headings, ``column -> (Chinese, English)``; other columns are headed
+        by their name.
 
     Returns
     -------
@@ -514,6 +590,8 @@ def write_webmap(
     ------
     zoning.errors.LayerError
         If a layer has no CRS or lacks a named column.
+    ValueError
+        If ``basemap`` is not understood or lacks a Tianditu key.
 
     Examples
     --------
@@ -536,15 +614,19 @@ def write_webmap(
     _require_columns(zones, [zone_column], "zones")
     _require_columns(parcels, [zone_column, *popup_columns], "parcels")
 
-    fmap = folium.Map(
+    tiles_layers = tile_layers(basemap)
+    fmap = OfflineMap(
         location=(0.0, 0.0),
         zoom_start=2,
         tiles=None,
         prefer_canvas=True,
         control_scale=True,
     )
-    if basemap is not None:
-        folium.TileLayer(_BASEMAPS.get(basemap.lower(), basemap), name=basemap).add_to(fmap)
+    page = fmap.get_root()
+    assert isinstance(page, Figure)  # a folium map's root is always its figure
+    page.header.add_child(InlineLeaflet(), name="leaflet", index=0)
+    for tiles in tiles_layers:
+        tiles.add_to(fmap)
     _Helpers().add_to(fmap)
 
     zones_layer, zone_entries = _categorical_layer(
@@ -560,7 +642,7 @@ def write_webmap(
 
     wgs = _to_wgs84(parcels, "parcels", simplify_m)
     keys = _keys(wgs, zone_column)
-    popup_config, popups = _popup_encoding(wgs, popup_columns)
+    popup_config, popups = _popup_encoding(wgs, popup_columns, column_labels or {})
     parcel_data = _feature_collection(
         wgs.geometry.to_numpy(),
         [{zone_column: k, POPUP_PROPERTY: p} for k, p in zip(keys, popups, strict=True)],
@@ -578,7 +660,7 @@ def write_webmap(
     )
     parcels_layer.add_to(fmap)
 
-    sections: list[tuple[str, Sequence[LegendEntry], bool]] = [("分区 Zones", zone_entries, True)]
+    sections: list[tuple[str, Sequence[LegendEntry], bool]] = [(ZONES_LAYER, zone_entries, True)]
     parcel_mask = _visible_mask(parcels)
     for name, (gdf, column, layer_legend) in (extra_layers or {}).items():
         if _same_geometry(gdf, parcels):
@@ -614,6 +696,7 @@ def write_webmap(
     page_title = f"<title>{html.escape(title)}</title>\n"
     _HtmlPanel(_title_html(title, notice), css=page_title + _PANEL_CSS).add_to(fmap)
     _HtmlPanel(_legend_html(sections)).add_to(fmap)
+    LanguageControl().add_to(fmap)
     bounds = [b for b in (zones_layer.bounds, parcels_layer.bounds) if b is not None]
     if bounds:
         south = min(b[0][0] for b in bounds)
