@@ -122,13 +122,14 @@ def test_webmap_has_layers_legend_title_and_popups(tmp_path, parcels, zones):
         tmp_path,
         parcels,
         zones,
-        extra_layers={"损毁程度 Damage": (parcels, "damage", DAMAGE_LEGEND)},
+        extra_layers={"Damage 损毁程度": (parcels, "damage", DAMAGE_LEGEND)},
     )
-    for name in ('"Zones"', '"Parcels"', "Damage"):
-        assert name in text
+    for en in ("Zones", "Parcels", "Damage"):  # layer control names (JSON text)
+        assert f'data-en=\\"{en}\\"' in text, en
+    for zh, en in (("分区", "Zones"), ("损毁程度", "Damage")):  # legend headings
+        assert f'data-zh="{zh}" data-en="{en}"' in text
     for entry in LEGEND[:3]:
-        assert entry.label_zh in text
-        assert entry.label_en in text
+        assert f'data-zh="{entry.label_zh}" data-en="{entry.label_en}"' in text  # legend
     assert "城镇更新修复区" not in text  # listed in the legend but absent from the data
     assert "轻度损毁" in text and "Severe" in text
     assert "无数据" in text  # the empty damage value
@@ -137,6 +138,12 @@ def test_webmap_has_layers_legend_title_and_popups(tmp_path, parcels, zones):
     # popup values and column names
     assert "P0003" in text and "乔木林地" in text and "subsided 0.8 m" in text
     assert "landuse_name_zh" in text
+    # offline: Leaflet inlined, nothing linked
+    assert "<!-- Leaflet 1.9.4 (https://leafletjs.com), BSD-2-Clause licence" in text
+    assert not re.findall(r"<(?:script|link)[^>]*(?:src|href)=", text)
+    assert "url(images/" not in text  # layer icons inlined, marker-icon rule dropped
+    assert ".leaflet-default-icon-path {" not in text
+    assert "jquery" not in text.lower() and "bootstrap" not in text.lower()
     # HTML in values is escaped, never raw
     assert "<b>x</b>" not in text
     assert "&lt;b&gt;x&lt;/b&gt;" in text
@@ -186,6 +193,36 @@ def test_webmap_extra_layers_share_parcel_geometry(tmp_path, parcels, zones):
 def test_webmap_basemap_optional(tmp_path, parcels, zones):
     text = _write_html(tmp_path, parcels, zones, basemap="OpenStreetMap")
     assert "tile.openstreetmap.org" in text
+    assert "tianditu" not in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "layers"), [("vector", ("vec", "cva")), ("image", ("img", "cia"))]
+)
+def test_webmap_tianditu_basemap_with_key(tmp_path, parcels, zones, kind, layers):
+    key = "0123456789abcdef0123456789abcdef"
+    text = _write_html(
+        tmp_path, parcels, zones, basemap={"provider": "tianditu", "key": key, "kind": kind}
+    )
+    for layer in layers:
+        assert f"tianditu.gov.cn/{layer}_w/wmts?" in text
+        assert f"LAYER={layer}\\u0026" in text  # & as JSON writes it in the script
+    assert text.count(f"tk={key}") == 2
+    assert "tile.openstreetmap.org" not in text
+
+
+@pytest.mark.parametrize(
+    ("basemap", "message"),
+    [
+        ({"provider": "tianditu"}, "key"),
+        ({"provider": "tianditu", "key": "abc&x=1"}, "key"),
+        ({"provider": "tianditu", "key": "abc", "kind": "terrain"}, "kind"),
+        ("Stamen Toner", "unknown basemap"),
+    ],
+)
+def test_webmap_rejects_bad_basemaps(tmp_path, parcels, zones, basemap, message):
+    with pytest.raises(ValueError, match=message):
+        _write_html(tmp_path, parcels, zones, basemap=basemap)
 
 
 def test_webmap_reports_missing_columns(tmp_path, parcels, zones):
@@ -203,28 +240,46 @@ def test_webmap_reports_missing_columns(tmp_path, parcels, zones):
 
 _NODE_HARNESS = r"""
 const html = require('fs').readFileSync(process.argv[1], 'utf8');
-const any = new Proxy(function () {}, {get: () => any, apply: () => any});
+const any = new Proxy(function () {}, {get: () => any, apply: () => any, construct: () => any});
 const layers = [];
+global.document = any;
 global.L = new Proxy({}, {get: (t, p) => p !== 'geoJson' ? any : function (data, opts) {
-    const out = data.features.map(f => {
-        const layer = {bindPopup(fn) { this.popup = fn; }, bindTooltip(t) { this.tooltip = t; }};
-        opts.onEachFeature(f, layer);
-        return {style: opts.style(f), popup: layer.popup ? layer.popup() : null,
-                tooltip: layer.tooltip || null};
-    });
-    const obj = {out: out, addTo: () => obj};
+    const obj = {out: [], handlers: [], lazy: false,
+        addData(d) {
+            for (const f of d.features) {
+                const layer = {bindPopup(fn) { this.popup = fn; },
+                               bindTooltip(fn) { this.tooltip = fn; }};
+                opts.onEachFeature(f, layer);
+                this.out.push({style: opts.style(f), layer: layer});
+            }
+        },
+        once(event, fn) { this.lazy = true; this.handlers.push(fn); },
+        addTo() { return obj; }};
     layers.push(obj);
     return obj;
 }});
-for (const m of html.matchAll(/<script>([\s\S]*?)<\/script>/g)) { new Function(m[1])(); }
-console.log(JSON.stringify(layers.map(l => l.out)));
+for (const m of html.matchAll(/<script>([\s\S]*?)<\/script>/g)) {
+    if (!m[1].includes('Leaflet 1.')) { require('vm').runInThisContext(m[1]); }
+}
+const result = {};
+for (const lang of ['zh', 'en']) {
+    zoningLang = lang;
+    result[lang] = layers.map(l => {
+        l.handlers.splice(0).forEach(fn => fn());
+        return {lazy: l.lazy, features: l.out.map(o => ({style: o.style,
+            popup: o.layer.popup ? o.layer.popup() : null,
+            tooltip: o.layer.tooltip ? o.layer.tooltip() : null}))};
+    });
+}
+console.log(JSON.stringify(result));
 """
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_webmap_script_runs_and_builds_escaped_popups(tmp_path, parcels, zones):
     _write_html(
-        tmp_path, parcels, zones, extra_layers={"Damage": (parcels, "damage", DAMAGE_LEGEND)}
+        tmp_path, parcels, zones, extra_layers={"Damage 损毁": (parcels, "damage", DAMAGE_LEGEND)},
+        column_labels={"parcel_id": ("地块编号", "Parcel")},
     )
     result = subprocess.run(
         ["node", "-e", _NODE_HARNESS, str(tmp_path / "map.html")],
@@ -233,17 +288,23 @@ def test_webmap_script_runs_and_builds_escaped_popups(tmp_path, parcels, zones):
         check=True,
         timeout=60,
     )
-    zones_out, parcels_out, damage_out = json.loads(result.stdout)
+    out = json.loads(result.stdout)
+    zones_out, parcels_out, damage_out = out["zh"]
+    assert [layer["lazy"] for layer in out["zh"]] == [False, False, True]  # hidden: built on show
+    zones_out, parcels_out, damage_out = (layer["features"] for layer in out["zh"])
     colors = {e.key: e.color for e in LEGEND}
     assert zones_out[0]["style"]["fillColor"] == colors["ecological_protection"]
-    assert zones_out[0]["tooltip"] == "生态保护区 (Ecological protection)"
+    assert zones_out[0]["tooltip"] == "生态保护区"
     assert [p["style"]["fillColor"] for p in parcels_out] == [colors[z] for z in parcels["zone"]]
     popup = parcels_out[3]["popup"]
-    assert "<th>parcel_id</th><td>P0003</td>" in popup
+    assert "<th>地块编号</th><td>P0003</td>" in popup
     assert "<td>&lt;b&gt;x&lt;/b&gt;</td>" in popup
-    assert "<th>landuse_name_zh</th><td>水浇地</td>" in popup
+    assert "<th>landuse_name_zh</th><td>水浇地</td>" in popup  # no label: the column name
     assert len(damage_out) == len(parcels)
     assert damage_out[2]["style"]["fillColor"] == "#d84315"
+    zones_en, parcels_en, _ = (layer["features"] for layer in out["en"])
+    assert zones_en[0]["tooltip"] == "Ecological protection"
+    assert "<th>Parcel</th><td>P0003</td>" in parcels_en[3]["popup"]
 
 
 # --- static map ----------------------------------------------------------------------------
