@@ -21,6 +21,7 @@ from shapely.geometry import box
 
 from zoning.errors import LayerError
 from zoning.outputs import LegendEntry
+from zoning.outputs._encoding import decode_line, encode_geometries
 from zoning.outputs._fonts import cjk_font_family, font_rc, mplfonts_font_path
 from zoning.outputs._legend import NO_DATA_COLOR, UNLISTED_COLOR
 from zoning.outputs.staticmap import (
@@ -29,7 +30,7 @@ from zoning.outputs.staticmap import (
     scale_bar_segments,
     write_static_map,
 )
-from zoning.outputs.webmap import write_webmap
+from zoning.outputs.webmap import COORDINATE_DECIMALS, write_webmap
 
 LEGEND = [
     LegendEntry("ecological_protection", "生态保护区", "Ecological protection", "#1b5e20"),
@@ -100,18 +101,16 @@ def _write_html(tmp_path: Path, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFra
     return path.read_text(encoding="utf-8")
 
 
-def _embedded_collections(text: str) -> dict[str, dict]:
-    """Layer variable -> FeatureCollection embedded as ``var <layer>_data = {...};``."""
-    found = re.findall(r'var (\w+)_data = (\{"type":"FeatureCollection".*?\});\n', text)
+def _embedded_layers(text: str) -> dict[str, dict]:
+    """Layer variable -> packed layer data embedded as ``var <layer>_data = {...};``."""
+    found = re.findall(r'var (\w+)_data = (\{"type":.*?\});\n', text)
     return {name: json.loads(data) for name, data in found}
 
 
-def _coordinates(obj: object) -> list[list[float]]:
-    if isinstance(obj, list) and obj and isinstance(obj[0], int | float):
-        return [obj]
-    if isinstance(obj, list):
-        return [c for item in obj for c in _coordinates(item)]
-    return []
+def _rings(coordinates: object) -> list[str]:
+    if isinstance(coordinates, str):
+        return [coordinates]
+    return [r for item in coordinates for r in _rings(item)]
 
 
 # --- web map -------------------------------------------------------------------------------
@@ -151,28 +150,62 @@ def test_webmap_has_layers_legend_title_and_popups(tmp_path, parcels, zones):
     assert "tile.openstreetmap.org" not in text
 
 
-def test_webmap_geojson_is_lonlat_rounded_and_lean(tmp_path, parcels, zones):
+def test_webmap_geometry_is_lonlat_rounded_and_lean(tmp_path, parcels, zones):
     text = _write_html(tmp_path, parcels, zones)
-    collections = list(_embedded_collections(text).values())
-    assert len(collections) == 2  # zones, parcels
-    zones_fc, parcels_fc = collections
-    assert len(zones_fc["features"]) == 3
-    assert len(parcels_fc["features"]) == 6
-    assert {f["properties"]["zone"] for f in zones_fc["features"]} == {
+    layers = list(_embedded_layers(text).values())
+    assert len(layers) == 2  # zones, parcels
+    zones_data, parcels_data = layers
+    assert len(zones_data["coordinates"]) == 3
+    assert len(parcels_data["coordinates"]) == 6
+    assert set(zones_data["categories"]) == {
         "ecological_protection",
         "farmland_consolidation",
         "mine_reconstruction",
     }
-    for fc in collections:
-        coords = np.array(_coordinates([f["geometry"]["coordinates"] for f in fc["features"]]))
-        assert coords.shape[1] == 2
-        assert np.all(np.abs(coords[:, 0] - 117.4) < 0.1), "longitude"
-        assert np.all(np.abs(coords[:, 1] - 34.4) < 0.1), "latitude"
-        assert np.allclose(coords, np.round(coords, 6), rtol=0, atol=1e-12)
-    # only the properties the map needs: zone key, plus the popup values for parcels
-    assert set(zones_fc["features"][0]["properties"]) == {"zone"}
-    assert set(parcels_fc["features"][0]["properties"]) == {"zone", "popup"}
+    assert [parcels_data["categories"][k] for k in parcels_data["keys"]] == list(parcels["zone"])
+    expected = parcels.to_crs(4326).geometry
+    for ring, geom in zip(_rings(parcels_data["coordinates"]), expected, strict=True):
+        xy = np.array(decode_line(ring, COORDINATE_DECIMALS))
+        assert np.allclose(xy, np.round(xy, 6), rtol=0, atol=1e-12)
+        assert np.allclose(xy, shapely.get_coordinates(geom.exterior), rtol=0, atol=6e-7)
+    for data in layers:
+        xy = np.array([c for r in _rings(data["coordinates"]) for c in decode_line(r, 6)])
+        assert np.all(np.abs(xy[:, 0] - 117.4) < 0.1), "longitude"
+        assert np.all(np.abs(xy[:, 1] - 34.4) < 0.1), "latitude"
+    # only what the map needs: zone keys, plus the popup values for parcels
+    assert set(zones_data) == {"type", "scale", "coordinates", "categories", "keys"}
+    assert set(parcels_data) == {"type", "scale", "coordinates", "categories", "keys", "popup"}
     assert "area_ha" not in text
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        shapely.Point(117.412345, 34.4),
+        shapely.MultiPoint([(117.4, 34.4), (-117.5, -34.5)]),
+        shapely.LineString([(117.4, 34.4), (117.400001, 34.41), (117.39, 34.39)]),
+        shapely.MultiLineString([[(0, 0), (1, 1)], [(179.999999, -89.999999), (-180, 90)]]),
+        shapely.box(117.4, 34.4, 117.5, 34.5).difference(shapely.box(117.42, 34.42, 117.43, 34.43)),
+        shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)]),
+    ],
+)
+def test_encoded_geometry_round_trips(geometry):
+    kind, (coordinates,) = encode_geometries([geometry], COORDINATE_DECIMALS)
+    assert kind == geometry.geom_type
+    xy = np.array([c for r in _rings(coordinates) for c in decode_line(r, COORDINATE_DECIMALS)])
+    assert np.allclose(xy, shapely.get_coordinates(geometry), rtol=0, atol=1e-9)
+
+
+def test_jinja_tags_in_values_are_harmless(tmp_path, parcels, zones):
+    odd = parcels.assign(mode_reason="{{ 1 + 1 }} {% if %} {# x #}")
+    text = write_webmap(
+        tmp_path / "map.html", odd, zones, zone_column="zone", legend=LEGEND,
+        popup_columns=POPUP_COLUMNS, title="{{ title }}",
+        extra_layers={"{{ layer }} 图层": (odd, "damage", DAMAGE_LEGEND)},
+    ).read_text(encoding="utf-8")
+    assert "{{ 1 + 1 }}" not in text and "\\u007b{ 1 + 1 }}" in text
+    assert "<title>&#123;{ title }}</title>" in text
+    assert "&#123;{ layer }}" in text
 
 
 def test_webmap_extra_layers_share_parcel_geometry(tmp_path, parcels, zones):
@@ -186,8 +219,8 @@ def test_webmap_extra_layers_share_parcel_geometry(tmp_path, parcels, zones):
             "Damage subset": (own, "damage", DAMAGE_LEGEND),
         },
     )
-    assert text.count("zoningSharedGeometry(\n") == 1
-    assert len(_embedded_collections(text)) == 3  # zones, parcels, the subset
+    assert text.count("return zoningUnpack(\n") == 1  # the damage layer, on parcel geometry
+    assert len(_embedded_layers(text)) == 3  # zones, parcels, the subset
 
 
 def test_webmap_basemap_optional(tmp_path, parcels, zones):

@@ -137,9 +137,19 @@ def leaflet_assets() -> LeafletAssets:
     )
 
 
+JINJA_OPENING_RE = re.compile(r"\{(?=[{%#])")
+"""A "{" that would open a Jinja tag: folium renders each element's output again as a
+template, so page text must contain none."""
+
+
+def jinja_safe_html(text: str) -> str:
+    """HTML with each "{" that would open a Jinja tag written as the entity ``&#123;``."""
+    return JINJA_OPENING_RE.sub("&#123;", text)
+
+
 def i18n_span(zh: str, en: str) -> str:
     """HTML text shown in Chinese, switched to English by the page's language control."""
-    return (
+    return jinja_safe_html(
         f'<span class="zoning-i18n" data-zh="{html.escape(zh, quote=True)}" '
         f'data-en="{html.escape(en, quote=True)}">{html.escape(zh)}</span>'
     )
@@ -157,10 +167,11 @@ class OfflineMap(folium.Map):
 
 
 class InlineLeaflet(folium.Element):
-    """Leaflet's stylesheet and script, inlined in the page header."""
+    """Leaflet's stylesheet and script, inlined in the page header (never read as Jinja)."""
 
     def __init__(self) -> None:
-        super().__init__(leaflet_assets().html())
+        super().__init__("{{ this.assets }}")
+        self.assets = leaflet_assets().html()
 
 
 _LANGUAGE_JS = """

@@ -37,13 +37,16 @@ from folium.template import Template
 
 from zoning.errors import LayerError, did_you_mean
 from zoning.outputs._assets import (
+    JINJA_OPENING_RE,
     Basemap,
     InlineLeaflet,
     LanguageControl,
     OfflineMap,
     i18n_span,
+    jinja_safe_html,
     tile_layers,
 )
+from zoning.outputs._encoding import DECODE_JS, encode_geometries
 from zoning.outputs._legend import (
     NO_DATA_COLOR,
     NO_DATA_ENTRY,
@@ -125,19 +128,31 @@ def _same_geometry(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> bool:
     return bool(np.all(shapely.equals_exact(ga[both], gb[both], tolerance=0.0)))
 
 
-def _feature_collection(
-    geometries: Sequence[shapely.Geometry], properties: Sequence[Mapping[str, Any]]
+def _category_codes(keys: Sequence[str | None]) -> dict[str, list[Any]]:
+    """Category keys as indexes into the list of distinct keys (None stays None)."""
+    categories = list(dict.fromkeys(k for k in keys if k is not None))
+    index = {k: i for i, k in enumerate(categories)}
+    return {"categories": categories, "keys": [None if k is None else index[k] for k in keys]}
+
+
+def _packed_layer(
+    wgs: gpd.GeoDataFrame, keys: Sequence[str | None], popups: Sequence[Any] | None = None
 ) -> dict[str, Any]:
-    features = [
-        {"type": "Feature", "properties": dict(props), "geometry": shapely.geometry.mapping(geom)}
-        for geom, props in zip(geometries, properties, strict=True)
-    ]
-    return {"type": "FeatureCollection", "features": features}
+    """A layer's features as the browser's ``zoningUnpack`` reads them."""
+    kind, coordinates = encode_geometries(wgs.geometry.to_numpy(), COORDINATE_DECIMALS)
+    packed = {"type": kind, "scale": 10**COORDINATE_DECIMALS, "coordinates": coordinates,
+              **_category_codes(keys)}
+    if popups is not None:
+        packed[POPUP_PROPERTY] = list(popups)
+    return packed
 
 
 def _script_json(obj: object) -> str:
     """Serialise ``obj`` compactly as JSON that is safe inside an HTML ``<script>``."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # folium renders each element's output again as a Jinja template: no "{{", "{%" or "{#"
+    # (in JSON such a "{" can only be inside a string, where \u007b means the same)
+    text = JINJA_OPENING_RE.sub(lambda _: "\\u007b", text)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
@@ -263,17 +278,25 @@ function zoningCategoricalLayer(data, cfg, lazy) {
     }
     return layer;
 }
-function zoningSharedGeometry(source, keys, key) {
+function zoningUnpack(packed, key, codes) {
+    if (!packed.geometries) {
+        packed.geometries = packed.coordinates.map(function (c) {
+            return zoningDecodeGeometry(packed.type, c, packed.scale);
+        });
+    }
+    var own = codes === undefined;
+    codes = own ? packed : codes;
     return {
         type: "FeatureCollection",
-        features: source.features.map(function (f, i) {
-            var p = {};
-            p[key] = keys[i];
-            return {type: "Feature", properties: p, geometry: f.geometry};
+        features: packed.geometries.map(function (g, i) {
+            var p = {}, code = codes.keys[i];
+            p[key] = code === null ? null : codes.categories[code];
+            if (own && packed.popup) { p.popup = packed.popup[i]; }
+            return {type: "Feature", properties: p, geometry: g};
         })
     };
 }
-"""
+""" + DECODE_JS
 
 
 class _Helpers(folium.MacroElement):
@@ -289,9 +312,11 @@ class _Helpers(folium.MacroElement):
 class _CategoricalGeoJson(folium.map.Layer):
     """A GeoJSON overlay coloured by a category property, with optional popup and tooltip.
 
-    The data are embedded as compact JSON in ``<name>_data``; a layer whose features have
-    the same geometry as an earlier layer embeds only its category values and borrows the
-    geometry of that layer in the browser. Style, popup and tooltip functions are shared
+    The data are embedded as compact JSON in ``<name>_data``: encoded-polyline geometry
+    (see :mod:`zoning.outputs._encoding`), category keys as indexes into the distinct keys,
+    and popup rows. A layer whose features have the same geometry as an earlier layer
+    embeds only its category values and borrows the decoded geometry of that layer in
+    the browser. Style, popup and tooltip functions are shared
     JavaScript, so the per-feature cost is only the data.
     """
 
@@ -300,13 +325,13 @@ class _CategoricalGeoJson(folium.map.Layer):
         {% macro script(this, kwargs) %}
         {%- if this.shared_with %}
         var {{ this.get_name() }} = zoningCategoricalLayer(function () {
-            return zoningSharedGeometry(
-                {{ this.shared_with }}_data, {{ this.keys_json }}, {{ this.key_json }});
+            return zoningUnpack(
+                {{ this.shared_with }}_data, {{ this.key_json }}, {{ this.keys_json }});
         }, {{ this.config_json }}, {{ this.lazy_json }});
         {%- else %}
         var {{ this.get_name() }}_data = {{ this.data_json }};
         var {{ this.get_name() }} = zoningCategoricalLayer(function () {
-            return {{ this.get_name() }}_data;
+            return zoningUnpack({{ this.get_name() }}_data, {{ this.key_json }});
         }, {{ this.config_json }}, {{ this.lazy_json }});
         {%- endif %}
         {% endmacro %}
@@ -336,7 +361,7 @@ class _CategoricalGeoJson(folium.map.Layer):
             raise ValueError("give either data or shared_with")
         self.data_json = _script_json(data) if data is not None else ""
         self.shared_with = shared_with.get_name() if shared_with is not None else ""
-        self.keys_json = _script_json(list(keys))
+        self.keys_json = _script_json(_category_codes(keys))
         self.key_json = _script_json(key)
         self.lazy_json = _script_json(not show)
         config = {
@@ -422,7 +447,7 @@ class _HtmlPanel(folium.MacroElement):
     def __init__(self, markup: str, css: str = "") -> None:
         super().__init__()
         self._name = "HtmlPanel"
-        self.markup = markup
+        self.markup = jinja_safe_html(markup)
         self.css = css
 
 
@@ -472,7 +497,7 @@ def _categorical_layer(
     wgs = _to_wgs84(gdf, f"layer {name!r}", simplify_m)
     keys = _keys(wgs, column)
     entries, has_empty = resolve_legend(keys, legend, what=f"layer {name!r}")
-    data = _feature_collection(wgs.geometry.to_numpy(), [{column: k} for k in keys])
+    data = _packed_layer(wgs, keys)
     layer = _CategoricalGeoJson(
         name,
         key=column,
@@ -643,10 +668,7 @@ def write_webmap(
     wgs = _to_wgs84(parcels, "parcels", simplify_m)
     keys = _keys(wgs, zone_column)
     popup_config, popups = _popup_encoding(wgs, popup_columns, column_labels or {})
-    parcel_data = _feature_collection(
-        wgs.geometry.to_numpy(),
-        [{zone_column: k, POPUP_PROPERTY: p} for k, p in zip(keys, popups, strict=True)],
-    )
+    parcel_data = _packed_layer(wgs, keys, popups)
     parcel_entries, _ = resolve_legend(keys, legend, what="parcels")
     parcels_layer = _CategoricalGeoJson(
         PARCELS_LAYER,
@@ -693,7 +715,7 @@ def write_webmap(
         sections.append((name, entries, False))
 
     folium.LayerControl(collapsed=False).add_to(fmap)
-    page_title = f"<title>{html.escape(title)}</title>\n"
+    page_title = f"<title>{jinja_safe_html(html.escape(title))}</title>\n"
     _HtmlPanel(_title_html(title, notice), css=page_title + _PANEL_CSS).add_to(fmap)
     _HtmlPanel(_legend_html(sections)).add_to(fmap)
     LanguageControl().add_to(fmap)
