@@ -725,7 +725,8 @@ def write_webmap(
         west = min(b[0][1] for b in bounds)
         north = max(b[1][0] for b in bounds)
         east = max(b[1][1] for b in bounds)
-        fmap.fit_bounds([[south, west], [north, east]])
+        # before the layers' scripts: the view is set once, so features are projected once
+        fmap.add_child(folium.FitBounds([[south, west], [north, east]]), index=0)
     else:
         logger.warning("web map %s: no geometries to show", path)
 
