@@ -330,14 +330,15 @@ def test_webmap_script_runs_and_builds_escaped_popups(tmp_path, parcels, zones):
     assert zones_out[0]["tooltip"] == "生态保护区"
     assert [p["style"]["fillColor"] for p in parcels_out] == [colors[z] for z in parcels["zone"]]
     popup = parcels_out[3]["popup"]
-    assert "<th>地块编号</th><td>P0003</td>" in popup
+    assert '<th title="parcel_id">地块编号</th><td>P0003</td>' in popup
     assert "<td>&lt;b&gt;x&lt;/b&gt;</td>" in popup
-    assert "<th>landuse_name_zh</th><td>水浇地</td>" in popup  # no label: the column name
+    # no label: headed by the column name
+    assert '<th title="landuse_name_zh">landuse_name_zh</th><td>水浇地</td>' in popup
     assert len(damage_out) == len(parcels)
     assert damage_out[2]["style"]["fillColor"] == "#d84315"
     zones_en, parcels_en, _ = (layer["features"] for layer in out["en"])
     assert zones_en[0]["tooltip"] == "Ecological protection"
-    assert "<th>Parcel</th><td>P0003</td>" in parcels_en[3]["popup"]
+    assert '<th title="parcel_id">Parcel</th><td>P0003</td>' in parcels_en[3]["popup"]
 
 
 # --- static map ----------------------------------------------------------------------------

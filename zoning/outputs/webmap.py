@@ -260,7 +260,8 @@ function zoningCategoricalLayer(data, cfg, lazy) {
                         if (typeof x === "number" && cfg.popup.values[i]) {
                             x = cfg.popup.values[i][x];
                         }
-                        return "<tr><th>" + name + "</th><td>" + (x || "") + "</td></tr>";
+                        return '<tr><th title="' + cfg.popup.columns[i] + '">' + name +
+                            "</th><td>" + (x || "") + "</td></tr>";
                     });
                     return '<table class="zoning-popup">' + rows.join("") + "</table>";
                 }, {maxWidth: 460});
@@ -538,6 +539,7 @@ def _popup_encoding(
     ]
     config = {
         "property": POPUP_PROPERTY,
+        "columns": [html.escape(c, quote=True) for c in columns],
         "fields": {
             lang: [html.escape(labels.get(c, (c, c))[i], quote=True) for c in columns]
             for i, lang in enumerate(("zh", "en"))
@@ -580,7 +582,8 @@ def write_webmap(
         are listed; values missing from it are drawn grey and listed with their key.
     popup_columns
         Parcel columns shown, in this order, as a table in the parcel popup (column
-        heading and value). Values are HTML-escaped.
+        heading and value; hovering a heading shows the column name, as in
+        ``parcels.csv``). Values are HTML-escaped.
     title
         Title shown on the map and as the page title.
     notice
