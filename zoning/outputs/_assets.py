@@ -1,4 +1,4 @@
-"""Page parts of the web map: inlined Leaflet, the language control and the basemaps.
+"""Page parts of the web map: inlined Leaflet, browser functions and styles, language switch, basemaps.
 
 The files come from the PyPI package ``django-js-lib-leaflet`` (a plain repackaging of
 the Leaflet release files; it does not need Django to be read). Its version is the
@@ -24,6 +24,8 @@ from typing import Any
 
 import folium
 from folium.template import Template
+
+from zoning.outputs._encoding import DECODE_JS
 
 PACKAGE = "django-js-lib-leaflet"
 _MODULE = "js_lib_leaflet"
@@ -145,6 +147,123 @@ template, so page text must contain none."""
 def jinja_safe_html(text: str) -> str:
     """HTML with each "{" that would open a Jinja tag written as the entity ``&#123;``."""
     return JINJA_OPENING_RE.sub("&#123;", text)
+
+
+JS_HELPERS = """
+var zoningLang = "zh";
+function zoningSetLanguage(lang) {
+    zoningLang = lang;
+    document.querySelectorAll(".zoning-i18n").forEach(function (el) {
+        el.textContent = el.getAttribute("data-" + lang);
+    });
+    document.querySelectorAll(".zoning-lang button").forEach(function (b) {
+        b.classList.toggle("zoning-lang-active", b.getAttribute("data-lang") === lang);
+    });
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+}
+function zoningCategoricalLayer(data, cfg, lazy) {
+    function keyOf(feature) { return feature.properties[cfg.key]; }
+    var layer = L.geoJson(null, {
+        style: function (feature) {
+            var k = keyOf(feature);
+            var c = (k === null || k === undefined || !cfg.colors.hasOwnProperty(k))
+                ? cfg.fallback : cfg.colors[k];
+            return Object.assign({fillColor: c, fill: true}, cfg.style);
+        },
+        onEachFeature: function (feature, layer) {
+            var k = keyOf(feature);
+            if (cfg.popup) {
+                layer.bindPopup(function () {
+                    var v = feature.properties[cfg.popup.property] || [];
+                    var rows = cfg.popup.fields[zoningLang].map(function (name, i) {
+                        var x = v[i];
+                        if (typeof x === "number" && cfg.popup.values[i]) {
+                            x = cfg.popup.values[i][x];
+                        }
+                        return '<tr><th title="' + cfg.popup.columns[i] + '">' + name +
+                            "</th><td>" + (x || "") + "</td></tr>";
+                    });
+                    return '<table class="zoning-popup">' + rows.join("") + "</table>";
+                }, {maxWidth: 460});
+            }
+            if (cfg.tooltips && cfg.tooltips.zh.hasOwnProperty(k)) {
+                layer.bindTooltip(function () { return cfg.tooltips[zoningLang][k]; },
+                                  {sticky: true});
+            }
+        }
+    });
+    if (lazy) {
+        layer.once("add", function () { layer.addData(data()); });
+    } else {
+        layer.addData(data());
+    }
+    return layer;
+}
+function zoningUnpack(packed, key, codes) {
+    if (!packed.geometries) {
+        packed.geometries = packed.coordinates.map(function (c) {
+            return zoningDecodeGeometry(packed.type, c, packed.scale);
+        });
+    }
+    var own = codes === undefined;
+    codes = own ? packed : codes;
+    return {
+        type: "FeatureCollection",
+        features: packed.geometries.map(function (g, i) {
+            var p = {}, code = codes.keys[i];
+            p[key] = code === null ? null : codes.categories[code];
+            if (own && packed.popup) { p.popup = packed.popup[i]; }
+            return {type: "Feature", properties: p, geometry: g};
+        })
+    };
+}
+""" + DECODE_JS
+"""Browser functions of the categorical layers and the language switch."""
+
+PANEL_CSS = """
+<style>
+.leaflet-container { background: #f4f4f2; }
+.zoning-title {
+    position: absolute; top: 10px; left: 50%; transform: translateX(-50%);
+    z-index: 1000; background: rgba(255, 255, 255, 0.92); padding: 6px 14px;
+    border-radius: 4px; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.35);
+    font: 16px/1.35 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
+          "PingFang SC", sans-serif;
+    text-align: center; max-width: 60%;
+}
+.zoning-title .zoning-title-text { font-weight: bold; }
+.zoning-notice {
+    margin-top: 4px; padding: 3px 8px; border: 2px solid #c62828; border-radius: 3px;
+    background: #fff3cd; color: #b71c1c; font-weight: bold; font-size: 14px;
+}
+.zoning-legend {
+    position: absolute; bottom: 44px; left: 10px; z-index: 1000;
+    background: rgba(255, 255, 255, 0.94); padding: 6px 10px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0, 0, 0, 0.35); max-height: 60%; overflow-y: auto;
+    font: 12px/1.4 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
+          "PingFang SC", sans-serif;
+}
+.zoning-legend summary { font-weight: bold; cursor: pointer; margin: 2px 0; }
+.zoning-legend .zoning-legend-row { display: flex; align-items: center; margin: 2px 0; }
+.zoning-legend .zoning-swatch {
+    display: inline-block; width: 16px; height: 12px; margin-right: 6px;
+    border: 1px solid #555; flex: none;
+}
+.zoning-lang button {
+    display: block; width: 34px; height: 26px; border: none; background: #fff;
+    font: 12px/26px sans-serif; cursor: pointer; padding: 0;
+}
+.zoning-lang button + button { border-top: 1px solid #ccc; }
+.zoning-lang button.zoning-lang-active { background: #1b5e20; color: #fff; font-weight: bold; }
+table.zoning-popup { border-collapse: collapse; font-size: 12px; }
+table.zoning-popup th {
+    text-align: left; color: #555; font-weight: normal; padding: 1px 8px 1px 0;
+    vertical-align: top; white-space: nowrap;
+}
+table.zoning-popup td { padding: 1px 0; vertical-align: top; }
+</style>
+"""
+"""Styles of the title, notice, legend, language control and popups."""
 
 
 def i18n_span(zh: str, en: str) -> str:

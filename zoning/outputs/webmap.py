@@ -1,20 +1,23 @@
-"""Interactive web map of a zoning plan: one HTML file, Leaflet via folium.
+"""Interactive web map of a zoning plan: one HTML file that needs no network, Leaflet via folium.
 
 The map shows the dissolved zones, the parcels with a popup per parcel, optional extra
-categorical layers, a layer control, a bilingual legend, the title and an optional
-notice (for example that the data are synthetic). It renders columns only.
+categorical layers, a layer control, a legend, the title, an optional notice (for
+example that the data are synthetic) and a 中文 / EN switch for the legend, layer
+names, tooltips and popup headings. It renders columns only.
+
+Offline: Leaflet's script and stylesheet are inlined from an installed package (see
+:mod:`zoning.outputs._assets`); nothing is linked. No basemap by default; OpenStreetMap
+or Tianditu (天地图, with the user's key) tiles are optional and need the network.
 
 Size: geometries are reprojected to EPSG:4326, coordinates rounded to
-:data:`COORDINATE_DECIMALS` decimals (about 0.1 m) and only the properties the map
-needs are kept. Parcel popups are one array of pre-escaped strings per feature (values
-that repeat, such as reasons, are stored once and referenced by number) and become a
-table in the browser when a parcel is clicked. Extra layers with the parcels' own rows
-and geometries reuse the parcel geometry instead of embedding it again. About 7,000
-parcels of ~40 vertices give roughly 10 MB.
-
-No basemap is loaded by default so that the map works offline; pass
-``basemap="OpenStreetMap"`` for a tiled background. Leaflet and the other scripts and
-styles folium uses are still linked from CDNs.
+:data:`COORDINATE_DECIMALS` decimals (about 0.1 m) and each ring stored as an
+encoded-polyline string (:mod:`zoning.outputs._encoding`); category values are indexes
+into the distinct values. Parcel popups are one array of pre-escaped strings per
+feature (values that repeat, such as reasons, are stored once and referenced by
+number) and become a table in the browser when a parcel is clicked. Extra layers with
+the parcels' own rows and geometries reuse the parcel geometry, and hidden layers are
+built in the browser only when first shown. The demo's 7,500 parcels with 21 layers
+give about 1.4 MB; 108,591 synthetic parcels about 16 MB.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from folium.template import Template
 from zoning.errors import LayerError, did_you_mean
 from zoning.outputs._assets import (
     JINJA_OPENING_RE,
+    JS_HELPERS,
+    PANEL_CSS,
     Basemap,
     InlineLeaflet,
     LanguageControl,
@@ -46,7 +51,7 @@ from zoning.outputs._assets import (
     jinja_safe_html,
     tile_layers,
 )
-from zoning.outputs._encoding import DECODE_JS, encode_geometries
+from zoning.outputs._encoding import encode_geometries
 from zoning.outputs._legend import (
     NO_DATA_COLOR,
     NO_DATA_ENTRY,
@@ -229,81 +234,12 @@ def bilingual_name(name: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------------------
 
 
-_JS_HELPERS = """
-var zoningLang = "zh";
-function zoningSetLanguage(lang) {
-    zoningLang = lang;
-    document.querySelectorAll(".zoning-i18n").forEach(function (el) {
-        el.textContent = el.getAttribute("data-" + lang);
-    });
-    document.querySelectorAll(".zoning-lang button").forEach(function (b) {
-        b.classList.toggle("zoning-lang-active", b.getAttribute("data-lang") === lang);
-    });
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-}
-function zoningCategoricalLayer(data, cfg, lazy) {
-    function keyOf(feature) { return feature.properties[cfg.key]; }
-    var layer = L.geoJson(null, {
-        style: function (feature) {
-            var k = keyOf(feature);
-            var c = (k === null || k === undefined || !cfg.colors.hasOwnProperty(k))
-                ? cfg.fallback : cfg.colors[k];
-            return Object.assign({fillColor: c, fill: true}, cfg.style);
-        },
-        onEachFeature: function (feature, layer) {
-            var k = keyOf(feature);
-            if (cfg.popup) {
-                layer.bindPopup(function () {
-                    var v = feature.properties[cfg.popup.property] || [];
-                    var rows = cfg.popup.fields[zoningLang].map(function (name, i) {
-                        var x = v[i];
-                        if (typeof x === "number" && cfg.popup.values[i]) {
-                            x = cfg.popup.values[i][x];
-                        }
-                        return '<tr><th title="' + cfg.popup.columns[i] + '">' + name +
-                            "</th><td>" + (x || "") + "</td></tr>";
-                    });
-                    return '<table class="zoning-popup">' + rows.join("") + "</table>";
-                }, {maxWidth: 460});
-            }
-            if (cfg.tooltips && cfg.tooltips.zh.hasOwnProperty(k)) {
-                layer.bindTooltip(function () { return cfg.tooltips[zoningLang][k]; },
-                                  {sticky: true});
-            }
-        }
-    });
-    if (lazy) {
-        layer.once("add", function () { layer.addData(data()); });
-    } else {
-        layer.addData(data());
-    }
-    return layer;
-}
-function zoningUnpack(packed, key, codes) {
-    if (!packed.geometries) {
-        packed.geometries = packed.coordinates.map(function (c) {
-            return zoningDecodeGeometry(packed.type, c, packed.scale);
-        });
-    }
-    var own = codes === undefined;
-    codes = own ? packed : codes;
-    return {
-        type: "FeatureCollection",
-        features: packed.geometries.map(function (g, i) {
-            var p = {}, code = codes.keys[i];
-            p[key] = code === null ? null : codes.categories[code];
-            if (own && packed.popup) { p.popup = packed.popup[i]; }
-            return {type: "Feature", properties: p, geometry: g};
-        })
-    };
-}
-""" + DECODE_JS
 
 
 class _Helpers(folium.MacroElement):
     """Shared JavaScript used by the categorical layers (added once, before them)."""
 
-    _template = Template("{% macro script(this, kwargs) %}" + _JS_HELPERS + "{% endmacro %}")
+    _template = Template("{% macro script(this, kwargs) %}" + JS_HELPERS + "{% endmacro %}")
 
     def __init__(self) -> None:
         super().__init__()
@@ -390,49 +326,6 @@ class _CategoricalGeoJson(folium.map.Layer):
         return [[v for v in corner] for corner in self.bounds]
 
 
-_PANEL_CSS = """
-<style>
-.leaflet-container { background: #f4f4f2; }
-.zoning-title {
-    position: absolute; top: 10px; left: 50%; transform: translateX(-50%);
-    z-index: 1000; background: rgba(255, 255, 255, 0.92); padding: 6px 14px;
-    border-radius: 4px; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.35);
-    font: 16px/1.35 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
-          "PingFang SC", sans-serif;
-    text-align: center; max-width: 60%;
-}
-.zoning-title .zoning-title-text { font-weight: bold; }
-.zoning-notice {
-    margin-top: 4px; padding: 3px 8px; border: 2px solid #c62828; border-radius: 3px;
-    background: #fff3cd; color: #b71c1c; font-weight: bold; font-size: 14px;
-}
-.zoning-legend {
-    position: absolute; bottom: 44px; left: 10px; z-index: 1000;
-    background: rgba(255, 255, 255, 0.94); padding: 6px 10px; border-radius: 4px;
-    box-shadow: 0 1px 4px rgba(0, 0, 0, 0.35); max-height: 60%; overflow-y: auto;
-    font: 12px/1.4 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
-          "PingFang SC", sans-serif;
-}
-.zoning-legend summary { font-weight: bold; cursor: pointer; margin: 2px 0; }
-.zoning-legend .zoning-legend-row { display: flex; align-items: center; margin: 2px 0; }
-.zoning-legend .zoning-swatch {
-    display: inline-block; width: 16px; height: 12px; margin-right: 6px;
-    border: 1px solid #555; flex: none;
-}
-.zoning-lang button {
-    display: block; width: 34px; height: 26px; border: none; background: #fff;
-    font: 12px/26px sans-serif; cursor: pointer; padding: 0;
-}
-.zoning-lang button + button { border-top: 1px solid #ccc; }
-.zoning-lang button.zoning-lang-active { background: #1b5e20; color: #fff; font-weight: bold; }
-table.zoning-popup { border-collapse: collapse; font-size: 12px; }
-table.zoning-popup th {
-    text-align: left; color: #555; font-weight: normal; padding: 1px 8px 1px 0;
-    vertical-align: top; white-space: nowrap;
-}
-table.zoning-popup td { padding: 1px 0; vertical-align: top; }
-</style>
-"""
 
 
 class _HtmlPanel(folium.MacroElement):
@@ -719,7 +612,7 @@ def write_webmap(
 
     folium.LayerControl(collapsed=False).add_to(fmap)
     page_title = f"<title>{jinja_safe_html(html.escape(title))}</title>\n"
-    _HtmlPanel(_title_html(title, notice), css=page_title + _PANEL_CSS).add_to(fmap)
+    _HtmlPanel(_title_html(title, notice), css=page_title + PANEL_CSS).add_to(fmap)
     _HtmlPanel(_legend_html(sections)).add_to(fmap)
     LanguageControl().add_to(fmap)
     bounds = [b for b in (zones_layer.bounds, parcels_layer.bounds) if b is not None]
