@@ -1,4 +1,4 @@
-"""Page parts of the web map: inlined Leaflet, browser functions and styles, language switch, basemaps.
+"""Page parts of the web map: inlined Leaflet, page scripts and styles, language switch, basemaps.
 
 The files come from the PyPI package ``django-js-lib-leaflet`` (a plain repackaging of
 the Leaflet release files; it does not need Django to be read). Its version is the
