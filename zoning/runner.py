@@ -29,7 +29,13 @@ from zoning.outputs.styles import run_styles, write_styles
 from zoning.outputs.tables import write_csv, write_table
 from zoning.outputs.webmap import write_webmap
 from zoning.reduction.stage import LAYER as REDUCTION_LAYER
-from zoning.rules.models import Category, ModesRules, ReductionRules, ZonesRules
+from zoning.rules.models import (
+    Category,
+    ModesRules,
+    ReductionRules,
+    SuitabilityRules,
+    ZonesRules,
+)
 from zoning.rules.ruleset import RuleSet
 from zoning.subsidence.stage import CONTOURS, PONDING
 
@@ -41,6 +47,34 @@ POPUP_COLUMNS = (col.LANDUSE_NAME_ZH, col.ZONE_NAME_ZH, col.ZONE_RULE, col.RESTO
                  col.SUBS_MAX_M, col.PONDED_SHARE, col.BEST_USE, col.IS_SOURCE,
                  col.CORRIDOR_LEVEL, col.NODE_TYPE, col.REDUCE_REASON, col.REDUCE_TARGET_USE,
                  col.AREA_HA)
+POPUP_LABELS = {
+    col.PARCEL_ID: ("地块编号", "Parcel"),
+    col.LANDUSE_NAME_ZH: ("地类", "Land use"),
+    col.ZONE_NAME_ZH: ("分区", "Zone"),
+    col.ZONE_RULE: ("分区规则", "Zone rule"),
+    col.RESTORATION_MODE: ("修复模式", "Restoration mode"),
+    col.MODE_REASON: ("修复模式依据", "Why this mode"),
+    col.VALUE_MODE: ("价值实现模式", "Value mode"),
+    col.VALUE_REASON: ("价值实现依据", "Why this value mode"),
+    col.DAMAGE_GRADE: ("损毁程度", "Damage grade"),
+    col.SUBS_MAX_M: ("最大下沉 (m)", "Max. subsidence (m)"),
+    col.PONDED_SHARE: ("积水比例", "Ponded share"),
+    col.BEST_USE: ("最适用途", "Best use"),
+    col.IS_SOURCE: ("生态源地", "Ecological source"),
+    col.CORRIDOR_LEVEL: ("廊道等级", "Corridor level"),
+    col.NODE_TYPE: ("生态节点", "Ecological node"),
+    col.REDUCE_REASON: ("减量依据", "Why reduced"),
+    col.REDUCE_TARGET_USE: ("减量后用途", "Use after reduction"),
+    col.AREA_HA: ("面积 (ha)", "Area (ha)"),
+}
+"""Popup column headings on the web map, (Chinese, English)."""
+SUITABILITY_LEGEND = [
+    LegendEntry("S1", "高度适宜 S1", "Highly suitable S1", "#1a9850"),
+    LegendEntry("S2", "中度适宜 S2", "Moderately suitable S2", "#a6d96a"),
+    LegendEntry("S3", "勉强适宜 S3", "Marginally suitable S3", "#fee08b"),
+    LegendEntry("N", "不适宜 N", "Not suitable N", "#d73027"),
+]
+"""Web-map legend of the suitability classes (``col.SUIT_CLASSES``)."""
 
 
 def legend(categories: dict[str, Category]) -> list[LegendEntry]:
@@ -142,6 +176,7 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
         "Restoration modes 修复模式":
             (parcels, col.RESTORATION_MODE, legend(modes.restoration_modes)),
         "Value modes 价值实现模式": (parcels, col.VALUE_MODE, legend(modes.value_modes)),
+        **_suitability_layers(parcels, rules),
         **_subsidence_layers(result.layers),
         **network_map_layers(result.layers),
         **_reduction_layer(result.layers, rules),
@@ -150,8 +185,20 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
         folder / "map.html", parcels, result.layers["zones"], zone_column=col.ZONE,
         legend=legend(rules.get("zones", ZonesRules).zones),
         popup_columns=[col.PARCEL_ID, *POPUP_COLUMNS], title=result.prepared.project.title,
-        notice=notice, extra_layers=extra,
+        notice=notice, extra_layers=extra, column_labels=POPUP_LABELS,
     )
+
+
+def _suitability_layers(parcels: gpd.GeoDataFrame, rules: RuleSet,
+                        ) -> dict[str, tuple[gpd.GeoDataFrame, str, list[LegendEntry]]]:
+    """One layer per use of the suitability rules: its class S1 / S2 / S3 / N per parcel.
+
+    The layers are ``parcels`` itself with another column, so the map shares the parcel
+    geometry between them.
+    """
+    uses = rules.get("suitability", SuitabilityRules).uses
+    return {f"Suitability: {use.label.en} 适宜性：{use.label.zh}":
+            (parcels, col.suit_class(key), SUITABILITY_LEGEND) for key, use in uses.items()}
 
 
 def _reduction_layer(layers: dict[str, gpd.GeoDataFrame],

@@ -1,0 +1,389 @@
+"""Page parts of the web map: inlined Leaflet, page scripts and styles, language switch, basemaps.
+
+The files come from the PyPI package ``django-js-lib-leaflet`` (a plain repackaging of
+the Leaflet release files; it does not need Django to be read). Its version is the
+Leaflet version followed by a packaging number, and the Leaflet version is read from
+the script's own banner, so the HTML comment always names what is embedded.
+
+Only what the engine's map uses is kept: the source-map reference is dropped (the map
+file ships none) and so is the stylesheet rule pointing at the marker icon (the engine
+draws nodes as discs, never markers). The layer-control icons are inlined as ``data:``
+URIs, so nothing is fetched from beside the HTML either.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import metadata, resources
+from typing import Any
+
+import folium
+from folium.template import Template
+
+from zoning.outputs._encoding import DECODE_JS
+
+PACKAGE = "django-js-lib-leaflet"
+_MODULE = "js_lib_leaflet"
+_STATIC = ("static", "js_lib_leaflet")
+LICENCE = "BSD-2-Clause"
+"""Leaflet's licence (the package's LICENSE file is Leaflet's BSD 2-Clause licence)."""
+
+_VERSION_RE = re.compile(r"Leaflet (\d+\.\d+\.\d+)")
+_SOURCE_MAP_RE = re.compile(r"\n?//# sourceMappingURL=\S+\s*$")
+_MARKER_RULE_RE = re.compile(r"\.leaflet-default-icon-path\s*\{[^}]*\}")
+_IMAGE_URL_RE = re.compile(r"url\(images/([\w.-]+\.png)\)")
+
+OPENSTREETMAP = "openstreetmap"
+TIANDITU = "tianditu"
+TIANDITU_URL = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
+    "&TILECOL={{x}}&tk={key}"
+)
+"""Tianditu (天地图) WMTS tiles in Web Mercator; ``{layer}`` is e.g. ``vec`` or ``cva``."""
+TIANDITU_LAYERS = {
+    "vector": ("vec", "cva", "矢量", "vector"),
+    "image": ("img", "cia", "影像", "image"),
+}
+"""Tianditu map kinds: base layer, its annotation layer, and the kind's name in zh / en."""
+_TIANDITU_KEY_RE = re.compile(r"^[0-9A-Za-z]+$")
+_TIANDITU_ATTRIBUTION = "&copy; 天地图 Tianditu (国家地理信息公共服务平台)"
+_TIANDITU_MAX_ZOOM = 18
+
+Basemap = str | Mapping[str, str] | None
+"""``None`` (no tiles), ``'OpenStreetMap'``, or ``{provider: tianditu, key: ..., kind: ...}``."""
+
+
+@dataclass(frozen=True)
+class LeafletAssets:
+    """Leaflet's script and stylesheet, ready to inline.
+
+    Attributes
+    ----------
+    version
+        Leaflet version, e.g. ``'1.9.4'``.
+    package
+        Distribution and version the files were read from.
+    script
+        ``leaflet.js`` without its source-map reference.
+    stylesheet
+        ``leaflet.css`` with the marker-icon rule dropped and its images inlined.
+    """
+
+    version: str
+    package: str
+    script: str
+    stylesheet: str
+
+    def html(self) -> str:
+        """``<style>`` and ``<script>`` elements with a comment naming version and licence."""
+        comment = (
+            f"<!-- Leaflet {self.version} (https://leafletjs.com), {LICENCE} licence, "
+            f"(c) Volodymyr Agafonkin and CloudMade; inlined from {self.package} -->"
+        )
+        return (
+            f"{comment}\n<style>\n{self.stylesheet}\n</style>\n"
+            f"<script>\n{self.script}\n</script>\n"
+        )
+
+
+def _static(name: str) -> bytes:
+    folder = resources.files(_MODULE).joinpath(*_STATIC)
+    return folder.joinpath(name).read_bytes()
+
+
+def _inline_image(match: re.Match[str]) -> str:
+    data = base64.b64encode(_static(f"images/{match.group(1)}")).decode("ascii")
+    return f"url(data:image/png;base64,{data})"
+
+
+@functools.cache
+def leaflet_assets() -> LeafletAssets:
+    """Read Leaflet from the installed package (once per process).
+
+    Returns
+    -------
+    LeafletAssets
+        The script and stylesheet to inline.
+
+    Raises
+    ------
+    RuntimeError
+        If the package is missing or its files are not as expected.
+    """
+    try:
+        package_version = metadata.version(PACKAGE)
+        script = _static("leaflet.js").decode("utf-8")
+        stylesheet = _static("leaflet.css").decode("utf-8")
+    except (metadata.PackageNotFoundError, ModuleNotFoundError, FileNotFoundError) as exc:
+        raise RuntimeError(
+            f"the web map needs Leaflet from the package {PACKAGE!r}; install it "
+            f"(`pip install {PACKAGE}`, part of `make setup`): {exc}"
+        ) from exc
+    found = _VERSION_RE.search(script[:500])
+    if found is None:
+        raise RuntimeError(f"{PACKAGE}: leaflet.js has no 'Leaflet x.y.z' banner")
+    if "</script" in script.lower():
+        raise RuntimeError(f"{PACKAGE}: leaflet.js cannot be inlined (contains '</script')")
+    stylesheet = _IMAGE_URL_RE.sub(_inline_image, _MARKER_RULE_RE.sub("", stylesheet))
+    return LeafletAssets(
+        version=found.group(1),
+        package=f"{PACKAGE} {package_version}",
+        script=_SOURCE_MAP_RE.sub("", script),
+        stylesheet=stylesheet,
+    )
+
+
+JINJA_OPENING_RE = re.compile(r"\{(?=[{%#])")
+"""A "{" that would open a Jinja tag: folium renders each element's output again as a
+template, so page text must contain none."""
+
+
+def jinja_safe_html(text: str) -> str:
+    """HTML with each "{" that would open a Jinja tag written as the entity ``&#123;``."""
+    return JINJA_OPENING_RE.sub("&#123;", text)
+
+
+JS_HELPERS = """
+var zoningLang = "zh";
+function zoningSetLanguage(lang) {
+    zoningLang = lang;
+    document.querySelectorAll(".zoning-i18n").forEach(function (el) {
+        el.textContent = el.getAttribute("data-" + lang);
+    });
+    document.querySelectorAll(".zoning-lang button").forEach(function (b) {
+        b.classList.toggle("zoning-lang-active", b.getAttribute("data-lang") === lang);
+    });
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+}
+function zoningCategoricalLayer(data, cfg, lazy) {
+    function keyOf(feature) { return feature.properties[cfg.key]; }
+    var layer = L.geoJson(null, {
+        style: function (feature) {
+            var k = keyOf(feature);
+            var c = (k === null || k === undefined || !cfg.colors.hasOwnProperty(k))
+                ? cfg.fallback : cfg.colors[k];
+            return Object.assign({fillColor: c, fill: true}, cfg.style);
+        },
+        onEachFeature: function (feature, layer) {
+            var k = keyOf(feature);
+            if (cfg.popup) {
+                layer.bindPopup(function () {
+                    var v = feature.properties[cfg.popup.property] || [];
+                    var rows = cfg.popup.fields[zoningLang].map(function (name, i) {
+                        var x = v[i];
+                        if (typeof x === "number" && cfg.popup.values[i]) {
+                            x = cfg.popup.values[i][x];
+                        }
+                        return '<tr><th title="' + cfg.popup.columns[i] + '">' + name +
+                            "</th><td>" + (x || "") + "</td></tr>";
+                    });
+                    return '<table class="zoning-popup">' + rows.join("") + "</table>";
+                }, {maxWidth: 460});
+            }
+            if (cfg.tooltips && cfg.tooltips.zh.hasOwnProperty(k)) {
+                layer.bindTooltip(function () { return cfg.tooltips[zoningLang][k]; },
+                                  {sticky: true});
+            }
+        }
+    });
+    if (lazy) {
+        layer.once("add", function () { layer.addData(data()); });
+    } else {
+        layer.addData(data());
+    }
+    return layer;
+}
+function zoningUnpack(packed, key, codes) {
+    if (!packed.geometries) {
+        packed.geometries = packed.coordinates.map(function (c) {
+            return zoningDecodeGeometry(packed.type, c, packed.scale);
+        });
+    }
+    var own = codes === undefined;
+    codes = own ? packed : codes;
+    return {
+        type: "FeatureCollection",
+        features: packed.geometries.map(function (g, i) {
+            var p = {}, code = codes.keys[i];
+            p[key] = code === null ? null : codes.categories[code];
+            if (own && packed.popup) { p.popup = packed.popup[i]; }
+            return {type: "Feature", properties: p, geometry: g};
+        })
+    };
+}
+""" + DECODE_JS
+"""Browser functions of the categorical layers and the language switch."""
+
+PANEL_CSS = """
+<style>
+.leaflet-container { background: #f4f4f2; }
+.zoning-title {
+    position: absolute; top: 10px; left: 50%; transform: translateX(-50%);
+    z-index: 1000; background: rgba(255, 255, 255, 0.92); padding: 6px 14px;
+    border-radius: 4px; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.35);
+    font: 16px/1.35 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
+          "PingFang SC", sans-serif;
+    text-align: center; max-width: 60%;
+}
+.zoning-title .zoning-title-text { font-weight: bold; }
+.zoning-notice {
+    margin-top: 4px; padding: 3px 8px; border: 2px solid #c62828; border-radius: 3px;
+    background: #fff3cd; color: #b71c1c; font-weight: bold; font-size: 14px;
+}
+.zoning-legend {
+    position: absolute; bottom: 44px; left: 10px; z-index: 1000;
+    background: rgba(255, 255, 255, 0.94); padding: 6px 10px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0, 0, 0, 0.35); max-height: 60%; overflow-y: auto;
+    font: 12px/1.4 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
+          "PingFang SC", sans-serif;
+}
+.zoning-legend summary { font-weight: bold; cursor: pointer; margin: 2px 0; }
+.zoning-legend .zoning-legend-row { display: flex; align-items: center; margin: 2px 0; }
+.zoning-legend .zoning-swatch {
+    display: inline-block; width: 16px; height: 12px; margin-right: 6px;
+    border: 1px solid #555; flex: none;
+}
+.zoning-lang button {
+    display: block; width: 34px; height: 26px; border: none; background: #fff;
+    font: 12px/26px sans-serif; cursor: pointer; padding: 0;
+}
+.zoning-lang button + button { border-top: 1px solid #ccc; }
+.zoning-lang button.zoning-lang-active { background: #1b5e20; color: #fff; font-weight: bold; }
+table.zoning-popup { border-collapse: collapse; font-size: 12px; }
+table.zoning-popup th {
+    text-align: left; color: #555; font-weight: normal; padding: 1px 8px 1px 0;
+    vertical-align: top; white-space: nowrap;
+}
+table.zoning-popup td { padding: 1px 0; vertical-align: top; }
+</style>
+"""
+"""Styles of the title, notice, legend, language control and popups."""
+
+
+def i18n_span(zh: str, en: str) -> str:
+    """HTML text shown in Chinese, switched to English by the page's language control."""
+    return jinja_safe_html(
+        f'<span class="zoning-i18n" data-zh="{html.escape(zh, quote=True)}" '
+        f'data-en="{html.escape(en, quote=True)}">{html.escape(zh)}</span>'
+    )
+
+
+class OfflineMap(folium.Map):
+    """A folium map that links no script or stylesheet: Leaflet is inlined instead.
+
+    folium links Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; the web map uses
+    Leaflet alone, inlined by :class:`InlineLeaflet`.
+    """
+
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012 (folium's class attribute)
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
+
+
+class InlineLeaflet(folium.Element):
+    """Leaflet's stylesheet and script, inlined in the page header (never read as Jinja)."""
+
+    def __init__(self) -> None:
+        super().__init__("{{ this.assets }}")
+        self.assets = leaflet_assets().html()
+
+
+_LANGUAGE_JS = """
+L.Control.ZoningLanguage = L.Control.extend({
+    onAdd: function () {
+        var div = L.DomUtil.create("div", "zoning-lang leaflet-bar");
+        [["zh", "中文"], ["en", "EN"]].forEach(function (pair) {
+            var b = L.DomUtil.create("button", "", div);
+            b.type = "button";
+            b.textContent = pair[1];
+            b.setAttribute("data-lang", pair[0]);
+            b.title = pair[0] === "zh" ? "中文标注" : "English labels";
+            L.DomEvent.on(b, "click", function (e) {
+                L.DomEvent.stop(e);
+                this._map.closePopup();
+                zoningSetLanguage(pair[0]);
+            }, this);
+        }, this);
+        L.DomEvent.disableClickPropagation(div);
+        return div;
+    }
+});
+"""
+
+
+class LanguageControl(folium.MacroElement):
+    """Buttons switching legend, layer names, tooltips and popup headings between zh and en.
+
+    Needs ``zoningSetLanguage`` from the web map's helper script.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        + _LANGUAGE_JS
+        + """
+        new L.Control.ZoningLanguage({position: "topleft"}).addTo({{ this._parent.get_name() }});
+        zoningSetLanguage("zh");
+        {% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ZoningLanguage"
+
+
+def tile_layers(basemap: Basemap) -> list[folium.TileLayer]:
+    """Tile layers of a basemap option: none for None.
+
+    Parameters
+    ----------
+    basemap
+        None, ``'OpenStreetMap'``, or a mapping with ``provider`` (``openstreetmap`` or
+        ``tianditu``), and for Tianditu ``key`` and optionally ``kind`` (``vector``,
+        the default, or ``image``).
+
+    Returns
+    -------
+    list of folium.TileLayer
+        The base layer, and for Tianditu its annotation layer.
+
+    Raises
+    ------
+    ValueError
+        For an unknown provider or kind, or a missing or malformed Tianditu key.
+    """
+    if basemap is None:
+        return []
+    spec = {"provider": basemap} if isinstance(basemap, str) else dict(basemap)
+    provider = str(spec.get("provider", "")).lower()
+    if provider == OPENSTREETMAP:
+        return [folium.TileLayer("OpenStreetMap", name=i18n_span("开放街道地图", "OpenStreetMap"))]
+    if provider != TIANDITU:
+        raise ValueError(
+            f"unknown basemap {basemap!r}: use None (offline), 'OpenStreetMap' or "
+            "{provider: tianditu, key: ...}"
+        )
+    key = str(spec.get("key", ""))
+    kind = str(spec.get("kind", "vector")).lower()
+    if not _TIANDITU_KEY_RE.match(key):
+        raise ValueError(
+            "basemap tianditu needs the user's key (letters and digits): "
+            "{provider: tianditu, key: ...}"
+        )
+    if kind not in TIANDITU_LAYERS:
+        raise ValueError(
+            f"basemap tianditu: kind must be one of {sorted(TIANDITU_LAYERS)}, got {kind!r}"
+        )
+    base, notes, zh, en = TIANDITU_LAYERS[kind]
+    options: dict[str, Any] = {"attr": _TIANDITU_ATTRIBUTION, "subdomains": "01234567",
+               "max_zoom": _TIANDITU_MAX_ZOOM}
+    return [
+        folium.TileLayer(TIANDITU_URL.format(layer=base, key=key),
+                         name=i18n_span(f"天地图{zh}", f"Tianditu {en}"), **options),
+        folium.TileLayer(TIANDITU_URL.format(layer=notes, key=key), overlay=True,
+                         name=i18n_span(f"天地图{zh}注记", f"Tianditu {en} labels"), **options),
+    ]
