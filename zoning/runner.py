@@ -24,7 +24,7 @@ from zoning.outputs import LegendEntry
 from zoning.outputs.gpkg import write_geopackage
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 from zoning.outputs.staticmap import write_static_map
-from zoning.outputs.tables import write_csv, write_table
+from zoning.outputs.tables import write_csv, write_parquet, write_table, write_xlsx
 from zoning.outputs.webmap import write_webmap
 from zoning.reduction.stage import LAYER as REDUCTION_LAYER
 from zoning.rules.models import Category, ModesRules, ReductionRules, ZonesRules
@@ -111,6 +111,8 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
         "geopackage": lambda: write_geopackage(folder / "result.gpkg",
                                                {"parcels": result.parcels, **result.layers}),
         "csv": lambda: write_csv(folder / "parcels.csv", result.parcels),
+        "parquet": lambda: write_parquet(folder / "parcels.parquet", result.parcels),
+        "xlsx": lambda: write_xlsx(folder / "parcels.xlsx", result.parcels),
         "grids": lambda: [grid.write(folder / f"{name}.tif")
                           for name, grid in result.grids.items()],
         "tables": lambda: [write_table(folder / f"{name}.csv", table)

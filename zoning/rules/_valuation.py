@@ -59,7 +59,7 @@ class EsvRules(RuleFileBase):
                     "no service value; every class of the landuse rules must be listed.")
     after_rules: list[Rule] = Field(min_length=1)
 
-    def decision_tables(self) -> dict[str, dict[str, Collection[str]]]:  # noqa: D102
+    def decision_tables(self) -> dict[str, dict[str, Collection[str]]]:
         return {"after_rules": {col.LAND_CLASS_AFTER: [*self.land_classes, UNCHANGED]}}
 
     @model_validator(mode="after")
