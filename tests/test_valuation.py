@@ -156,13 +156,28 @@ def test_every_land_class_needs_a_value_and_a_density(tmp_path: Path, rules):
     assert valuation.check(parcels, rules, layers_of(parcels)) == []
     data = yaml.safe_load((rules_dir() / "carbon.yaml").read_text(encoding="utf-8"))
     del data["densities"]["pond"]
-    data["densities"]["moon"] = {"above": 0, "below": 0, "soil": 0, "dead": 0}
+    data["densities"]["moon"] = {"above": 0, "below": 0, "soil": 0, "dead": 0}  # unused: fine
     path = tmp_path / "carbon.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     broken = load_rules({"carbon": path})
     problems = [p.message for p in valuation.check(parcels, broken, layers_of(parcels))]
-    assert len(problems) == 2
-    assert "['pond']" in problems[0] and "['moon']" in problems[1]
+    assert len(problems) == 1 and "['pond']" in problems[0]
+
+
+def test_a_short_landuse_file_names_classes_after_by_their_ids(tmp_path: Path):
+    landuse = yaml.safe_load((rules_dir() / "landuse.yaml").read_text(encoding="utf-8"))
+    landuse["land_classes"] = {"rural_homestead": landuse["land_classes"]["rural_homestead"]}
+    landuse["construction_classes"] = ["rural_homestead"]
+    landuse["codes"] = [c for c in landuse["codes"] if c["land_class"] == "rural_homestead"]
+    path = tmp_path / "landuse.yaml"
+    path.write_text(yaml.safe_dump(landuse, allow_unicode=True), encoding="utf-8")
+    rules = load_rules({"landuse": path})
+    parcels = hand_parcels([{col.LAND_CLASS: "rural_homestead", col.AREA_HA: 1.0,
+                             col.REDUCE_SELECTED: True, col.REDUCE_TARGET_USE: "forest"}])
+    assert valuation.check(parcels, rules, layers_of(parcels)) == []
+    out, _ = run(parcels, rules)
+    assert out[col.LAND_CLASS_AFTER_NAME_EN].iloc[0] == "forest"
+    assert out[col.ESV_AFTER_YUAN].iloc[0] > 0
 
 
 def test_demo_totals_equal_the_sums_over_parcels(demo_result):

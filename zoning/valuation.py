@@ -60,21 +60,18 @@ def sites(rules: RuleSet) -> list[ExpressionSite]:
 
 
 def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[Problem]:
-    """Every canonical land class needs an ESV mapping and carbon densities, and no others."""
+    """Every canonical land class of the landuse rules needs an ESV mapping and carbon densities.
+
+    The valuation files may list more classes than the landuse rules define (a project with a
+    short landuse file keeps the shipped valuation files).
+    """
     known = set(rules.get("landuse", LandUseRules).land_classes)
-    problems: list[Problem] = []
     listed = {"esv": (("land_classes",), set(rules.get("esv", EsvRules).land_classes)),
               "carbon": (("densities",), set(rules.get("carbon", CarbonRules).densities))}
-    for kind, (key, classes) in listed.items():
-        doc = rules.documents[kind]
-        missing, unknown = sorted(known - classes), sorted(classes - known)
-        if missing:
-            problems.append(doc.problem(key, f"land classes of the landuse rules not listed: "
-                                             f"{missing} (list each, null/0 for none)"))
-        if unknown:
-            problems.append(doc.problem(key, f"classes not defined in the landuse rules: "
-                                             f"{unknown}"))
-    return problems
+    return [rules.documents[kind].problem(key, f"land classes of the landuse rules not listed: "
+                                               f"{sorted(known - classes)} (list each; null or "
+                                               "0 for no value)")
+            for kind, (key, classes) in listed.items() if known - classes]
 
 
 def esv_per_ha(rules: RuleSet) -> dict[str, float]:
@@ -104,10 +101,16 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     """
     seen = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
     out = land_class_after(seen, rules)
-    labels = rules.get("landuse", LandUseRules).land_classes
     after = out[col.LAND_CLASS_AFTER]
-    out[col.LAND_CLASS_AFTER_NAME_ZH] = after.map({k: c.label.zh for k, c in labels.items()})
-    out[col.LAND_CLASS_AFTER_NAME_EN] = after.map({k: c.label.en for k, c in labels.items()})
+    labels = rules.get("landuse", LandUseRules).land_classes
+    unnamed = sorted(set(after) - set(labels))
+    if unnamed:
+        logger.warning("land classes after %s are not defined in the landuse rules; their "
+                       "names are their ids", unnamed)
+    for column, language in ((col.LAND_CLASS_AFTER_NAME_ZH, "zh"),
+                             (col.LAND_CLASS_AFTER_NAME_EN, "en")):
+        names = {k: getattr(c.label, language) for k, c in labels.items()}
+        out[column] = [names.get(c, c) for c in after]
     area = seen[col.AREA_HA]
     esv, carbon = esv_per_ha(rules), carbon_per_ha(rules)
     before = seen[col.LAND_CLASS]
