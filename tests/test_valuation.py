@@ -155,7 +155,7 @@ def test_every_land_class_needs_a_value_and_a_density(tmp_path: Path, rules):
     parcels = hand_parcels([{col.LAND_CLASS: "paddy", col.AREA_HA: 1.0}])
     assert valuation.check(parcels, rules, layers_of(parcels)) == []
     data = yaml.safe_load((rules_dir() / "carbon.yaml").read_text(encoding="utf-8"))
-    del data["densities"]["pond"]
+    del data["densities"]["pond"]  # a landuse class, and one the after rules assign
     data["densities"]["moon"] = {"above": 0, "below": 0, "soil": 0, "dead": 0}  # unused: fine
     path = tmp_path / "carbon.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -178,6 +178,12 @@ def test_a_short_landuse_file_names_classes_after_by_their_ids(tmp_path: Path):
     out, _ = run(parcels, rules)
     assert out[col.LAND_CLASS_AFTER_NAME_EN].iloc[0] == "forest"
     assert out[col.ESV_AFTER_YUAN].iloc[0] > 0
+    carbon = yaml.safe_load((rules_dir() / "carbon.yaml").read_text(encoding="utf-8"))
+    del carbon["densities"]["forest"]  # not a class of this landuse file, but assigned after
+    (tmp_path / "carbon.yaml").write_text(yaml.safe_dump(carbon), encoding="utf-8")
+    rules = load_rules({"landuse": path, "carbon": tmp_path / "carbon.yaml"})
+    problems = [p.message for p in valuation.check(parcels, rules, layers_of(parcels))]
+    assert len(problems) == 1 and "['forest']" in problems[0]
 
 
 def test_demo_totals_equal_the_sums_over_parcels(demo_result):

@@ -60,17 +60,20 @@ def sites(rules: RuleSet) -> list[ExpressionSite]:
 
 
 def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[Problem]:
-    """Every canonical land class of the landuse rules needs an ESV mapping and carbon densities.
+    """Every land class of the landuse rules or the after rules needs ESV and carbon values.
 
     The valuation files may list more classes than the landuse rules define (a project with a
     short landuse file keeps the shipped valuation files).
     """
-    known = set(rules.get("landuse", LandUseRules).land_classes)
-    listed = {"esv": (("land_classes",), set(rules.get("esv", EsvRules).land_classes)),
+    esv = rules.get("esv", EsvRules)
+    assigned = {r.assign[col.LAND_CLASS_AFTER] for r in esv.after_rules
+                if col.LAND_CLASS_AFTER in r.assign} - {UNCHANGED}
+    known = set(rules.get("landuse", LandUseRules).land_classes) | assigned
+    listed = {"esv": (("land_classes",), set(esv.land_classes)),
               "carbon": (("densities",), set(rules.get("carbon", CarbonRules).densities))}
-    return [rules.documents[kind].problem(key, f"land classes of the landuse rules not listed: "
-                                               f"{sorted(known - classes)} (list each; null or "
-                                               "0 for no value)")
+    return [rules.documents[kind].problem(
+                key, f"land classes (of the landuse or after rules) not listed: "
+                     f"{sorted(known - classes)} (list each; null or 0 for no value)")
             for kind, (key, classes) in listed.items() if known - classes]
 
 
