@@ -92,6 +92,7 @@ def test_retired_homestead_turned_cropland_gains_esv_and_carbon(rules):
     ({col.LAND_CLASS: "paddy", col.RESTORATION_MODE: "wetland_lake",
       col.POND_DEPTH_M: 1.0}, "wetland"),
     ({col.LAND_CLASS: "dryland", col.RESTORATION_MODE: "fishery_pv"}, "pond"),
+    ({col.LAND_CLASS: "lake", col.RESTORATION_MODE: "wetland_lake"}, "lake"),
     ({col.LAND_CLASS: "barren", col.RESTORATION_MODE: "vegetation_rebuilding",
       col.BEST_USE: "forest"}, "forest"),
     ({col.LAND_CLASS: "shrub", col.RESTORATION_MODE: "vegetation_rebuilding",
