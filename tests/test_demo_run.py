@@ -68,7 +68,8 @@ def test_manifest_records_inputs_and_timings(demo_out: Path):
     assert manifest["crs"]["epsg"] == 4548
     assert len(manifest["inputs"]["parcels"]["sha256"]) == 64
     assert set(manifest["rules"]) == {"landuse", "subsidence", "damage", "suitability",
-                                      "corridors", "reduction", "modes", "zones"}
+                                      "corridors", "reduction", "modes", "zones", "esv",
+                                      "carbon"}
     assert {"derive", "subsidence", "damage", "suitability", "modes",
             "zones"} <= set(manifest["timings_s"])
     assert manifest["project"]["synthetic"] is True

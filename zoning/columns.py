@@ -234,3 +234,25 @@ UNITS: dict[str, str] = {
     FIELD_HEIGHT_M: "m",
     POND_EDGE_SUBS_M: "m",
 }
+
+# --- valuation: land use after restoration, ecosystem service value, carbon --------------
+LAND_CLASS_AFTER = "land_class_after"
+"""Canonical land class after restoration, by the ordered ``after_rules`` of ``esv.yaml``."""
+LAND_CLASS_AFTER_RULE = "land_class_after_rule"
+LAND_CLASS_AFTER_REASON = "land_class_after_reason"
+LAND_CLASS_AFTER_NAME_ZH = "land_class_after_name_zh"
+LAND_CLASS_AFTER_NAME_EN = "land_class_after_name_en"
+ESV_BEFORE_YUAN = "esv_before_yuan"
+"""Ecosystem service value before restoration (yuan per year), equivalent-factor method."""
+ESV_AFTER_YUAN = "esv_after_yuan"
+"""Ecosystem service value after restoration (yuan per year), of ``land_class_after``."""
+CARBON_BEFORE_T = "carbon_before_t"
+"""Carbon stored in the four InVEST pools before restoration (t C)."""
+CARBON_AFTER_T = "carbon_after_t"
+"""Carbon stored in the four InVEST pools after restoration (t C)."""
+ESV_BY_SERVICE = "esv_by_service"
+"""Table: ESV before and after per service, totalled over the parcels (yuan per year)."""
+CARBON_BY_POOL = "carbon_by_pool"
+"""Table: carbon before and after per pool, totalled over the parcels (t C)."""
+UNITS.update({ESV_BEFORE_YUAN: "yuan/yr", ESV_AFTER_YUAN: "yuan/yr", CARBON_BEFORE_T: "t C",
+              CARBON_AFTER_T: "t C"})

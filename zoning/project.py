@@ -214,7 +214,7 @@ class Layers(_Strict):
 
 
 RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "corridors", "reduction",
-                   "modes", "zones"]
+                   "modes", "zones", "esv", "carbon"]
 
 
 class Project(_Strict):

@@ -26,7 +26,7 @@ from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 from zoning.outputs.report import write_report
 from zoning.outputs.staticmap import write_static_map
 from zoning.outputs.styles import run_styles, write_styles
-from zoning.outputs.tables import write_csv, write_table
+from zoning.outputs.tables import write_csv, write_parquet, write_table, write_xlsx
 from zoning.outputs.webmap import write_webmap
 from zoning.reduction.stage import LAYER as REDUCTION_LAYER
 from zoning.rules.models import (
@@ -149,6 +149,8 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
         "qgis_styles": lambda: write_styles(folder / "result.gpkg", run_styles(
             rules, {"parcels": result.parcels, **result.layers})),
         "csv": lambda: write_csv(folder / "parcels.csv", result.parcels),
+        "parquet": lambda: write_parquet(folder / "parcels.parquet", result.parcels),
+        "xlsx": lambda: write_xlsx(folder / "parcels.xlsx", result.parcels),
         "grids": lambda: [grid.write(folder / f"{name}.tif")
                           for name, grid in result.grids.items()],
         "tables": lambda: [write_table(folder / f"{name}.csv", table)

@@ -15,7 +15,8 @@ def json_schema() -> dict[str, Any]:
     Examples
     --------
     >>> sorted(json_schema()["kinds"])
-    ['corridors', 'damage', 'landuse', 'modes', 'project', 'reduction', 'suitability', 'zones']
+    ['carbon', 'corridors', 'damage', 'esv', 'landuse', 'modes', 'project', 'reduction',
+     'suitability', 'zones']
     """
     kinds: dict[str, Any] = {"project": Project.model_json_schema()}
     kinds.update({kind: model.model_json_schema() for kind, model in RULE_MODELS.items()})

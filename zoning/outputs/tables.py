@@ -1,35 +1,94 @@
-"""Parcel lists for valuation tools and spreadsheets (one row per parcel, no geometry)."""
+"""Parcel lists for valuation tools and spreadsheets, and other tables, each written whole.
+
+The parcel list has the columns of :data:`zoning.dictionary.PARCEL_LIST`, in order, one row
+per parcel: ``parcels.csv`` (UTF-8 with BOM), ``parcels.parquet`` (GeoParquet with the
+geometry, in the working CRS of the run, like ``x`` and ``y``) and ``parcels.xlsx`` (headers
+in Chinese or English, and a second sheet with the data dictionary). Every file is written to
+a temporary name beside its destination and moved into place, so none is ever half written.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-X_COLUMN = "x"
-Y_COLUMN = "y"
+from zoning import dictionary
+from zoning.dictionary import PARCEL_LIST, Language
+from zoning.errors import ZoningError
+
+COORDINATE_DECIMALS = 2
+"""Decimals of ``x`` and ``y`` (centimetres in a projected CRS)."""
+PARCEL_SHEET = {"zh": "图斑清单", "en": "parcels"}
+DICTIONARY_SHEET = {"zh": "数据字典", "en": "dictionary"}
+DICTIONARY_FIELDS = ("name", "unit", "dtype", "zh", "en", "meaning")
 
 
-def parcel_table(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The parcel table without geometry, with the id first and a representative point.
+def _whole(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write`` on a temporary file beside ``path``, then move it onto ``path``."""
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(temp)
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return path
 
-    ``x`` and ``y`` are a point inside each parcel, in the working CRS.
+
+def parcel_list(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The parcel list: the dictionary's columns in order, without geometry.
+
+    ``x`` and ``y`` are a point inside each parcel, in the CRS of ``parcels``.
+
+    Raises
+    ------
+    ZoningError
+        If ``parcels`` lacks a column of the dictionary (a stage did not run).
     """
-    points = shapely.point_on_surface(parcels.geometry.values)
     table = pd.DataFrame(parcels.drop(columns=parcels.geometry.name)).reset_index()
-    table[X_COLUMN] = shapely.get_x(points).round(2)
-    table[Y_COLUMN] = shapely.get_y(points).round(2)
-    return table
+    points = shapely.point_on_surface(parcels.geometry.values)
+    table[dictionary.X] = shapely.get_x(points).round(COORDINATE_DECIMALS)
+    table[dictionary.Y] = shapely.get_y(points).round(COORDINATE_DECIMALS)
+    missing = [n for n in dictionary.names() if n not in table.columns]
+    if missing:
+        raise ZoningError(f"the parcel table lacks the parcel-list columns {missing}")
+    return table[dictionary.names()]
 
 
 def write_table(path: Path, table: pd.DataFrame) -> Path:
     """Write a table as CSV, UTF-8 with BOM so Excel shows Chinese correctly."""
-    table.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
-    return path
+    return _whole(path, lambda temp: table.to_csv(temp, index=False, encoding="utf-8-sig",
+                                                  float_format="%.6g"))
 
 
 def write_csv(path: Path, parcels: gpd.GeoDataFrame) -> Path:
-    """Write ``parcels.csv``: one row per parcel, see :func:`parcel_table`."""
-    return write_table(path, parcel_table(parcels))
+    """Write ``parcels.csv``: the parcel list, see :func:`parcel_list`."""
+    return write_table(path, parcel_list(parcels))
+
+
+def write_parquet(path: Path, parcels: gpd.GeoDataFrame) -> Path:
+    """Write ``parcels.parquet``: the parcel list with its geometry, in the CRS of ``parcels``."""
+    frame = gpd.GeoDataFrame(parcel_list(parcels), geometry=parcels.geometry.to_numpy(),
+                             crs=parcels.crs)
+    return _whole(path, lambda temp: frame.to_parquet(temp, index=False))
+
+
+def write_xlsx(path: Path, parcels: gpd.GeoDataFrame, headers: Language = "zh") -> Path:
+    """Write ``parcels.xlsx``: the parcel list with ``zh`` or ``en`` headers, and the dictionary.
+
+    The first sheet holds the parcels, headed by :func:`zoning.dictionary.headers`; the second
+    the data dictionary (column name, unit, type, zh, en, meaning).
+    """
+    table = parcel_list(parcels).rename(columns=dictionary.headers(headers))
+    entries = pd.DataFrame([[getattr(e, f) for f in DICTIONARY_FIELDS] for e in PARCEL_LIST],
+                           columns=list(DICTIONARY_FIELDS))
+
+    def write(temp: Path) -> None:
+        with pd.ExcelWriter(temp, engine="openpyxl") as writer:
+            table.to_excel(writer, sheet_name=PARCEL_SHEET[headers], index=False)
+            entries.to_excel(writer, sheet_name=DICTIONARY_SHEET[headers], index=False)
+
+    return _whole(path, write)

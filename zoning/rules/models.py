@@ -27,9 +27,11 @@ from zoning.rules._corridors import CorridorRules
 from zoning.rules._reduction import ReductionRules
 from zoning.rules._suitability import Factor, Score, SuitabilityRules, Use
 from zoning.rules._tables import Category, DecisionTable, Rule
+from zoning.rules._valuation import CarbonRules, EsvRules
 
 __all__ = [
-    "RULE_MODELS", "Category", "CorridorRules", "DamageRules", "Factor", "Label",
+    "RULE_MODELS", "CarbonRules", "Category", "CorridorRules", "DamageRules", "EsvRules", "Factor",
+    "Label",
     "LandUseRules", "ModesRules", "ReductionRules", "Rule", "Score", "Sourced", "SubsidenceRules",
     "SuitabilityRules", "Use", "ZonesRules", "band_column",
 ]
@@ -373,5 +375,7 @@ RULE_MODELS: dict[str, type[RuleFileBase]] = {
     "reduction": ReductionRules,
     "modes": ModesRules,
     "zones": ZonesRules,
+    "esv": EsvRules,
+    "carbon": CarbonRules,
 }
 """Rule-file kinds and their models."""
