@@ -173,9 +173,12 @@ def test_sensitivity_table_has_every_row(report, demo_result):
 
 
 def test_missing_inputs_give_notes_not_errors(demo_result, manifest, tmp_path):
-    tables = {k: v for k, v in demo_result.tables.items() if not k.startswith("reduction")}
-    out = write_report(tmp_path / "r.html", dataclasses.replace(demo_result, tables=tables),
-                       manifest)
+    tables = {k: v for k, v in demo_result.tables.items()
+              if not k.startswith("reduction") and k != "zone_statistics"}
+    parcels = demo_result.parcels.drop(columns=[c for c in demo_result.parcels.columns
+                                                if c.startswith(("esv_", "carbon_"))])
+    out = write_report(tmp_path / "r.html",
+                       dataclasses.replace(demo_result, tables=tables, parcels=parcels), manifest)
     text = out.read_text(encoding="utf-8")
     assert "This run has no land reduction." in text
     assert "no esv_* / carbon_* columns" in text
