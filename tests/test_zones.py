@@ -246,6 +246,17 @@ def test_shared_boundaries_count_t_junctions_not_corners():
     i, j, length = shared_boundaries(geoms)
     assert sorted(zip(i.tolist(), j.tolist(), length.tolist(), strict=True)) == [
         (0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0)]
+    # turned by 30°: the T-junction vertex no longer lies exactly on the long edge
+    angle = np.radians(30)
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) * 123.4
+    turned = shapely.transform(geoms, lambda xy: xy @ turn.T + [536_000.1, 3_807_000.3])
+    i, j, length = shared_boundaries(turned)
+    assert (i.tolist(), j.tolist()) == ([0, 0, 1], [1, 2, 2])
+    assert np.allclose(length, 123.4, rtol=1e-9)
+    # a gap wider than the tolerance separates
+    apart = np.array([shapely.box(0, 0, 1, 1), shapely.box(1.01, 0, 2, 1)])
+    assert len(shared_boundaries(apart)[0]) == 0
+    assert shared_boundaries(apart, tolerance=0.02)[2].tolist() == pytest.approx([1.0])
 
 
 def test_small_neighbours_do_not_swap_and_none_is_left_below_the_unit():

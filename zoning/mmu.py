@@ -60,19 +60,31 @@ class Merged:
     rounds: int
 
 
+SNAP_M = 0.001
+"""Tolerance of :func:`shared_boundaries` (m): vertices this close are one, edges this close
+to each other are shared."""
+
+
 def shared_boundaries(
-    geometries: NDArray[np.object_],
+    geometries: NDArray[np.object_], tolerance: float = SNAP_M,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
     """Pairs of polygons sharing a stretch of boundary, and its length.
 
-    Candidate pairs come from an STR tree (``intersects``); the shared length is the length
-    of the intersection of the two boundaries, so vertices need not match (T-junctions
-    count) but polygons separated by a gap, however narrow, are not neighbours.
+    Works on the edges (segments) of the rings. An edge that another polygon has too
+    (same end points to ``tolerance``, either direction) is shared whole: one sort finds
+    them all, which is every shared edge of a coverage whose neighbours share vertices.
+    The edges left (a long edge facing several shorter ones at T-junctions, the region's
+    outline) are paired through an STR tree when within ``tolerance`` of each other, and
+    share the stretch over which they run together, both end points of one lying within
+    ``tolerance`` of the other's line. Polygons apart by more than ``tolerance``, or
+    touching at a corner, are no neighbours.
 
     Parameters
     ----------
     geometries
-        Polygons (a shapely array), in a projected CRS.
+        Polygons or multipolygons (a shapely array), in a projected CRS.
+    tolerance
+        Snapping distance in CRS units.
 
     Returns
     -------
@@ -88,14 +100,74 @@ def shared_boundaries(
     >>> i.tolist(), j.tolist(), length.tolist()
     ([0], [1], [1.0])
     """
-    tree = shapely.STRtree(geometries)
-    i, j = tree.query(geometries, predicate="intersects")
-    keep = i < j
+    parts, part_owner = shapely.get_parts(geometries, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    inner = ring_of[:-1] == ring_of[1:]
+    start, end = xy[:-1][inner], xy[1:][inner]
+    owner = part_owner[ring_part[ring_of[:-1][inner]]]
+    length = np.hypot(*(end - start).T)
+    real = length > 0
+    start, end, owner, length = start[real], end[real], owner[real], length[real]
+    matched, pairs = _identical_edges(start, end, owner, length, tolerance)
+    rest = ~matched
+    more = _collinear_edges(start[rest], end[rest], owner[rest], tolerance)
+    a, b, shared = (np.concatenate(x) for x in zip(pairs, more, strict=True))
+    n = len(geometries)
+    key, inverse = np.unique(a * n + b, return_inverse=True)
+    total = np.bincount(inverse, weights=shared)
+    return key // n, key % n, total
+
+
+def _identical_edges(
+    start: NDArray[np.float64], end: NDArray[np.float64], owner: NDArray[np.intp],
+    length: NDArray[np.float64], tolerance: float,
+) -> tuple[NDArray[np.bool_], tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]]:
+    """Edges two polygons both have: which edges, and (owner i < j, length) per such edge."""
+    ka = np.round(start / tolerance).astype(np.int64)
+    kb = np.round(end / tolerance).astype(np.int64)
+    swap = (ka[:, 0] > kb[:, 0]) | ((ka[:, 0] == kb[:, 0]) & (ka[:, 1] > kb[:, 1]))
+    key = np.column_stack([np.where(swap[:, None], kb, ka), np.where(swap[:, None], ka, kb)])
+    order = np.lexsort(key.T[::-1])
+    ordered = key[order]
+    new = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
+    group = np.cumsum(new) - 1
+    size = np.bincount(group)
+    first = np.flatnonzero(new & (size[group] == 2))
+    e1, e2 = order[first], order[first + 1]
+    two = owner[e1] != owner[e2]
+    e1, e2 = e1[two], e2[two]
+    matched = np.zeros(len(owner), dtype=bool)
+    matched[e1] = matched[e2] = True
+    o1, o2 = owner[e1], owner[e2]
+    return matched, (np.minimum(o1, o2), np.maximum(o1, o2), length[e1])
+
+
+def _collinear_edges(
+    start: NDArray[np.float64], end: NDArray[np.float64], owner: NDArray[np.intp],
+    tolerance: float,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """Stretches along which edges of two polygons run together (owner i < j, length)."""
+    lines = shapely.linestrings(np.stack([start, end], axis=1))
+    i, j = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=tolerance)
+    keep = (i < j) & (owner[i] != owner[j])
     i, j = i[keep], j[keep]
-    boundaries = shapely.boundary(geometries)
-    length = shapely.length(shapely.intersection(boundaries[i], boundaries[j]))
-    touching = length > 0
-    return i[touching], j[touching], length[touching]
+    # measure along the longer edge of each pair
+    longer = np.hypot(*(end[i] - start[i]).T) >= np.hypot(*(end[j] - start[j]).T)
+    base, other = np.where(longer, i, j), np.where(longer, j, i)
+    p0 = start[base]
+    direction = end[base] - p0
+    span = np.hypot(*direction.T)
+    unit = direction / span[:, None]
+    q0, q1 = start[other] - p0, end[other] - p0
+    t0 = q0[:, 0] * unit[:, 0] + q0[:, 1] * unit[:, 1]
+    t1 = q1[:, 0] * unit[:, 0] + q1[:, 1] * unit[:, 1]
+    off0 = np.abs(q0[:, 0] * unit[:, 1] - q0[:, 1] * unit[:, 0])
+    off1 = np.abs(q1[:, 0] * unit[:, 1] - q1[:, 1] * unit[:, 0])
+    overlap = np.minimum(span, np.maximum(t0, t1)) - np.maximum(0.0, np.minimum(t0, t1))
+    along = (off0 <= tolerance) & (off1 <= tolerance) & (overlap > 0)
+    o1, o2 = owner[i[along]], owner[j[along]]
+    return np.minimum(o1, o2), np.maximum(o1, o2), overlap[along]
 
 
 def fragments(labels: NDArray[np.int64], i: NDArray[np.intp],
