@@ -100,6 +100,8 @@ def shared_boundaries(
     >>> i.tolist(), j.tolist(), length.tolist()
     ([0], [1], [1.0])
     """
+    if len(geometries) == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)
     parts, part_owner = shapely.get_parts(geometries, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
@@ -112,11 +114,11 @@ def shared_boundaries(
     matched, pairs = _identical_edges(start, end, owner, length, tolerance)
     rest = ~matched
     more = _collinear_edges(start[rest], end[rest], owner[rest], tolerance)
-    a, b, shared = (np.concatenate(x) for x in zip(pairs, more, strict=True))
     n = len(geometries)
-    key, inverse = np.unique(a * n + b, return_inverse=True)
-    total = np.bincount(inverse, weights=shared)
-    return key // n, key % n, total
+    key, inverse = np.unique(np.concatenate([pairs[0], more[0]]) * n
+                             + np.concatenate([pairs[1], more[1]]), return_inverse=True)
+    total = np.bincount(inverse, weights=np.concatenate([pairs[2], more[2]]))
+    return (key // n).astype(np.intp), (key % n).astype(np.intp), total.astype(np.float64)
 
 
 def _identical_edges(
@@ -148,6 +150,8 @@ def _collinear_edges(
     tolerance: float,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
     """Stretches along which edges of two polygons run together (owner i < j, length)."""
+    if len(owner) == 0:
+        return owner, owner, np.zeros(0)
     lines = shapely.linestrings(np.stack([start, end], axis=1))
     i, j = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=tolerance)
     keep = (i < j) & (owner[i] != owner[j])
