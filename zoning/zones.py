@@ -65,7 +65,8 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     out[col.ZONE_NAME_ZH] = out[col.ZONE].map({k: z.label.zh for k, z in model.zones.items()})
     out[col.ZONE_NAME_EN] = out[col.ZONE].map({k: z.label.en for k, z in model.zones.items()})
     out = out[columns(rules)]
-    stats = zone_statistics(parcels.drop(columns=out.columns, errors="ignore").join(out), model)
+    breakdowns = [c for c in BREAKDOWNS if c in parcels.columns]
+    stats = zone_statistics(parcels[[col.AREA_HA, *breakdowns]].join(out[[col.ZONE]]), model)
     return StageOutput(out, tables={STATISTICS_TABLE: stats})
 
 
