@@ -205,6 +205,10 @@ ZONE_RULE = "zone_rule"
 ZONE_REASON = "zone_reason"
 ZONE_NAME_ZH = "zone_name_zh"
 ZONE_NAME_EN = "zone_name_en"
+ZONE_BEFORE_MMU = "zone_before_mmu"
+"""Zone the decision table gave, before small fragments merged (minimum mapping unit)."""
+ZONE_RULE_MMU = "mmu"
+"""``zone_rule`` of a parcel whose zone the minimum mapping unit changed."""
 
 # --- units, for documentation and data dictionaries -----------------------------------
 UNITS: dict[str, str] = {

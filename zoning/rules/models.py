@@ -318,10 +318,27 @@ class ZonesRules(RuleFileBase, DecisionTable):
 
     kind: Literal["zones"]
     zones: dict[Identifier, Category]
-    min_mapping_unit_ha: float = Field(0.0, ge=0)
+    min_mapping_unit_ha: float = Field(
+        0.0, ge=0,
+        description="Minimum mapping unit (ha): contiguous same-zone fragments smaller than it "
+                    "merge into the neighbouring zone sharing the longest boundary; 0: off.")
+    mmu_exempt: list[Identifier] = Field(
+        default_factory=list,
+        description="Zones whose fragments are never merged away, however small (others may "
+                    "still merge into them), e.g. the ecological protection red line.")
 
     def decision_tables(self) -> dict[str, dict[str, Collection[str]]]:  # noqa: D102
         return {"rules": {col.ZONE: self.zones.keys()}}
+
+    @model_validator(mode="after")
+    def _mmu_names(self) -> ZonesRules:
+        unknown = sorted(set(self.mmu_exempt) - set(self.zones))
+        if unknown:
+            raise ValueError(f"mmu_exempt names zones not defined in zones: {unknown}")
+        if any(r.id == col.ZONE_RULE_MMU for r in self.rules):
+            raise ValueError(f"rule id {col.ZONE_RULE_MMU!r} is reserved for the minimum "
+                             "mapping unit")
+        return self
 
 
 # --- subsidence -------------------------------------------------------------------------
