@@ -543,3 +543,21 @@ def test_webmap_size_for_7000_parcels(tmp_path):
     )
     size_mb = path.stat().st_size / 1e6
     assert size_mb < 3, size_mb
+
+
+def test_project_basemap_reaches_the_map(tiny_project, tmp_path):
+    import yaml
+
+    from zoning.engine import prepare
+    from zoning.errors import ValidationFailed
+    from zoning.runner import run
+
+    project = yaml.safe_load(tiny_project.read_text(encoding="utf-8"))
+    project["basemap"] = {"provider": "tianditu"}
+    tiny_project.write_text(yaml.safe_dump(project), encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="天地图"):
+        prepare(tiny_project)
+    project["basemap"] = {"provider": "openstreetmap"}
+    tiny_project.write_text(yaml.safe_dump(project), encoding="utf-8")
+    folder = run(tiny_project, tmp_path / "out", progress=False)
+    assert "tile.openstreetmap.org" in (folder / "map.html").read_text(encoding="utf-8")

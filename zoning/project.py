@@ -168,6 +168,21 @@ RESERVED_RASTERS = ("subsidence", "groundwater", "tilt", "curvature", "strain",
 """Raster names the engine makes itself; project rasters may not take them."""
 
 
+class Basemap(_Strict):
+    """Online tiles under the web map (it has none by default and works offline)."""
+
+    provider: Literal["openstreetmap", "tianditu"]
+    key: str | None = Field(None, description="Tianditu (天地图) key; written into the page.")
+    kind: Literal["vector", "image"] = "vector"
+
+    @model_validator(mode="after")
+    def _key_for_tianditu(self) -> Basemap:
+        if (self.provider == "tianditu") != (self.key is not None):
+            raise ValueError("basemap: give `key` with provider tianditu (a 天地图 key from "
+                             "console.tianditu.gov.cn) and only with it")
+        return self
+
+
 class Groundwater(_Strict):
     """Depth of the water table below the ground before subsidence, positive down.
 
@@ -243,6 +258,8 @@ class Project(_Strict):
     groundwater: Groundwater | None = None
     rasters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], RasterLayer] = Field(
         default_factory=dict, description="Further rasters by name (dem, ndvi, ...).")
+    basemap: Basemap | None = Field(
+        None, description="Online tiles under map.html; none by default (works offline).")
     city_type: CityType | None = Field(
         None, description="Resource-based city type (growing, mature, declining, regenerating): "
                           "sets the land-reduction strategy of rules/reduction.yaml.")

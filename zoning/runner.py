@@ -183,11 +183,13 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
         **network_map_layers(result.layers),
         **_reduction_layer(result.layers, rules),
     }
+    basemap = result.prepared.project.basemap
     return write_webmap(
         folder / "map.html", parcels, result.layers["zones"], zone_column=col.ZONE,
         legend=legend(rules.get("zones", ZonesRules).zones),
         popup_columns=[col.PARCEL_ID, *POPUP_COLUMNS], title=result.prepared.project.title,
         notice=notice, extra_layers=extra, column_labels=POPUP_LABELS,
+        basemap=None if basemap is None else basemap.model_dump(exclude_none=True),
     )
 
 
