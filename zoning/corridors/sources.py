@@ -143,7 +143,7 @@ def choose_sources(parcels: gpd.GeoDataFrame, rules: RuleSet, surface: Surface) 
     labels = _labels(frame, surface)
     index = frame.index.to_numpy()
     frame["mean_resistance"] = ndimage.mean(surface.grid.values, labels, index)
-    is_source = held & (surface.cells.share(labels > 0) >= 0.5) if spec.method == "parcels" \
-        else surface.cells.share(labels > 0) >= 0.5
+    covered = surface.cells.share(labels > 0) >= 0.5
+    is_source = held & covered if spec.method == "parcels" else covered
     logger.info("sources: %d patches, %.0f ha", len(frame), frame["area_ha"].sum())
     return Patches(frame, labels, pd.Series(is_source, index=parcels.index))

@@ -102,7 +102,7 @@ def _reasons(selection: Selection, fired: pd.Series, names: list[str],
 
 def _release(selected: pd.DataFrame, model: ReductionRules) -> pd.DataFrame:
     spec = model.release
-    counts = {name: spec.__getattribute__(name) for name in ("population", "households")}
+    counts = {"population": spec.population, "households": spec.households}
     present = {k: v for k, v in counts.items() if v is not None and v in selected.columns}
     rows = []
     groups = [g for g in spec.by if g in selected.columns]
