@@ -209,6 +209,8 @@ ZONE_BEFORE_MMU = "zone_before_mmu"
 """Zone the decision table gave, before small fragments merged (minimum mapping unit)."""
 ZONE_RULE_MMU = "mmu"
 """``zone_rule`` of a parcel whose zone the minimum mapping unit changed."""
+PLANNING_UNIT = "planning_unit"
+"""Planning unit (``<zone>-NNN``): a compact group of contiguous parcels inside one zone."""
 
 # --- units, for documentation and data dictionaries -----------------------------------
 UNITS: dict[str, str] = {

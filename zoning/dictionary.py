@@ -144,6 +144,9 @@ PARCEL_LIST: tuple[Entry, ...] = (
     _e(col.ZONE, TEXT, "规划分区", "Zone", "planning zone"),
     _e(col.ZONE_NAME_ZH, TEXT, "分区名称", "Zone name (zh)", "Chinese name of the zone"),
     _e(col.ZONE_NAME_EN, TEXT, "分区名称（英文）", "Zone name", "English name of the zone"),
+    _e(col.PLANNING_UNIT, TEXT, "规划单元", "Planning unit",
+       "planning unit `<zone>-NNN`: compact contiguous parcels of one zone; empty when the "
+       "zones rules have no planning_units block"),
     # land use after, ESV and carbon
     _e(col.LAND_CLASS_AFTER, TEXT, "修复后归并地类", "Land class after",
        "canonical land class after restoration (rules/esv.yaml after_rules)"),

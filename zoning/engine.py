@@ -21,7 +21,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from zoning import columns as col
-from zoning import damage, derive, modes, suitability, valuation, zones
+from zoning import damage, derive, modes, suitability, units, valuation, zones
 from zoning._resources import demo_project
 from zoning.corridors import stage as corridors_stage
 from zoning.errors import Problem, ValidationFailed, ZoningError
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 STAGES: tuple[Stage, ...] = (derive.STAGE, subsidence_stage.STAGE, damage.STAGE,
                              corridors_stage.STAGE, suitability.STAGE, reduction_stage.STAGE,
-                             modes.STAGE, zones.STAGE, valuation.STAGE)
+                             modes.STAGE, zones.STAGE, units.STAGE, valuation.STAGE)
 """The pipeline, in order. A new capability is a new stage module added here."""
 
 

@@ -313,6 +313,30 @@ class ModesRules(RuleFileBase, DecisionTable):
         return self
 
 
+class PlanningUnits(Strict):
+    """Planning units inside each zone (:mod:`zoning.units`)."""
+
+    target_area_ha: float = Field(
+        gt=0, description="Area a unit aims at: a zone piece gets round(area / target) units.")
+    min_area_ha: float = Field(
+        0.0, ge=0, description="Units below it merge into the neighbouring unit of the same "
+                               "zone piece sharing the longest boundary.")
+    attributes: dict[str, float] = Field(
+        default_factory=dict,
+        description="Expressions over parcel columns that a unit should be homogeneous in, "
+                    "with their weight against the centroids' (1).")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> PlanningUnits:
+        if self.min_area_ha > self.target_area_ha:
+            raise ValueError(f"min_area_ha ({self.min_area_ha:g}) is above target_area_ha "
+                             f"({self.target_area_ha:g})")
+        negative = [k for k, w in self.attributes.items() if w < 0]
+        if negative:
+            raise ValueError(f"attribute weights must be 0 or more, got {negative}")
+        return self
+
+
 class ZonesRules(RuleFileBase, DecisionTable):
     """``kind: zones`` — planning zones by ordered rules."""
 
@@ -326,6 +350,8 @@ class ZonesRules(RuleFileBase, DecisionTable):
         default_factory=list,
         description="Zones whose fragments are never merged away, however small (others may "
                     "still merge into them), e.g. the ecological protection red line.")
+    planning_units: PlanningUnits | None = Field(
+        None, description="Cut each zone into compact planning units; absent: no units.")
 
     def decision_tables(self) -> dict[str, dict[str, Collection[str]]]:  # noqa: D102
         return {"rules": {col.ZONE: self.zones.keys()}}
