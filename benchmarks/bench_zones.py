@@ -1,10 +1,11 @@
-"""Benchmark: the zones stage (decision table, minimum mapping unit, statistics) at scale.
+"""Benchmark: the zones and planning-units stages at scale.
 
 Runs every stage before zones on a project (default the synthetic 108,591-parcel region
 in /tmp/synth100k, made with ``zoning synth``), then times the zones stage and its steps:
 the decision table, the shared boundaries (STR tree and boundary intersections), the
-merging rounds, the statistics, and the dissolved zone polygons. Prints a table of seconds
-and the peak memory of the process.
+merging rounds, the statistics, and the dissolved zone polygons; then the planning units
+(Ward clustering of each zone piece) and their dissolved layer. Prints a table of seconds,
+the spread of unit areas, and the peak memory of the process.
 Usage: python benchmarks/bench_zones.py [--project /tmp/synth100k/project.yaml]
 """
 
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import columns as col
-from zoning import zones
+from zoning import units, zones
 from zoning.decision import evaluate
 from zoning.engine import STAGES, prepare, run_stages
 from zoning.mmu import merge_fragments, shared_boundaries
@@ -63,10 +64,21 @@ def main() -> None:
     polygons = zones.zone_polygons(parcels.join(output.columns), rules)["zones"]
     rows.append(("zone polygons (dissolve)", time.perf_counter() - start))
 
+    zoned = parcels.join(output.columns)
+    start = time.perf_counter()
+    unit = units.run(zoned, rules, prepared.layers)[col.PLANNING_UNIT]
+    rows.append(("planning units", time.perf_counter() - start))
+    start = time.perf_counter()
+    units.unit_polygons(zoned.assign(**{col.PLANNING_UNIT: unit}), rules)
+    rows.append(("planning units (dissolve)", time.perf_counter() - start))
+    unit_area = zoned.groupby(unit)[col.AREA_HA].sum()
+
     changed = int((merged.labels != codes).sum())
     print(f"{args.project}: {len(parcels)} parcels, {len(i)} neighbouring pairs, "
           f"minimum mapping unit {model.min_mapping_unit_ha:g} ha: {changed} parcels merged; "
           f"{len(polygons)} zones, {len(polygons.explode())} pieces")
+    print(f"{unit.nunique()} planning units: area (ha) quartiles "
+          + " / ".join(f"{q:.1f}" for q in unit_area.quantile([0, 0.25, 0.5, 0.75, 1])))
     for name, seconds in rows:
         print(f"{name:28s} {seconds:8.2f} s")
     print(f"{'peak memory':28s} {_peak_mb():8.0f} MB  ({memory_before:.0f} MB before zones)")
