@@ -354,6 +354,13 @@ def test_cli_writes_every_output(tmp_path, capsys):
     assert "social_vulnerability_b" in wide.columns
     indices = pd.read_csv(out / "indices.csv", encoding="utf-8-sig")
     assert set(indices["larger_r_means"]) == {"less_vulnerable", "more_resilient"}
+    diff = pd.read_csv(out / "difference.csv", encoding="utf-8-sig")
+    assert len(diff) == 50 and set(diff["resilience_larger_r_means"]) == {"more_resilient"}
+    np.testing.assert_allclose(diff["difference"],
+                               diff["vulnerability_degree"] - diff["resilience_degree"],
+                               atol=2e-6)  # written with 6 significant digits
+    social = diff[diff["target"] == "social"].set_index("year")["difference"]
+    np.testing.assert_allclose(social, wide["social_difference"], rtol=1e-5)
     w = pd.read_csv(out / "weights.csv", encoding="utf-8-sig")
     assert {"entropy_weight", "ahp_weight", "combined_weight", "ahp_cr"} <= set(w.columns)
     assert "outputs written to" in capsys.readouterr().out

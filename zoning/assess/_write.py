@@ -43,6 +43,19 @@ def _csv(frame: pd.DataFrame, path: Path, index: bool) -> None:
     frame.to_csv(path, index=index, encoding="utf-8-sig", float_format="%.6g")
 
 
+def difference_table(assessment: Assessment) -> pd.DataFrame:
+    """Long table: row, target, V, R, V − R and what a larger r means for each criterion."""
+    label = assessment.table.label
+    idx = assessment.indices.pivot_table(index=[label, "target"], columns="criterion",
+                                         values="degree", sort=False)
+    out = pd.DataFrame({
+        "vulnerability_degree": idx["vulnerability"], "resilience_degree": idx["resilience"],
+        "difference": idx["vulnerability"] - idx["resilience"]}).reset_index()
+    for criterion, meaning in assessment.orientation.items():
+        out[f"{criterion}_larger_r_means"] = meaning
+    return out
+
+
 def _table_html(frame: pd.DataFrame, index: bool = True) -> str:
     return frame.to_html(index=index, float_format=lambda v: f"{v:.4f}", na_rep="",
                          border=0, escape=True)
@@ -117,7 +130,7 @@ def write(assessment: Assessment, folder: Path | str, notice: str | None = None,
     try:
         _csv(assessment.wide(), staging / "assessment.csv", index=True)
         _csv(assessment.indices, staging / "indices.csv", index=False)
-        _csv(assessment.difference, staging / "difference.csv", index=True)
+        _csv(difference_table(assessment), staging / "difference.csv", index=False)
         _csv(assessment.weights, staging / "weights.csv", index=False)
         png = chart_png(assessment, notice)
         (staging / "assessment.png").write_bytes(png)
