@@ -31,7 +31,7 @@ from zoning.rules._tables import Category, DecisionTable, Rule
 from zoning.rules._valuation import CarbonRules, EsvRules
 
 __all__ = [
-    "RULE_MODELS", "AssessmentRules", "CarbonRules",
+    "RULE_MODELS", "TOOL_RULE_MODELS", "AssessmentRules", "CarbonRules",
     "Category", "CorridorRules", "DamageRules", "EsvRules", "Factor",
     "Label",
     "LandUseRules", "ModesRules", "ReductionRules", "Rule", "Score", "Sourced", "SubsidenceRules",
@@ -396,6 +396,11 @@ RULE_MODELS: dict[str, type[RuleFileBase]] = {
     "zones": ZonesRules,
     "esv": EsvRules,
     "carbon": CarbonRules,
-    "assessment": AssessmentRules,
 }
 """Rule-file kinds and their models."""
+
+TOOL_RULE_MODELS: dict[str, type[RuleFileBase]] = {
+    "assessment": AssessmentRules,
+}
+"""Rule-file kinds of tools outside the parcel run (``zoning assess``): in the JSON schema,
+but not loaded by :func:`zoning.rules.ruleset.load_rules` nor recorded in a run's manifest."""
