@@ -401,3 +401,14 @@ def test_public_api_and_schema():
     assert "assessment" in json_schema()["kinds"]
     committed = (RULES.parent / "schema.json").read_text(encoding="utf-8")
     assert committed == schema_text()
+
+
+def test_an_unquoted_minus_is_a_located_yaml_error(tmp_path):
+    text = RULES.read_text(encoding="utf-8")
+    # `direction: -` unquoted starts a YAML list: the loader stops at that line
+    broken = text.replace("schema_version: 1\n", "schema_version: 1\nx:\n  direction: -\n", 1)
+    path = tmp_path / "assessment.yaml"
+    path.write_text(broken, encoding="utf-8")
+    line = broken.splitlines().index("  direction: -") + 1
+    with pytest.raises(AssessmentError, match=rf"assessment\.yaml:{line}:\d+: not valid YAML"):
+        zoning.assess.load_assessment_rules(path)

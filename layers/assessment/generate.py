@@ -3,7 +3,11 @@
 Run from the repository root: python layers/assessment/generate.py layers/assessment/illustrative.csv
 Smooth hand-shaped curves (mining peaking before 2011, restoration after) plus 1-6 % noise.
 """
-import numpy as np, pandas as pd, sys
+import sys
+
+import numpy as np
+import pandas as pd
+
 years = np.arange(2000, 2025)
 t = years - 2000
 rng = np.random.default_rng(20111)
