@@ -118,29 +118,43 @@ class Assessment:
         return pd.DataFrame(parts).rename_axis(label)
 
 
-def group_weights(group: Group, data: pd.DataFrame) -> dict[str, pd.Series | float]:
-    """Entropy, AHP and combined weights of one group (Series by indicator id) and the CR."""
+@dataclass(frozen=True)
+class GroupWeights:
+    """Weights of one group's indicators (Series by indicator id; NaN where not derived)."""
+
+    entropy: pd.Series
+    ahp: pd.Series
+    combined: pd.Series
+    cr: float
+
+
+def group_weights(group: Group, data: pd.DataFrame) -> GroupWeights:
+    """Entropy, AHP and combined weights of one group, through :mod:`zoning.weights`.
+
+    The combined weights are the ones used: the named combination when both are given
+    (AHP first, so a linear ``alpha`` is the AHP share), else the one method given.
+    """
     ids = [i.id for i in group.indicators]
     spec = group.weights
-    nan = pd.Series(np.nan, index=ids)
-    out: dict[str, pd.Series | float] = {"entropy": nan, "ahp": nan, "cr": np.nan}
+    entropy = ahp = pd.Series(np.nan, index=ids)
+    cr = np.nan
     if spec.entropy is not None:
         if spec.entropy.normalisation == "minmax":
             found = w.entropy(data[ids], normalisation="minmax", shift=spec.entropy.shift,
                               directions=[i.sign for i in group.indicators])
         else:
             found = w.entropy(data[ids], normalisation=spec.entropy.normalisation)
-        out["entropy"] = found.weights
+        entropy = pd.Series(found.weights, index=ids)
     if spec.ahp is not None:
         result = w.ahp(pd.DataFrame(spec.ahp.matrix, index=ids, columns=ids), ri=spec.ahp.ri,
                        method=spec.ahp.method)
-        out["ahp"], out["cr"] = result.weights, result.cr
+        ahp, cr = pd.Series(result.weights, index=ids), result.cr
     if spec.combine is not None:
-        out["combined"] = w.combine(out["ahp"], out["entropy"], rule=spec.combine.rule,
-                                    alpha=spec.combine.alpha)
+        combined = pd.Series(w.combine(ahp, entropy, rule=spec.combine.rule,
+                                       alpha=spec.combine.alpha), index=ids)
     else:
-        out["combined"] = out["ahp"] if spec.ahp is not None else out["entropy"]
-    return out
+        combined = ahp if spec.ahp is not None else entropy
+    return GroupWeights(entropy=entropy, ahp=ahp, combined=combined, cr=float(cr))
 
 
 def _degree(r: pd.Series, meaning: str) -> pd.Series:
@@ -177,18 +191,15 @@ def assess(table: Path | str | None = None, rules: Path | str | None = None) -> 
         degree = {}
         for criterion, group in target.groups().items():
             found = group_weights(group, data)
-            combined = found["combined"]
-            assert isinstance(combined, pd.Series)
             for ind in group.indicators:
                 weight_rows.append({
                     "indicator": ind.id, "name_zh": ind.label.zh, "name_en": ind.label.en,
                     "target": target_id, "criterion": criterion, "factor": ind.factor,
                     "direction": ind.sign, "unit": ind.unit,
-                    "entropy_weight": found["entropy"][ind.id],  # type: ignore[index]
-                    "ahp_weight": found["ahp"][ind.id],  # type: ignore[index]
-                    "combined_weight": combined[ind.id], "ahp_cr": found["cr"]})
+                    "entropy_weight": found.entropy[ind.id], "ahp_weight": found.ahp[ind.id],
+                    "combined_weight": found.combined[ind.id], "ahp_cr": found.cr})
             ids = [i.id for i in group.indicators]
-            spa = set_pair(data[ids], combined, [i.sign for i in group.indicators],
+            spa = set_pair(data[ids], found.combined, [i.sign for i in group.indicators],
                            source=str(checked.path))
             spa["degree"] = _degree(spa["r"], orientation[criterion])
             degree[criterion] = spa["degree"]
