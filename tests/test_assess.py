@@ -352,6 +352,7 @@ def test_cli_writes_every_output(tmp_path, capsys):
     wide = pd.read_csv(out / "assessment.csv", index_col=0, encoding="utf-8-sig")
     assert list(wide.index) == list(range(2000, 2025))
     assert "social_vulnerability_b" in wide.columns
+    assert set(wide["vulnerability_larger_r_means"]) == {"less_vulnerable"}
     indices = pd.read_csv(out / "indices.csv", encoding="utf-8-sig")
     assert set(indices["larger_r_means"]) == {"less_vulnerable", "more_resilient"}
     diff = pd.read_csv(out / "difference.csv", encoding="utf-8-sig")

@@ -128,7 +128,10 @@ def write(assessment: Assessment, folder: Path | str, notice: str | None = None,
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
     try:
-        _csv(assessment.wide(), staging / "assessment.csv", index=True)
+        wide = assessment.wide()
+        for criterion, meaning in assessment.orientation.items():
+            wide[f"{criterion}_larger_r_means"] = meaning
+        _csv(wide, staging / "assessment.csv", index=True)
         _csv(assessment.indices, staging / "indices.csv", index=False)
         _csv(difference_table(assessment), staging / "difference.csv", index=False)
         _csv(assessment.weights, staging / "weights.csv", index=False)
