@@ -6,7 +6,8 @@ The public API is small:
 - :func:`prepare` loads and validates a project; :func:`run_stages` runs its stages in
   memory and returns the parcel table;
 - :func:`explain` shows why one parcel got its grade, modes and zone;
-- :func:`load_project` and :func:`load_rules` read project and rule files.
+- :func:`load_project` and :func:`load_rules` read project and rule files;
+- :mod:`assess` assesses social-ecological vulnerability and resilience over time.
 
 Examples
 --------
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from zoning import assess
 from zoning.engine import RunResult, prepare, run_stages
 from zoning.errors import ValidationFailed, ZoningError
 from zoning.explain import explain
@@ -37,6 +39,7 @@ __all__ = [
     "ValidationFailed",
     "ZoningError",
     "__version__",
+    "assess",
     "explain",
     "load_project",
     "load_rules",

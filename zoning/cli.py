@@ -1,6 +1,7 @@
 """Command-line interface.
 
-``zoning run | validate | explain | schema | subsidence | mspa | circuitscape | synth``.
+``zoning run | validate | explain | schema | subsidence | mspa | circuitscape | synth |
+assess``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zoning import __version__
+from zoning.assess import cli as assess_cli
 from zoning.corridors import circuitscape as circuitscape_cli
 from zoning.corridors import mspa_cli
 from zoning.errors import ValidationFailed, ZoningError
@@ -48,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     subsidence_cli.add_parser(sub)
     mspa_cli.add_parser(sub)
     circuitscape_cli.add_parser(sub)
+    assess_cli.add_parser(sub)
 
     synth = sub.add_parser("synth", help="generate a synthetic region (demo-like) of any size")
     synth.add_argument("out", type=Path, help="folder to write the layers to")
@@ -113,6 +116,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return mspa_cli.run(args)
     elif args.command == "circuitscape":
         return circuitscape_cli.run(args, progress=not args.quiet)
+    elif args.command == "assess":
+        folder = assess_cli.run(args)
+        print(f"outputs written to {folder}")
+        for path in sorted(folder.iterdir()):
+            print(f"  {path.name}")
     elif args.command == "synth":
         from zoning.synthetic import generate_region
 

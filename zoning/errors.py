@@ -116,3 +116,11 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     if not matches:
         return ""
     return " (did you mean " + ", ".join(repr(m) for m in matches) + "?)"
+
+
+class AssessmentError(ValidationFailed):
+    """An assessment table, its indicator system or set-pair input is invalid.
+
+    Like :class:`ValidationFailed`, every problem found is listed together, each naming the
+    file, the indicator and the row (year or unit) it concerns.
+    """

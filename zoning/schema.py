@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from zoning.project import Project
-from zoning.rules.models import RULE_MODELS
+from zoning.rules.models import RULE_MODELS, TOOL_RULE_MODELS
 
 
 def json_schema() -> dict[str, Any]:
@@ -20,6 +20,7 @@ def json_schema() -> dict[str, Any]:
     """
     kinds: dict[str, Any] = {"project": Project.model_json_schema()}
     kinds.update({kind: model.model_json_schema() for kind, model in RULE_MODELS.items()})
+    kinds.update({kind: model.model_json_schema() for kind, model in TOOL_RULE_MODELS.items()})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "zoning project and rule files",

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from zoning import columns as col
+from zoning.rules._assessment import AssessmentRules
 from zoning.rules._base import (
     Color,
     Identifier,
@@ -30,7 +31,8 @@ from zoning.rules._tables import Category, DecisionTable, Rule
 from zoning.rules._valuation import CarbonRules, EsvRules
 
 __all__ = [
-    "RULE_MODELS", "CarbonRules", "Category", "CorridorRules", "DamageRules", "EsvRules", "Factor",
+    "RULE_MODELS", "TOOL_RULE_MODELS", "AssessmentRules", "CarbonRules",
+    "Category", "CorridorRules", "DamageRules", "EsvRules", "Factor",
     "Label",
     "LandUseRules", "ModesRules", "ReductionRules", "Rule", "Score", "Sourced", "SubsidenceRules",
     "SuitabilityRules", "Use", "ZonesRules", "band_column",
@@ -422,3 +424,9 @@ RULE_MODELS: dict[str, type[RuleFileBase]] = {
     "carbon": CarbonRules,
 }
 """Rule-file kinds and their models."""
+
+TOOL_RULE_MODELS: dict[str, type[RuleFileBase]] = {
+    "assessment": AssessmentRules,
+}
+"""Rule-file kinds of tools outside the parcel run (``zoning assess``): in the JSON schema,
+but not loaded by :func:`zoning.rules.ruleset.load_rules` nor recorded in a run's manifest."""

@@ -1,0 +1,44 @@
+"""``zoning assess``: social-ecological vulnerability and resilience of a table over time."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from zoning.assess._assessment import assess
+from zoning.assess._write import write
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OUT = Path("out") / "assessment"
+"""Output folder when ``--out`` is not given (relative to the working directory)."""
+ILLUSTRATIVE_NOTICE = ("ILLUSTRATIVE DATA 示意数据: invented values, not Jiawang statistics "
+                       "(虚构数值，非贾汪统计数据)")
+"""Shown on every output of a run on the shipped illustrative table."""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``assess`` to the ``zoning`` command."""
+    p = commands.add_parser(
+        "assess", help="vulnerability and resilience over time by set pair analysis "
+                       "(the shipped ILLUSTRATIVE table when no TABLE is given)")
+    p.add_argument("table", nargs="?", type=Path,
+                   help="CSV or Excel table: first column year (or unit), one column per "
+                        "indicator id, optional second row 'unit'")
+    p.add_argument("--rules", type=Path, help="kind: assessment rule file (default: the "
+                   "shipped rules/assessment.yaml)")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"output folder, replaced whole (default: ./{DEFAULT_OUT})")
+
+
+def run(args: argparse.Namespace) -> Path:
+    """Run ``zoning assess`` and return the output folder."""
+    result = assess(args.table, args.rules)
+    notice = ILLUSTRATIVE_NOTICE if args.table is None else None
+    if notice:
+        logger.warning("no TABLE given: assessing the shipped ILLUSTRATIVE table (%s)",
+                       result.table.path)
+    out = args.out if args.out is not None else Path.cwd() / DEFAULT_OUT
+    return write(result, out, notice=notice, arguments=sys.argv)

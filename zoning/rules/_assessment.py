@@ -1,0 +1,156 @@
+"""Model of ``kind: assessment``: the indicator system of a social-ecological assessment.
+
+Targets (subsystems, e.g. social and ecological) each have the two criteria, vulnerability and
+resilience; every criterion of a target is a group of indicators, each in a factor, with a
+unit and a direction (``+`` benefit: more is better for the system, ``-`` cost). A group's
+weights come from AHP (its pairwise matrix over the group's indicators, in the order listed),
+entropy of the data, or both combined by a named rule (the ``weights`` block of
+``kind: suitability``). What a larger set-pair closeness ``r`` means is stated per criterion
+(``larger_r_means``), so every output can say it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from zoning import weights
+from zoning.rules._base import Identifier, Label, RuleFileBase, Strict
+from zoning.rules._suitability import Weighting
+
+CRITERIA = ("vulnerability", "resilience")
+"""The two criteria every target has, in this order."""
+
+DIRECTION_WORDS = {"+": "+", "benefit": "+", "-": "-", "cost": "-"}
+"""Accepted direction words and the sign they stand for."""
+
+VulnerabilityMeaning = Literal["more_vulnerable", "less_vulnerable"]
+ResilienceMeaning = Literal["more_resilient", "less_resilient"]
+
+
+class Indicator(Strict):
+    """One indicator: a column of the assessment table."""
+
+    id: Identifier = Field(description="Column name in the assessment table.")
+    label: Label
+    factor: Identifier = Field(description="Factor it belongs to (a key of `factors`).")
+    unit: str = Field(description="Unit of the values, checked against the table's unit row.")
+    direction: str = Field(description="'+' (benefit: more is better for the system) or '-' "
+                                       "(cost); 'benefit' and 'cost' are accepted too.")
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _known_direction(self) -> Indicator:
+        if self.direction not in DIRECTION_WORDS:
+            raise ValueError(
+                f"indicator {self.id!r}: unknown direction {self.direction!r}; expected '+' "
+                "(benefit) or '-' (cost), quoted in YAML (direction: \"-\")")
+        return self
+
+    @property
+    def sign(self) -> str:
+        """``"+"`` or ``"-"``."""
+        return DIRECTION_WORDS[self.direction]
+
+
+class Group(Strict):
+    """The indicators of one criterion of one target, and how they are weighted."""
+
+    weights: Weighting
+    indicators: list[Indicator] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Group:
+        ids = [i.id for i in self.indicators]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"indicator ids must be unique, found {ids}")
+        ahp = self.weights.ahp
+        if ahp is not None:
+            n = len(ids)
+            if len(ahp.matrix) != n or any(len(row) != n for row in ahp.matrix):
+                raise ValueError(f"weights.ahp.matrix must be {n}×{n}, one row and column per "
+                                 f"indicator in the order {ids}")
+            result = weights.ahp(ahp.matrix, ri=ahp.ri, method=ahp.method)
+            if not result.consistent:
+                pair = result.worst_pair
+                hint = (f"; the most inconsistent judgement is {ids[pair.i]} vs {ids[pair.j]} "
+                        f"(given {pair.value:g}, consistent with the rest: {pair.suggested:.3g})"
+                        if pair is not None else "")
+                raise ValueError(f"weights.ahp.matrix is inconsistent: CR = {result.cr:.3f} "
+                                 f"≥ 0.1{hint}")
+        return self
+
+
+class Target(Strict):
+    """A subsystem (social, ecological) with its vulnerability and resilience groups."""
+
+    label: Label
+    vulnerability: Group
+    resilience: Group
+
+    def groups(self) -> dict[str, Group]:
+        """Criterion → group, in the order of :data:`CRITERIA`."""
+        return {"vulnerability": self.vulnerability, "resilience": self.resilience}
+
+
+class VulnerabilityCriterion(Strict):
+    """How the vulnerability criterion is named and what a larger closeness r means for it."""
+
+    label: Label = Label(zh="脆弱性", en="Vulnerability")
+    larger_r_means: VulnerabilityMeaning = Field(
+        description="more_vulnerable: the vulnerability degree is r; less_vulnerable: it is 1 − r.")
+
+
+class ResilienceCriterion(Strict):
+    """How the resilience criterion is named and what a larger closeness r means for it."""
+
+    label: Label = Label(zh="恢复力", en="Resilience")
+    larger_r_means: ResilienceMeaning = Field(
+        description="more_resilient: the resilience degree is r; less_resilient: it is 1 − r.")
+
+
+class Criteria(Strict):
+    """The two criteria and their orientation."""
+
+    vulnerability: VulnerabilityCriterion
+    resilience: ResilienceCriterion
+
+
+class AssessmentRules(RuleFileBase):
+    """``kind: assessment`` — social-ecological vulnerability and resilience by set pair analysis.
+
+    For every target and criterion, the indicators' set-pair identity ``a``, discrepancy
+    ``b`` and contrary ``c`` degrees against the best and worst values of the series are
+    weighted and summed; the closeness ``r = a / (a + c)`` becomes the criterion's degree
+    through ``larger_r_means``; the difference is vulnerability − resilience per target.
+    """
+
+    kind: Literal["assessment"]
+    source: str = Field("", description="Study the indicator system comes from.")
+    row_label: Label = Field(Label(zh="年份", en="Year"),
+                             description="What a row of the table is (years or units).")
+    criteria: Criteria
+    factors: dict[Identifier, Label] = Field(min_length=1)
+    targets: dict[Identifier, Target] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AssessmentRules:
+        seen: dict[str, str] = {}
+        for target_id, target in self.targets.items():
+            for criterion, group in target.groups().items():
+                for ind in group.indicators:
+                    where = f"{target_id}.{criterion}"
+                    if ind.id in seen:
+                        raise ValueError(f"indicator {ind.id!r} is listed in {seen[ind.id]} and "
+                                         f"{where}; every indicator belongs to one group")
+                    seen[ind.id] = where
+                    if ind.factor not in self.factors:
+                        raise ValueError(f"indicator {ind.id!r}: factor {ind.factor!r} is not "
+                                         f"defined in factors {sorted(self.factors)}")
+        return self
+
+    def indicators(self) -> list[tuple[str, str, Indicator]]:
+        """(target, criterion, indicator) for every indicator, in file order."""
+        return [(t, c, ind) for t, target in self.targets.items()
+                for c, group in target.groups().items() for ind in group.indicators]
