@@ -284,3 +284,22 @@ def test_grown_fragment_still_below_the_unit_merges_again():
     assert merged.fragment_area[2] == pytest.approx(2.5)     # last merged as part of 1.5 + 1
     assert merged.shared_length[2] == pytest.approx(50.0)
     assert np.isnan(merged.fragment_area[0])
+
+
+def test_merge_fragments_watch_records_the_fragment_round_by_round():
+    # a row of squares labelled 0 1 2 1 0 with areas 9 1 0.5 1 9 (unit 3): the 0.5 merges
+    # first (into 1, the lowest code of equal boundaries); parcel 1 waits for it in round 1
+    labels = np.array([0, 1, 2, 1, 0])
+    areas = np.array([9.0, 1.0, 0.5, 1.0, 9.0])
+    i, j, length = np.array([0, 1, 2, 3]), np.array([1, 2, 3, 4]), np.full(4, 10.0)
+    merged = merge_fragments(labels, areas, i, j, length, 3.0, watch=1)
+    rounds = merged.watched
+    assert rounds[0].round == 1 and rounds[0].waiting and rounds[0].target is None
+    assert rounds[0].neighbours == {0: 10.0, 2: 10.0} and rounds[0].area == 1.0
+    assert rounds[1].area == 2.5 and rounds[1].parcels == 3 and rounds[1].target == 0
+    assert rounds[1].neighbours == {0: 20.0}
+    assert merged.labels.tolist() == [0, 0, 0, 0, 0]
+    assert rounds[-1].label == 0 and not rounds[-1].small  # all one fragment, kept
+    island = merge_fragments(np.array([0]), np.array([1.0]), i[:0], j[:0], length[:0], 3.0,
+                             watch=0)
+    assert island.watched[0].small and island.watched[0].neighbours == {}
