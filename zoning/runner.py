@@ -13,6 +13,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib
@@ -143,6 +144,10 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
     rules = result.prepared.rules
     notice = SYNTHETIC_NOTICE if project.synthetic else None
     timings = result.timings
+    static_map: dict[str, Any] = {
+        "zones": result.layers["zones"], "zone_column": col.ZONE,
+        "legend": legend(rules.get("zones", ZonesRules).zones), "title": project.title,
+        "notice": notice}
     steps = {
         "geopackage": lambda: write_geopackage(folder / "result.gpkg",
                                                {"parcels": result.parcels, **result.layers}),
@@ -156,10 +161,8 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
         "tables": lambda: [write_table(folder / f"{name}.csv", table)
                            for name, table in result.tables.items()],
         "map_html": lambda: _webmap(result, folder, notice),
-        "map_png": lambda: write_static_map(
-            folder / "zoning.png", result.layers["zones"], zone_column=col.ZONE,
-            legend=legend(rules.get("zones", ZonesRules).zones), title=project.title,
-            notice=notice),
+        "map_png": lambda: write_static_map(folder / "zoning.png", **static_map),
+        "map_pdf": lambda: write_static_map(folder / "zoning.pdf", **static_map),
         "report": lambda: write_report(folder / "report.html", result,
                                        _manifest(result, started)),
     }
