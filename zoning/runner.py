@@ -162,7 +162,8 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
             rules, {"parcels": result.parcels, **result.layers})),
         "csv": lambda: write_csv(folder / "parcels.csv", result.parcels),
         "parquet": lambda: write_parquet(folder / "parcels.parquet", result.parcels),
-        "xlsx": lambda: write_xlsx(folder / "parcels.xlsx", result.parcels),
+        "xlsx": lambda: write_xlsx(folder / "parcels.xlsx", result.parcels,
+                                   headers=project.outputs.xlsx_headers),
         "grids": lambda: [grid.write(folder / f"{name}.tif")
                           for name, grid in result.grids.items()],
         "tables": lambda: [write_table(folder / f"{name}.csv", table)
