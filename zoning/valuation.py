@@ -5,8 +5,9 @@ reduction target use of retired land, else from the restoration mode and best us
 ecosystem service value (ESV) before and after is the equivalent-factor value (Xie et al.
 2015) of ``land_class`` and ``land_class_after``; carbon is the sum of InVEST's four pools
 (``rules/carbon.yaml``; its shipped densities are illustrative, and a run that uses them
-unchanged logs :data:`DEFAULT_CARBON_WARNING`). The tables ``esv_by_service`` and ``carbon_by_pool`` total both
-over the parcels, so their totals equal the sums of the parcel columns.
+unchanged logs :data:`DEFAULT_CARBON_WARNING`). The tables ``esv_by_service`` and
+``carbon_by_pool`` total both over the parcels, so their totals equal the sums of the parcel
+columns.
 
 Examples
 --------
