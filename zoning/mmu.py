@@ -162,6 +162,41 @@ def shared_boundaries(
     return (key // n).astype(np.intp), (key % n).astype(np.intp), total.astype(np.float64)
 
 
+def close_gaps(geometries: NDArray[np.object_], tolerance: float = SNAP_M,
+               ) -> NDArray[np.object_]:
+    """Close the hairline gaps that :func:`shared_boundaries` bridges, in dissolved polygons.
+
+    :func:`shared_boundaries` counts edges within ``tolerance`` of each other as shared, so the
+    minimum mapping unit sees two parcels across a sliver gap (or a floating-point misfit of
+    their common edge) as one fragment; an exact union keeps them as two parts, and a zone
+    would then show a small piece the unit never saw. A morphological closing (a buffer out
+    by ``tolerance`` and back in, mitred corners) joins the parts of each polygon that are
+    less than twice ``tolerance`` apart and leaves every other boundary where it was (the
+    area changes by about ``tolerance`` squared per gap or sharp corner).
+
+    Parameters
+    ----------
+    geometries
+        Dissolved (multi)polygons, one per label, in a projected CRS.
+    tolerance
+        The tolerance :func:`shared_boundaries` used.
+
+    Returns
+    -------
+    numpy.ndarray
+        The closed geometries, in the same order.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> two = shapely.union(shapely.box(0, 0, 1, 1), shapely.box(1.0004, 0, 2, 1))
+    >>> len(shapely.get_parts(two)), len(shapely.get_parts(close_gaps(np.array([two]))))
+    (2, 1)
+    """
+    grown = shapely.buffer(geometries, tolerance, join_style="mitre")
+    return np.asarray(shapely.buffer(grown, -tolerance, join_style="mitre"), dtype=object)
+
+
 def _identical_edges(
     start: NDArray[np.float64], end: NDArray[np.float64], owner: NDArray[np.intp],
     length: NDArray[np.float64], tolerance: float,

@@ -19,7 +19,7 @@ import pandas as pd
 from zoning import columns as col
 from zoning.decision import Output, Table, evaluate
 from zoning.layers import LayerSet
-from zoning.mmu import FragmentRound, merge_fragments, shared_boundaries
+from zoning.mmu import FragmentRound, close_gaps, merge_fragments, shared_boundaries
 from zoning.rules.models import ZonesRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage, StageOutput
@@ -215,10 +215,17 @@ def zone_statistics(parcels: pd.DataFrame, model: ZonesRules) -> pd.DataFrame:
 
 
 def zone_polygons(parcels: gpd.GeoDataFrame, rules: RuleSet) -> dict[str, gpd.GeoDataFrame]:
-    """Dissolve parcels by zone into one (multi)polygon per zone, with area and parcel count."""
+    """Dissolve parcels by zone into one (multi)polygon per zone, with area and parcel count.
+
+    Gaps between parcels narrower than twice :data:`zoning.mmu.SNAP_M`, which the minimum
+    mapping unit counts as shared boundary, are closed (:func:`zoning.mmu.close_gaps`), so
+    that each connected fragment the unit kept is one piece of its zone's polygon.
+    """
     model = rules.get("zones", ZonesRules)
     grouped = parcels[[col.ZONE, col.AREA_HA, "geometry"]].dissolve(
         by=col.ZONE, aggfunc={col.AREA_HA: "sum"})
+    # the unit bridged sliver gaps between parcels: so must the pieces of each zone
+    grouped = grouped.set_geometry(close_gaps(grouped.geometry.to_numpy()), crs=parcels.crs)
     grouped["parcels"] = parcels.groupby(col.ZONE).size()
     grouped[col.ZONE_NAME_ZH] = [model.zones[z].label.zh for z in grouped.index]
     grouped[col.ZONE_NAME_EN] = [model.zones[z].label.en for z in grouped.index]
