@@ -224,11 +224,18 @@ def pdf_font_rc(text: str) -> Iterator[dict[RcKeyType, Any]]:
             yield rc
             return
         manager.addfont(str(path))
-        manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+        _forget_lookups(manager)
         rc["font.sans-serif"] = [PDF_FONT_FAMILY, *rc["font.sans-serif"]]
         rc["pdf.fonttype"] = 42
         try:
             yield rc
         finally:
             manager.ttflist = [e for e in manager.ttflist if e.name != PDF_FONT_FAMILY]
-            manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+            _forget_lookups(manager)
+
+
+def _forget_lookups(manager: font_manager.FontManager) -> None:
+    """Drop matplotlib's cache of font lookups (a private cache: skipped if it is gone)."""
+    cached = getattr(manager, "_findfont_cached", None)
+    if cached is not None and hasattr(cached, "cache_clear"):
+        cached.cache_clear()
