@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 import subprocess
 import warnings
+import zlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,6 +17,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 import shapely
+from fontTools.ttLib import TTFont
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from shapely.geometry import box
@@ -22,7 +25,13 @@ from shapely.geometry import box
 from zoning.errors import LayerError
 from zoning.outputs import LegendEntry
 from zoning.outputs._encoding import decode_line, encode_geometries
-from zoning.outputs._fonts import cjk_font_family, font_rc, mplfonts_font_path
+from zoning.outputs._fonts import (
+    PDF_FONT_FAMILY,
+    PDF_FONT_POSTSCRIPT,
+    cjk_font_family,
+    font_rc,
+    mplfonts_font_path,
+)
 from zoning.outputs._legend import NO_DATA_COLOR, UNLISTED_COLOR
 from zoning.outputs.staticmap import (
     DEFAULT_FIGSIZE,
@@ -561,3 +570,71 @@ def test_project_basemap_reaches_the_map(tiny_project, tmp_path):
     tiny_project.write_text(yaml.safe_dump(project), encoding="utf-8")
     folder = run(tiny_project, tmp_path / "out", progress=False)
     assert "tile.openstreetmap.org" in (folder / "map.html").read_text(encoding="utf-8")
+
+
+def _pdf_fonts(data: bytes) -> list[TTFont]:
+    """The TrueType fonts embedded in a PDF (``/FontFile2`` streams)."""
+    fonts = []
+    for ref in re.findall(rb"/FontFile2\s+(\d+)\s+0\s+R", data):
+        head = re.search(rb"\n" + ref + rb" 0 obj\s*<<(.*?)>>\s*stream\r?\n", data, re.S)
+        assert head is not None
+        length = int(re.search(rb"/Length\s+(\d+)", head.group(1)).group(1))
+        raw = data[head.end():head.end() + length]
+        if b"FlateDecode" in head.group(1):
+            raw = zlib.decompress(raw)
+        fonts.append(TTFont(io.BytesIO(raw)))
+    return fonts
+
+
+def _to_unicode(data: bytes) -> set[str]:
+    """Characters the PDF's ToUnicode maps give (what a viewer copies or searches)."""
+    chars = set()
+    for ref in re.findall(rb"/ToUnicode\s+(\d+)\s+0\s+R", data):
+        head = re.search(rb"\n" + ref + rb" 0 obj\s*<<(.*?)>>\s*stream\r?\n", data, re.S)
+        assert head is not None
+        length = int(re.search(rb"/Length\s+(\d+)", head.group(1)).group(1))
+        raw = data[head.end():head.end() + length]
+        if b"FlateDecode" in head.group(1):
+            raw = zlib.decompress(raw)
+        for line in raw.splitlines():
+            codes = [bytes.fromhex(c.decode()).decode("utf-16-be")
+                     for c in re.findall(rb"<([0-9A-Fa-f]+)>", line)]
+            if b"[" in line:  # bfrange with one target per code
+                chars.update(codes[2:])
+            elif len(codes) == 3:  # bfrange from a first target on
+                first, last = ord(codes[0]), ord(codes[1])
+                chars.update(chr(ord(codes[2]) + k) for k in range(last - first + 1))
+            elif len(codes) == 2 and b"begincodespacerange" not in line:  # bfchar
+                chars.add(codes[1])
+    return chars
+
+
+def test_static_pdf_embeds_a_truetype_chinese_font_with_searchable_text(tmp_path, zones):
+    title = "示范矿区生态修复分区图"
+    path = write_static_map(tmp_path / "zones.pdf", zones, zone_column="zone", legend=LEGEND,
+                            title=title, notice=NOTICE, dpi=72)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF")
+    # Type 42: a TrueType (glyf) subset of Noto Sans CJK SC, not Type 3 pictures of glyphs
+    assert b"/Type3" not in data and b"/CIDFontType2" in data
+    assert f"+{PDF_FONT_POSTSCRIPT}".encode() in data
+    fonts = _pdf_fonts(data)
+    assert fonts and all("glyf" in f and "CFF " not in f for f in fonts)
+    assert all(f["maxp"].numGlyphs < 500 for f in fonts)  # a subset, not the 16 MB font
+    # the title, the notice and the legend are text a viewer can search and copy
+    chars = _to_unicode(data)
+    for text in (title, "合成数据", "生态保护区", "图例"):
+        assert set(text) <= chars, text
+    # the font stays registered only while the PDF is written
+    assert PDF_FONT_FAMILY not in {e.name for e in mpl.font_manager.fontManager.ttflist}
+
+
+@pytest.mark.slow
+def test_a_run_writes_the_printable_map_as_png_and_pdf(tiny_project, tmp_path):
+    from zoning.runner import run
+
+    out = run(tiny_project, tmp_path / "out", progress=False)
+    assert (out / "zoning.png").read_bytes().startswith(b"\x89PNG")
+    pdf = (out / "zoning.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and f"+{PDF_FONT_POSTSCRIPT}".encode() in pdf
+    assert set("tiny test") - {" "} <= _to_unicode(pdf)  # the project's title, as text

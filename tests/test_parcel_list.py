@@ -6,12 +6,14 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+import yaml
 
 from zoning import columns as col
 from zoning import dictionary
-from zoning.errors import ZoningError
+from zoning.errors import ValidationFailed, ZoningError
 from zoning.outputs import tables
 from zoning.outputs.tables import parcel_list, write_csv, write_parquet, write_xlsx
+from zoning.project import load_project
 from zoning.runner import run
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "parcels_dictionary.md"
@@ -118,3 +120,48 @@ def test_a_run_writes_the_three_parcel_lists(tiny_project: Path, tmp_path: Path)
     assert list(xlsx.columns) == list(dictionary.headers("zh").values())
     for name in (col.ESV_BY_SERVICE, col.CARBON_BY_POOL):
         assert (out / f"{name}.csv").exists()
+
+
+def test_the_xlsx_header_language_is_a_validated_project_option(tiny_project: Path):
+    spec = yaml.safe_load(tiny_project.read_text(encoding="utf-8"))
+    assert load_project(tiny_project).outputs.xlsx_headers == "zh"  # the default
+    spec["outputs"] = {"xlsx_headers": "fr"}
+    tiny_project.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(ValidationFailed,
+                       match=r"project.yaml:\d+:\d+: outputs.xlsx_headers: Input should be "
+                             r"'zh' or 'en'"):
+        load_project(tiny_project)
+    spec["outputs"] = {"xlsx_header": "en"}  # misspelt key
+    tiny_project.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="xlsx_header"):
+        load_project(tiny_project)
+
+
+@pytest.mark.slow
+def test_a_run_with_english_xlsx_headers(tiny_project: Path, tmp_path: Path):
+    spec = yaml.safe_load(tiny_project.read_text(encoding="utf-8"))
+    spec["outputs"] = {"xlsx_headers": "en"}
+    tiny_project.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    out = run(tiny_project, tmp_path / "out", progress=False)
+    sheets = pd.read_excel(out / "parcels.xlsx", sheet_name=None)
+    assert list(sheets) == [tables.PARCEL_SHEET["en"], tables.DICTIONARY_SHEET["en"]]
+    parcels_sheet = sheets[tables.PARCEL_SHEET["en"]]
+    assert list(parcels_sheet.columns) == list(dictionary.headers("en").values())
+    assert list(parcels_sheet[dictionary.headers("en")[col.PARCEL_ID]]) == ["a", "b", "c"]
+    csv = pd.read_csv(out / "parcels.csv", encoding="utf-8-sig")
+    assert list(csv.columns) == dictionary.names()  # the CSV keeps the stable names
+
+
+def test_xlsx_missing_values_are_empty_cells_and_the_header_is_frozen(written: Path,
+                                                                      demo_result):
+    import openpyxl
+
+    book = openpyxl.load_workbook(written / "parcels_zh.xlsx")
+    sheet = book.worksheets[0]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    headers = [c.value for c in sheet[1]]
+    column = headers.index(dictionary.headers("zh")[col.CORRIDOR_LEVEL]) + 1
+    missing = demo_result.parcels[col.CORRIDOR_LEVEL].isna().to_numpy()
+    values = [sheet.cell(row=r + 2, column=column).value for r in range(len(missing))]
+    assert all(v is None for v, m in zip(values, missing, strict=True) if m)
+    assert all(isinstance(v, str) for v, m in zip(values, missing, strict=True) if not m)

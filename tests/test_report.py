@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -222,3 +223,28 @@ def test_network_counts_are_the_layers(report, demo_result):
         paths.geometry.length.sum() / 1000, abs=0.01)
     keyed = _parse(report.read_text(encoding="utf-8")).keyed["network"]
     assert keyed["sources"] == str(len(demo_result.layers["sources"]))
+
+
+@pytest.mark.slow
+def test_a_run_hashes_each_input_once_and_the_report_shows_the_manifest(tiny_project, tmp_path,
+                                                                       monkeypatch):
+    from zoning import runner
+    from zoning.outputs import manifest as manifest_module
+
+    hashed: list[Path] = []
+    real = manifest_module.sha256
+
+    def counting(path: Path) -> str:
+        hashed.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(manifest_module, "sha256", counting)
+    out = runner.run(tiny_project, tmp_path / "out", progress=False)
+    assert hashed and len(hashed) == len(set(hashed))  # every file hashed exactly once
+    written = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "write_report" in written["timings_s"] and "write_map_pdf" in written["timings_s"]
+    assert written["finished_utc"] >= written["started_utc"]
+    # the report's provenance holds the same checksums as manifest.json
+    text = (out / "report.html").read_text(encoding="utf-8")
+    for entry in (*written["inputs"].values(), *written["rules"].values()):
+        assert entry["sha256"] in text

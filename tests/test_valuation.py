@@ -1,5 +1,6 @@
 """Land use after restoration, ecosystem service value (equivalent factors) and carbon."""
 
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,7 @@ from zoning import valuation
 from zoning._resources import rules_dir
 from zoning.errors import ValidationFailed
 from zoning.layers import LayerSet
+from zoning.rules._valuation import EsvRules
 from zoning.rules.models import LandUseRules
 from zoning.rules.ruleset import load_rules
 
@@ -213,3 +215,52 @@ def test_demo_land_use_after(demo_result, rules):
     kept = parcels[col.RESTORATION_MODE].isin(["keep_as_is", "redevelopment"])
     assert (parcels.loc[kept, col.LAND_CLASS_AFTER] == parcels.loc[kept, col.LAND_CLASS]).all()
     assert (parcels.loc[kept, col.ESV_AFTER_YUAN] == parcels.loc[kept, col.ESV_BEFORE_YUAN]).all()
+
+
+# Xie et al. 2015 as reproduced in later studies; rules/esv.yaml says what could and could not
+# be confirmed against the paper. Pinned so that changing a coefficient is a deliberate edit.
+PINNED_EQUIVALENTS = {
+    ("paddy", "food"): 1.36, ("paddy", "water_supply"): -2.63,
+    ("paddy", "hydrological_regulation"): 2.72, ("dryland", "food"): 0.85,
+    ("dryland", "soil_conservation"): 1.03, ("broadleaf_forest", "climate_regulation"): 6.50,
+    ("broadleaf_forest", "hydrological_regulation"): 4.74, ("shrubland", "gas_regulation"): 1.41,
+    ("meadow", "climate_regulation"): 3.02, ("wetland", "hydrological_regulation"): 24.23,
+    ("wetland", "biodiversity"): 7.87, ("water", "water_supply"): 8.29,
+    ("water", "hydrological_regulation"): 102.24, ("bare", "purification"): 0.10,
+    ("glacier", "hydrological_regulation"): 7.13,
+}
+
+
+def test_the_equivalent_table_is_pinned(rules):
+    model = rules.get("esv", EsvRules)
+    for (ecosystem, service), value in PINNED_EQUIVALENTS.items():
+        assert model.ecosystems[ecosystem].equivalents[service] == value, (ecosystem, service)
+    assert model.equivalent_value_yuan_ha.value == EQUIVALENT_YUAN
+    for name, row in (("paddy", PADDY), ("dryland", DRYLAND), ("wetland", WETLAND)):
+        assert list(model.ecosystems[name].equivalents.values()) == row, name
+    assert list(model.services) == ["food", "raw_materials", "water_supply", "gas_regulation",
+                                    "climate_regulation", "purification",
+                                    "hydrological_regulation", "soil_conservation",
+                                    "nutrient_cycling", "biodiversity", "aesthetic"]
+    # the file says where the numbers come from and that they were not confirmed
+    text = (rules_dir() / "esv.yaml").read_text(encoding="utf-8")
+    assert "自然资源学报" in text and "30(8): 1243–1254" in text and "NOT confirmed" in text
+
+
+def test_unchanged_default_carbon_densities_are_warned_about(rules, tmp_path: Path, caplog):
+    parcels = hand_parcels([{col.LAND_CLASS: "paddy", col.AREA_HA: 1.0}])
+    assert valuation.uses_default_carbon(rules)
+    with caplog.at_level(logging.WARNING, logger="zoning.valuation"):
+        run(parcels, rules)
+    assert valuation.DEFAULT_CARBON_WARNING in caplog.text
+    data = yaml.safe_load((rules_dir() / "carbon.yaml").read_text(encoding="utf-8"))
+    data["densities"]["paddy"]["soil"] = 71.5  # a local survey value
+    path = tmp_path / "carbon.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    local = load_rules({"carbon": path})
+    assert not valuation.uses_default_carbon(local)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="zoning.valuation"):
+        out, _ = run(parcels, local)
+    assert valuation.DEFAULT_CARBON_WARNING not in caplog.text
+    assert out[col.CARBON_BEFORE_T].iloc[0] == pytest.approx(5.0 + 1.0 + 71.5 + 0.5)

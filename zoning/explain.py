@@ -1,4 +1,10 @@
-"""Explain one parcel: the values it was judged on and every rule tried, in order."""
+"""Explain one parcel: the values it was judged on and every rule tried, in order.
+
+The chain runs as the stages do: damage grading, suitability, the modes tables, the zoning
+table, the minimum mapping unit (the parcel's fragment, its neighbouring zones and the
+shared boundaries, replayed on ``zone_before_mmu``), and the valuation (``after_rules`` of
+``rules/esv.yaml``, then ESV and carbon before and after).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from zoning import columns as col
-from zoning import damage, modes, zones
+from zoning import damage, modes, valuation, zones
 from zoning.decision import Step, trace
 from zoning.engine import RunResult, prepare, run_stages
 from zoning.errors import ZoningError, did_you_mean
-from zoning.rules.models import SuitabilityRules
+from zoning.rules._valuation import CARBON_POOLS, UNCHANGED, CarbonRules, EsvRules
+from zoning.rules.models import SuitabilityRules, ZonesRules
 from zoning.rules.ruleset import RuleSet
 from zoning.suitability import WEIGHTS_TABLE
 from zoning.suitability.scoring import GRADES, value_site, veto_cap
@@ -80,9 +87,118 @@ def _suitability(row: pd.DataFrame, rules: RuleSet, weights: pd.DataFrame) -> li
     return traces
 
 
+@dataclass(frozen=True)
+class MmuTrace:
+    """The minimum-mapping-unit step of one parcel: the table's zone, the final one, and why."""
+
+    zone_before: str
+    zone: str
+    min_mapping_unit_ha: float
+    rounds: list[zones.MmuRound]
+    """What happened to the parcel's fragment, round by round (:func:`zoning.zones.mmu_trace`)."""
+
+    def lines(self) -> list[str]:
+        """The step, one line per round of the parcel's fragment."""
+        mmu = self.min_mapping_unit_ha
+        head = (f"minimum mapping unit ({mmu:g} ha): {col.ZONE_BEFORE_MMU} = {self.zone_before}"
+                f" -> {col.ZONE} = {self.zone}")
+        if mmu <= 0:
+            return [head, "  no minimum mapping unit: the table's zone stands"]
+        out = [head]
+        for r in self.rounds:
+            fragment = (f"  round {r.round}: fragment of {r.parcels} parcel(s), {r.area_ha:.2f} ha,"
+                        f" zone {r.zone}")
+            if r.exempt:
+                out.append(f"{fragment}: {r.zone} is in mmu_exempt, never merged away")
+            elif not r.small:
+                out.append(f"{fragment} >= {mmu:g} ha: kept")
+            elif not r.neighbours:
+                out.append(f"{fragment} < {mmu:g} ha, but an island (no neighbouring zone "
+                           "shares a boundary): kept")
+            else:
+                shared = ", ".join(f"{z} {m:.0f} m" for z, m in r.neighbours.items())
+                out.append(f"{fragment} < {mmu:g} ha; shared boundary with {shared}")
+                if r.waiting:
+                    out.append("     waits: it touches a smaller fragment below the unit, "
+                               "which merges first")
+                elif r.merged_into is not None:
+                    out.append(f"   * merged into {r.merged_into} (longest shared boundary "
+                               f"{r.neighbours[r.merged_into]:.0f} m)")
+        return out
+
+
+@dataclass(frozen=True)
+class ValuationTrace:
+    """The valuation step of one parcel: land class after, ESV and carbon before and after."""
+
+    land_class: str
+    land_class_after: str
+    rule: str
+    reason: str
+    ecosystems: tuple[str | None, str | None]
+    """Ecosystem of the equivalent table each land class counts as (before, after)."""
+    equivalents: tuple[float, float]
+    """Sum of the equivalents per hectare over the services (before, after)."""
+    equivalent_value_yuan_ha: float
+    area_ha: float
+    esv_yuan: tuple[float, float]
+    densities: tuple[dict[str, float], dict[str, float]]
+    """Carbon density per pool (t C/ha), before and after."""
+    carbon_t: tuple[float, float]
+
+    def lines(self) -> list[str]:
+        """The step's numbers, one per line."""
+        out = [f"  {col.LAND_CLASS} {self.land_class} -> {col.LAND_CLASS_AFTER} "
+               f"{self.land_class_after} (by {self.rule}: {self.reason})"]
+        for when, k in (("before", 0), ("after", 1)):
+            land_class = self.land_class if k == 0 else self.land_class_after
+            ecosystem = self.ecosystems[k] or "none (no service value)"
+            out.append(f"  ESV {when}: {land_class} counts as {ecosystem}: "
+                       f"{self.equivalents[k]:.2f} equivalents/ha × "
+                       f"{self.equivalent_value_yuan_ha:.2f} yuan × {self.area_ha:.3g} ha = "
+                       f"{self.esv_yuan[k]:,.0f} yuan/yr")
+        for when, k in (("before", 0), ("after", 1)):
+            pools = " + ".join(f"{pool} {self.densities[k][pool]:g}" for pool in CARBON_POOLS)
+            total = sum(self.densities[k].values())
+            out.append(f"  carbon {when}: ({pools}) = {total:g} t C/ha × {self.area_ha:.3g} ha"
+                       f" = {self.carbon_t[k]:,.1f} t C")
+        out.append(f"  change: ESV {self.esv_yuan[1] - self.esv_yuan[0]:+,.0f} yuan/yr, "
+                   f"carbon {self.carbon_t[1] - self.carbon_t[0]:+,.1f} t C")
+        return out
+
+
+def _mmu(parcels: pd.DataFrame, row: pd.DataFrame, rules: RuleSet,
+         parcel_id: str) -> MmuTrace:
+    model = rules.get("zones", ZonesRules)
+    rounds = (zones.mmu_trace(parcels, rules, parcel_id)
+              if model.min_mapping_unit_ha > 0 else [])
+    return MmuTrace(row[col.ZONE_BEFORE_MMU].iloc[0], row[col.ZONE].iloc[0],
+                    model.min_mapping_unit_ha, rounds)
+
+
+def _valuation(row: pd.DataFrame, rules: RuleSet) -> ValuationTrace:
+    esv = rules.get("esv", EsvRules)
+    carbon = rules.get("carbon", CarbonRules).densities
+    first = row.iloc[0]
+    before, after = first[col.LAND_CLASS], first[col.LAND_CLASS_AFTER]
+    rule = next(r for r in esv.after_rules if r.id == first[col.LAND_CLASS_AFTER_RULE])
+    assigned = rule.assign[col.LAND_CLASS_AFTER]
+    name = (f"{rule.id}, {UNCHANGED!r}: it keeps its land class" if assigned == UNCHANGED
+            else rule.id)
+    return ValuationTrace(
+        before, after, name, first[col.LAND_CLASS_AFTER_REASON],
+        (esv.land_classes.get(before), esv.land_classes.get(after)),
+        (sum(esv.equivalents_per_ha(before).values()), sum(esv.equivalents_per_ha(after).values())),
+        esv.equivalent_value_yuan_ha.value, float(first[col.AREA_HA]),
+        (float(first[col.ESV_BEFORE_YUAN]), float(first[col.ESV_AFTER_YUAN])),
+        tuple({pool: getattr(carbon[c], pool) for pool in CARBON_POOLS}  # type: ignore[arg-type]
+              for c in (before, after)),
+        (float(first[col.CARBON_BEFORE_T]), float(first[col.CARBON_AFTER_T])))
+
+
 @dataclass
 class Explanation:
-    """Why one parcel got its damage grade, suitability, modes and zone."""
+    """Why one parcel got its damage grade, suitability, modes, zone and values after."""
 
     parcel_id: str
     values: dict[str, Any]
@@ -91,6 +207,12 @@ class Explanation:
     steps: list[Step] = field(default_factory=list)
     suitability: list[UseTrace] = field(default_factory=list)
     """Every use's index, class and factors."""
+    mmu: MmuTrace | None = None
+    """The minimum mapping unit's step: zone before and after, the fragment and its neighbours."""
+    valuation_steps: list[Step] = field(default_factory=list)
+    """Every ``after_rules`` rule of ``rules/esv.yaml`` tried, in order."""
+    valuation: ValuationTrace | None = None
+    """Land class after, ESV and carbon before and after."""
 
     def to_text(self) -> str:
         """A readable report, one rule per line; ``*`` marks the rule that decided."""
@@ -101,19 +223,33 @@ class Explanation:
         lines.append("suitability (index sum of weighted scores, capped by vetoes):")
         for use in self.suitability:
             lines += use.lines()
-        table = ""
-        for step in self.steps:
-            if step.table != table:
-                table = step.table
-                lines.append(f"{table}:")
-            mark = "*" if step.applied else ("+" if step.matched else " ")
-            values = ", ".join(f"{k}={_fmt(v)}" for k, v in step.values.items())
-            assigned = ", ".join(f"{k}={v}" for k, v in step.assign.items())
-            why = f"  ({step.reason})" if step.applied else ""
-            lines.append(f" {mark} {step.rule_id}: {'matched' if step.matched else 'no'} "
-                         f"[{values}] -> {assigned}{why}")
+        lines += _step_lines(self.steps)
+        if self.mmu is not None:
+            lines += self.mmu.lines()
+        if self.valuation is not None:
+            lines += _step_lines(self.valuation_steps)
+            lines.append("valuation (equivalent factors, rules/esv.yaml; carbon pools, "
+                         "rules/carbon.yaml):")
+            lines += self.valuation.lines()
         lines.append("(* decided; + matched but an earlier rule had decided)")
         return "\n".join(lines)
+
+
+def _step_lines(steps: list[Step]) -> list[str]:
+    """Decision-table steps, grouped under their table's name."""
+    lines: list[str] = []
+    table = ""
+    for step in steps:
+        if step.table != table:
+            table = step.table
+            lines.append(f"{table}:")
+        mark = "*" if step.applied else ("+" if step.matched else " ")
+        values = ", ".join(f"{k}={_fmt(v)}" for k, v in step.values.items())
+        assigned = ", ".join(f"{k}={v}" for k, v in step.assign.items())
+        why = f"  ({step.reason})" if step.applied else ""
+        lines.append(f" {mark} {step.rule_id}: {'matched' if step.matched else 'no'} "
+                     f"[{values}] -> {assigned}{why}")
+    return lines
 
 
 def _damage_lines(trace: damage.Trace) -> list[str]:
@@ -165,4 +301,9 @@ def explain(parcel_id: str, project_path: Path | str | None = None,
     out.damage = damage.trace(row, rules)
     for table in [*modes.tables(rules), zones.table(rules)]:
         out.steps += trace(table, row, rules)
+    if col.ZONE_BEFORE_MMU in row:
+        out.mmu = _mmu(parcels, row, rules, parcel_id)
+    if col.LAND_CLASS_AFTER in row:
+        out.valuation_steps = trace(valuation.table(rules), row, rules)
+        out.valuation = _valuation(row, rules)
     return out

@@ -27,7 +27,8 @@ Three squares in a row labelled 0, 1, 0 with areas 5, 1, 5: the middle one merge
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -58,6 +59,46 @@ class Merged:
     fragment_area: NDArray[np.float64]
     shared_length: NDArray[np.float64]
     rounds: int
+    watched: list[FragmentRound] = field(default_factory=list)
+    """What happened to the fragment of the ``watch`` parcel, round by round (see
+    :func:`merge_fragments`); empty unless a parcel was watched."""
+
+
+@dataclass(frozen=True)
+class FragmentRound:
+    """The fragment of one watched parcel in one merging round (for ``zoning explain``).
+
+    Attributes
+    ----------
+    round
+        Merging round, from 1.
+    label
+        Label code of the fragment at the start of the round.
+    area
+        Area of the fragment (unit of ``min_area``).
+    parcels
+        Number of parcels in the fragment.
+    small
+        Below the minimum mapping unit and not exempt.
+    exempt
+        The fragment's label is exempt from merging.
+    neighbours
+        Label code of each neighbouring label → boundary the fragment shares with it.
+    waiting
+        Small, but touching a smaller small fragment, so it waits this round.
+    target
+        Label code it merged into this round, or None.
+    """
+
+    round: int
+    label: int
+    area: float
+    parcels: int
+    small: bool
+    exempt: bool
+    neighbours: dict[int, float]
+    waiting: bool
+    target: int | None
 
 
 SNAP_M = 0.001
@@ -119,6 +160,41 @@ def shared_boundaries(
                              + np.concatenate([pairs[1], more[1]]), return_inverse=True)
     total = np.bincount(inverse, weights=np.concatenate([pairs[2], more[2]]))
     return (key // n).astype(np.intp), (key % n).astype(np.intp), total.astype(np.float64)
+
+
+def close_gaps(geometries: NDArray[np.object_], tolerance: float = SNAP_M,
+               ) -> NDArray[np.object_]:
+    """Close the hairline gaps that :func:`shared_boundaries` bridges, in dissolved polygons.
+
+    :func:`shared_boundaries` counts edges within ``tolerance`` of each other as shared, so the
+    minimum mapping unit sees two parcels across a sliver gap (or a floating-point misfit of
+    their common edge) as one fragment; an exact union keeps them as two parts, and a zone
+    would then show a small piece the unit never saw. A morphological closing (a buffer out
+    by ``tolerance`` and back in, mitred corners) joins the parts of each polygon that are
+    less than twice ``tolerance`` apart and leaves every other boundary where it was (the
+    area changes by about ``tolerance`` squared per gap or sharp corner).
+
+    Parameters
+    ----------
+    geometries
+        Dissolved (multi)polygons, one per label, in a projected CRS.
+    tolerance
+        The tolerance :func:`shared_boundaries` used.
+
+    Returns
+    -------
+    numpy.ndarray
+        The closed geometries, in the same order.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> two = shapely.union(shapely.box(0, 0, 1, 1), shapely.box(1.0004, 0, 2, 1))
+    >>> len(shapely.get_parts(two)), len(shapely.get_parts(close_gaps(np.array([two]))))
+    (2, 1)
+    """
+    grown = shapely.buffer(geometries, tolerance, join_style="mitre")
+    return np.asarray(shapely.buffer(grown, -tolerance, join_style="mitre"), dtype=object)
 
 
 def _identical_edges(
@@ -186,7 +262,8 @@ def fragments(labels: NDArray[np.int64], i: NDArray[np.intp],
 
 def merge_fragments(labels: NDArray[np.int64], areas: NDArray[np.float64],
                     i: NDArray[np.intp], j: NDArray[np.intp], length: NDArray[np.float64],
-                    min_area: float, exempt: NDArray[np.bool_] | None = None) -> Merged:
+                    min_area: float, exempt: NDArray[np.bool_] | None = None,
+                    watch: int | None = None) -> Merged:
     """Merge fragments smaller than ``min_area`` into the neighbour with the longest boundary.
 
     Parameters
@@ -202,6 +279,10 @@ def merge_fragments(labels: NDArray[np.int64], areas: NDArray[np.float64],
     exempt
         Per label code: fragments of these labels are never merged away (but others may
         merge into them).
+    watch
+        Position of a parcel whose fragment is recorded round by round in
+        :attr:`Merged.watched` (its area, neighbours and what it did) while it is below
+        ``min_area``; rounds in which nothing changed for it are left out.
 
     Returns
     -------
@@ -216,6 +297,7 @@ def merge_fragments(labels: NDArray[np.int64], areas: NDArray[np.float64],
     fragment_area = np.full(n, np.nan)
     shared_length = np.full(n, np.nan)
     rounds = 0
+    watched: list[FragmentRound] = []
     while min_area > 0 and n:
         rounds += 1
         comp = fragments(current, i, j)
@@ -239,6 +321,10 @@ def merge_fragments(labels: NDArray[np.int64], areas: NDArray[np.float64],
         waiting[src[smaller]] = True
         go = ~waiting[src]
         if not go.any():
+            if watch is not None and (not watched or watched[-1].small):
+                _watch(watched, rounds, watch, comp, comp_area, comp_label, small, keep,
+                       waiting, np.full(len(comp_area), -1, dtype=np.int64),
+                       (src, dst, edge_length))
             break
         key = src[go] * n_labels + dst[go]
         pair, inverse = np.unique(key, return_inverse=True)
@@ -250,9 +336,47 @@ def merge_fragments(labels: NDArray[np.int64], areas: NDArray[np.float64],
         target[pair_src[first]] = pair_dst[first]
         boundary = np.zeros(len(comp_area))
         boundary[pair_src[first]] = total[first]
+        if watch is not None and (not watched or watched[-1].small):
+            _watch(watched, rounds, watch, comp, comp_area, comp_label, small, keep,
+                   waiting, target, (src, dst, edge_length))
         moving = target[comp] >= 0
         current[moving] = target[comp[moving]]
         fragment_area[moving] = comp_area[comp[moving]]
         shared_length[moving] = boundary[comp[moving]]
         logger.debug("mmu round %d: %d fragment(s) merged", rounds, len(first))
-    return Merged(current, fragment_area, shared_length, rounds)
+    if watch is not None and not watched and n:
+        # no round ran (min_area 0): record the fragment as it is
+        comp = fragments(current, i, j)
+        members = comp == comp[watch]
+        area, exempt_label = float(areas[members].sum()), bool(keep[current[watch]])
+        watched.append(FragmentRound(max(rounds, 1), int(current[watch]), area,
+                                     int(members.sum()), area < min_area and not exempt_label,
+                                     exempt_label, {}, False, None))
+    return Merged(current, fragment_area, shared_length, rounds, watched)
+
+
+def _watch(watched: list[FragmentRound], round_: int, parcel: int, comp: NDArray[np.int32],
+           comp_area: NDArray[Any], comp_label: NDArray[np.int64],
+           small: NDArray[np.bool_], keep: NDArray[np.bool_], waiting: NDArray[np.bool_],
+           target: NDArray[np.int64],
+           small_edges: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]],
+           ) -> None:
+    """Append the watched parcel's fragment in this round, unless nothing changed for it."""
+    fragment = int(comp[parcel])
+    if small[fragment]:
+        src, dst, edge_length = small_edges
+        mine = src == fragment
+        labels, inverse = np.unique(dst[mine], return_inverse=True)
+        totals = np.bincount(inverse, weights=edge_length[mine], minlength=len(labels))
+        neighbours = {int(k): float(v) for k, v in zip(labels, totals, strict=True)}
+    else:
+        neighbours = {}
+    step = FragmentRound(round_, int(comp_label[fragment]), float(comp_area[fragment]),
+                         int((comp == fragment).sum()), bool(small[fragment]),
+                         bool(keep[comp_label[fragment]]), neighbours,
+                         bool(small[fragment] and waiting[fragment]),
+                         int(target[fragment]) if target[fragment] >= 0 else None)
+    last = watched[-1] if watched else None
+    if last is None or (last.label, last.area, last.waiting, last.target) != (
+            step.label, step.area, step.waiting, step.target):
+        watched.append(step)

@@ -209,6 +209,14 @@ class Groundwater(_Strict):
         return self
 
 
+class Outputs(_Strict):
+    """Options of the files a run writes."""
+
+    xlsx_headers: Literal["zh", "en"] = Field(
+        "zh", description="Language of the column headings and sheet names of parcels.xlsx: "
+        "zh (Chinese, the default) or en (English).")
+
+
 class Layers(_Strict):
     """All layers of a project; only parcels are required."""
 
@@ -264,6 +272,9 @@ class Project(_Strict):
         None, description="Resource-based city type (growing, mature, declining, regenerating): "
                           "sets the land-reduction strategy of rules/reduction.yaml.")
     rules: dict[RuleKind, str] = Field(default_factory=dict)
+    outputs: Outputs = Field(
+        default_factory=Outputs, description="Options of the written files (parcels.xlsx "
+        "headings).")
     folder: Path = Field(Path("."), exclude=True, description="Folder of the project file.")
 
     @model_validator(mode="after")

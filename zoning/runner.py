@@ -11,8 +11,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib
@@ -143,31 +145,42 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
     rules = result.prepared.rules
     notice = SYNTHETIC_NOTICE if project.synthetic else None
     timings = result.timings
-    steps = {
+    static_map: dict[str, Any] = {
+        "zones": result.layers["zones"], "zone_column": col.ZONE,
+        "legend": legend(rules.get("zones", ZonesRules).zones), "title": project.title,
+        "notice": notice}
+    manifest: dict[str, Any] = {}
+
+    def report() -> Path:
+        manifest.update(_manifest(result, started))  # timings of the writes so far
+        return write_report(folder / "report.html", result, manifest)
+
+    steps: dict[str, Callable[[], object]] = {
         "geopackage": lambda: write_geopackage(folder / "result.gpkg",
                                                {"parcels": result.parcels, **result.layers}),
         "qgis_styles": lambda: write_styles(folder / "result.gpkg", run_styles(
             rules, {"parcels": result.parcels, **result.layers})),
         "csv": lambda: write_csv(folder / "parcels.csv", result.parcels),
         "parquet": lambda: write_parquet(folder / "parcels.parquet", result.parcels),
-        "xlsx": lambda: write_xlsx(folder / "parcels.xlsx", result.parcels),
+        "xlsx": lambda: write_xlsx(folder / "parcels.xlsx", result.parcels,
+                                   headers=project.outputs.xlsx_headers),
         "grids": lambda: [grid.write(folder / f"{name}.tif")
                           for name, grid in result.grids.items()],
         "tables": lambda: [write_table(folder / f"{name}.csv", table)
                            for name, table in result.tables.items()],
         "map_html": lambda: _webmap(result, folder, notice),
-        "map_png": lambda: write_static_map(
-            folder / "zoning.png", result.layers["zones"], zone_column=col.ZONE,
-            legend=legend(rules.get("zones", ZonesRules).zones), title=project.title,
-            notice=notice),
-        "report": lambda: write_report(folder / "report.html", result,
-                                       _manifest(result, started)),
+        "map_png": lambda: write_static_map(folder / "zoning.png", **static_map),
+        "map_pdf": lambda: write_static_map(folder / "zoning.pdf", **static_map),
+        "report": report,
     }
     for name, step in steps.items():
         start = time.perf_counter()
         step()
         timings[f"write_{name}"] = time.perf_counter() - start
-    write_manifest(folder / "manifest.json", _manifest(result, started))
+    # built once, for the report (inputs hashed once); the writes since are added here
+    manifest["timings_s"] = _timings(timings)
+    manifest["finished_utc"] = datetime.now(UTC).isoformat()
+    write_manifest(folder / "manifest.json", manifest)
 
 
 def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
@@ -237,7 +250,16 @@ def _subsidence_layers(
     return out
 
 
+def _timings(timings: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in timings.items()}
+
+
 def _manifest(result: RunResult, started: datetime) -> dict[str, object]:
+    """The run's manifest: inputs and rule files with SHA-256, CRS, counts, timings so far.
+
+    ``finished_utc`` and ``timings_s`` are those of the moment it is built; the runner
+    builds it once, before the report, and updates both before writing ``manifest.json``.
+    """
     prepared = result.prepared
     parcels = result.parcels
     return {
@@ -258,6 +280,6 @@ def _manifest(result: RunResult, started: datetime) -> dict[str, object]:
         "zones": parcels[col.ZONE].value_counts().to_dict(),
         "restoration_modes": parcels[col.RESTORATION_MODE].value_counts().to_dict(),
         "value_modes": parcels[col.VALUE_MODE].value_counts().to_dict(),
-        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+        "timings_s": _timings(result.timings),
         "versions": package_versions(),
     }

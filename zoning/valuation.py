@@ -4,8 +4,10 @@
 reduction target use of retired land, else from the restoration mode and best use). The
 ecosystem service value (ESV) before and after is the equivalent-factor value (Xie et al.
 2015) of ``land_class`` and ``land_class_after``; carbon is the sum of InVEST's four pools
-(``rules/carbon.yaml``). The tables ``esv_by_service`` and ``carbon_by_pool`` total both
-over the parcels, so their totals equal the sums of the parcel columns.
+(``rules/carbon.yaml``; its shipped densities are illustrative, and a run that uses them
+unchanged logs :data:`DEFAULT_CARBON_WARNING`). The tables ``esv_by_service`` and
+``carbon_by_pool`` total both over the parcels, so their totals equal the sums of the parcel
+columns.
 
 Examples
 --------
@@ -25,10 +27,18 @@ import geopandas as gpd
 import pandas as pd
 
 from zoning import columns as col
+from zoning._resources import rules_dir
 from zoning.decision import Output, Table, evaluate
 from zoning.errors import Problem
 from zoning.layers import LayerSet
-from zoning.rules._valuation import CARBON_POOLS, UNCHANGED, CarbonRules, EsvRules
+from zoning.rules._valuation import (
+    CARBON_POOLS,
+    UNCHANGED,
+    CarbonRules,
+    Densities,
+    EsvRules,
+)
+from zoning.rules.loader import load_yaml
 from zoning.rules.models import LandUseRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage, StageOutput
@@ -77,6 +87,27 @@ def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[P
             for kind, (key, classes) in listed.items() if known - classes]
 
 
+DEFAULT_CARBON_WARNING = (
+    "carbon: the densities are the shipped illustrative defaults of rules/carbon.yaml, taken "
+    "from no published table; carbon_before_t and carbon_after_t are orders of magnitude only. "
+    "Give measured or published local densities (project.yaml: rules: {carbon: my_carbon.yaml})")
+"""Logged by :func:`run` when :func:`uses_default_carbon` holds."""
+
+
+def uses_default_carbon(rules: RuleSet) -> bool:
+    """Whether the carbon densities are the shipped defaults, unchanged.
+
+    True when every land class of the run's carbon rules that the shipped
+    ``rules/carbon.yaml`` also lists has the shipped densities (a copy of the shipped file
+    counts as unchanged).
+    """
+    shipped = load_yaml(rules_dir() / "carbon.yaml").data["densities"]
+    densities = rules.get("carbon", CarbonRules).densities
+    common = set(densities) & set(shipped)
+    return bool(common) and all(
+        densities[c] == Densities.model_validate(shipped[c]) for c in common)
+
+
 def esv_per_ha(rules: RuleSet) -> dict[str, float]:
     """ESV per hectare of each canonical land class (yuan per hectare per year)."""
     model = rules.get("esv", EsvRules)
@@ -121,6 +152,8 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     out[col.ESV_AFTER_YUAN] = area * after.map(esv)
     out[col.CARBON_BEFORE_T] = area * before.map(carbon)
     out[col.CARBON_AFTER_T] = area * after.map(carbon)
+    if uses_default_carbon(rules):
+        logger.warning(DEFAULT_CARBON_WARNING)
     logger.info("ESV %.4g → %.4g yuan/yr, carbon %.4g → %.4g t C",
                 out[col.ESV_BEFORE_YUAN].sum(), out[col.ESV_AFTER_YUAN].sum(),
                 out[col.CARBON_BEFORE_T].sum(), out[col.CARBON_AFTER_T].sum())

@@ -10,6 +10,7 @@ smaller than it into the neighbouring zone they share the longest boundary with
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 from zoning import columns as col
 from zoning.decision import Output, Table, evaluate
 from zoning.layers import LayerSet
-from zoning.mmu import merge_fragments, shared_boundaries
+from zoning.mmu import FragmentRound, close_gaps, merge_fragments, shared_boundaries
 from zoning.rules.models import ZonesRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage, StageOutput
@@ -95,6 +96,77 @@ def _apply_mmu(out: pd.DataFrame, parcels: gpd.GeoDataFrame, model: ZonesRules) 
     return result
 
 
+@dataclass(frozen=True)
+class MmuRound:
+    """The fragment of one parcel in one round of the minimum mapping unit, zones by name.
+
+    Attributes
+    ----------
+    round
+        Merging round, from 1.
+    zone
+        Zone of the fragment at the start of the round.
+    area_ha, parcels
+        Area and number of parcels of the fragment.
+    small
+        Below ``min_mapping_unit_ha`` and not exempt: it merges (or waits).
+    exempt
+        Its zone is in ``mmu_exempt``.
+    neighbours
+        Neighbouring zone → boundary shared with the fragment (m), longest first; only for a
+        small fragment.
+    waiting
+        It touched a smaller small fragment and waited for it this round.
+    merged_into
+        The zone it merged into this round, or None.
+    """
+
+    round: int
+    zone: str
+    area_ha: float
+    parcels: int
+    small: bool
+    exempt: bool
+    neighbours: dict[str, float]
+    waiting: bool
+    merged_into: str | None
+
+
+def mmu_trace(parcels: gpd.GeoDataFrame, rules: RuleSet, parcel_id: object) -> list[MmuRound]:
+    """Replay the minimum mapping unit on ``zone_before_mmu`` and follow one parcel's fragment.
+
+    Parameters
+    ----------
+    parcels
+        The zoned parcels (``zone_before_mmu``, ``area_ha``, geometry).
+    rules
+        The rules of the run.
+    parcel_id
+        Index label of the parcel to follow.
+
+    Returns
+    -------
+    list of MmuRound
+        The rounds in which something happened to its fragment (the first round always);
+        the replay gives the same zones as the stage.
+    """
+    model = rules.get("zones", ZonesRules)
+    names = list(model.zones)
+    codes = pd.Categorical(parcels[col.ZONE_BEFORE_MMU], categories=names).codes.astype(np.int64)
+    i, j, length = shared_boundaries(parcels.geometry.to_numpy())
+    merged = merge_fragments(codes, parcels[col.AREA_HA].to_numpy(dtype=float), i, j, length,
+                             model.min_mapping_unit_ha, np.isin(names, model.mmu_exempt),
+                             watch=int(parcels.index.get_loc(parcel_id)))
+    return [_named(r, names) for r in merged.watched]
+
+
+def _named(step: FragmentRound, names: list[str]) -> MmuRound:
+    neighbours = sorted(step.neighbours.items(), key=lambda kv: (-kv[1], kv[0]))
+    return MmuRound(step.round, names[step.label], step.area, step.parcels, step.small,
+                    step.exempt, {names[k]: v for k, v in neighbours}, step.waiting,
+                    None if step.target is None else names[step.target])
+
+
 def zone_statistics(parcels: pd.DataFrame, model: ZonesRules) -> pd.DataFrame:
     """Area and parcels per zone, in all and by restoration mode, value mode and best-use class.
 
@@ -143,10 +215,17 @@ def zone_statistics(parcels: pd.DataFrame, model: ZonesRules) -> pd.DataFrame:
 
 
 def zone_polygons(parcels: gpd.GeoDataFrame, rules: RuleSet) -> dict[str, gpd.GeoDataFrame]:
-    """Dissolve parcels by zone into one (multi)polygon per zone, with area and parcel count."""
+    """Dissolve parcels by zone into one (multi)polygon per zone, with area and parcel count.
+
+    Gaps between parcels narrower than twice :data:`zoning.mmu.SNAP_M`, which the minimum
+    mapping unit counts as shared boundary, are closed (:func:`zoning.mmu.close_gaps`), so
+    that each connected fragment the unit kept is one piece of its zone's polygon.
+    """
     model = rules.get("zones", ZonesRules)
     grouped = parcels[[col.ZONE, col.AREA_HA, "geometry"]].dissolve(
         by=col.ZONE, aggfunc={col.AREA_HA: "sum"})
+    # the unit bridged sliver gaps between parcels: so must the pieces of each zone
+    grouped = grouped.set_geometry(close_gaps(grouped.geometry.to_numpy()), crs=parcels.crs)
     grouped["parcels"] = parcels.groupby(col.ZONE).size()
     grouped[col.ZONE_NAME_ZH] = [model.zones[z].label.zh for z in grouped.index]
     grouped[col.ZONE_NAME_EN] = [model.zones[z].label.en for z in grouped.index]

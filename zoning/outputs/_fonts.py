@@ -6,13 +6,20 @@ package is located with ``importlib.util.find_spec`` so that its ``__init__`` (w
 imports its font-management helpers) is not executed. If the file is missing, a CJK
 family that matplotlib already knows is used instead; if there is none, a warning is
 logged and Chinese text will render as empty boxes.
+
+PNG and the report's charts draw with the OpenType font directly (``pdf.fonttype`` 3 is
+set but unused). A PDF embeds a TrueType subset of the glyphs it draws instead
+(:func:`pdf_font_rc`): Type 42, so its Chinese text can be searched and copied.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import logging
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,3 +102,140 @@ def font_rc() -> dict[RcKeyType, Any]:
         "pdf.fonttype": 3,
         "ps.fonttype": 3,
     }
+
+
+PDF_FONT_FAMILY = "Zoning CJK TrueType Subset"
+"""Family name of the TrueType subset that :func:`pdf_font_rc` registers."""
+PDF_FONT_POSTSCRIPT = "ZoningCJK-NotoSansCJKsc-Subset"
+"""PostScript name of that subset: the ``/BaseFont`` of the fonts in a written PDF."""
+_CU2QU_MAX_ERR = 1.0
+"""Largest distance (font units, of 1000 per em) of the quadratic outlines from the cubic."""
+
+
+def truetype_subset(text: str, folder: Path, source: Path | None = None) -> Path | None:
+    """Write a TrueType (``glyf``) font with only the glyphs of ``text``, from the CJK font.
+
+    The shipped Noto Sans CJK SC is OpenType with CFF outlines, which matplotlib can embed
+    in a PDF only as Type 3 (glyphs drawn as pictures: Chinese text cannot be searched or
+    copied) or, as Type 42, wrongly (CFF data in a TrueType font stream). The subset's
+    outlines are converted to quadratic curves (fontTools ``cu2qu``) so that Type 42
+    embeds a valid TrueType font with a ToUnicode map.
+
+    Parameters
+    ----------
+    text
+        Every character the document draws.
+    folder
+        Folder to write ``<PDF_FONT_POSTSCRIPT>.ttf`` into.
+    source
+        The OpenType font to subset; the mplfonts Noto Sans CJK SC by default.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The TrueType file, or None when there is no source font or it cannot be converted
+        (a warning is logged).
+    """
+    source = source or mplfonts_font_path()
+    if source is None:
+        return None
+    try:
+        return _convert(text, folder, source)
+    except Exception as exc:  # fontTools raises many kinds; the PDF falls back to Type 3
+        logger.warning("cannot make a TrueType subset of %s (%s); the PDF embeds Type 3 "
+                       "glyphs instead", source, exc)
+        return None
+
+
+def _convert(text: str, folder: Path, source: Path) -> Path:
+    from fontTools import subset
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+
+    font = TTFont(str(source), lazy=False)
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    order = font.getGlyphOrder()
+    glyphs = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, _CU2QU_MAX_ERR, reverse_direction=True))
+        glyf.glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    glyf.compile(font)
+    hmtx = font["hmtx"]
+    for name, glyph in glyf.glyphs.items():
+        if hasattr(glyph, "xMin"):
+            hmtx[name] = (hmtx[name][0], glyph.xMin)
+    maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    for key in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, key, 0)
+    font["maxp"] = maxp
+    post = font["post"]
+    post.formatType = 3.0
+    font["head"].glyphDataFormat = 0
+    names = font["name"]
+    names.removeNames(nameID=1)
+    names.removeNames(nameID=4)
+    names.removeNames(nameID=6)
+    names.removeNames(nameID=16)
+    names.removeNames(nameID=17)
+    for name_id, value in ((1, PDF_FONT_FAMILY), (4, PDF_FONT_FAMILY),
+                           (6, PDF_FONT_POSTSCRIPT)):
+        names.setName(value, name_id, 3, 1, 0x409)
+        names.setName(value, name_id, 1, 0, 0)
+    font.sfntVersion = "\x00\x01\x00\x00"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{PDF_FONT_POSTSCRIPT}.ttf"
+    font.save(str(path))
+    return path
+
+
+@contextlib.contextmanager
+def pdf_font_rc(text: str) -> Iterator[dict[RcKeyType, Any]]:
+    """Matplotlib settings for a PDF whose Chinese text is text in an embedded TrueType font.
+
+    Makes :func:`truetype_subset` of ``text`` in a temporary folder, registers it with
+    matplotlib for the duration of the ``with`` block and yields :func:`font_rc` with that
+    family first and ``pdf.fonttype`` 42; if no subset can be made, :func:`font_rc` as it is
+    (Type 3).
+    """
+    manager = font_manager.fontManager
+    with tempfile.TemporaryDirectory(prefix="zoning-font-") as folder:
+        path = truetype_subset(text, Path(folder))
+        rc = font_rc()
+        if path is None:
+            yield rc
+            return
+        manager.addfont(str(path))
+        _forget_lookups(manager)
+        rc["font.sans-serif"] = [PDF_FONT_FAMILY, *rc["font.sans-serif"]]
+        rc["pdf.fonttype"] = 42
+        try:
+            yield rc
+        finally:
+            manager.ttflist = [e for e in manager.ttflist if e.name != PDF_FONT_FAMILY]
+            _forget_lookups(manager)
+
+
+def _forget_lookups(manager: font_manager.FontManager) -> None:
+    """Drop matplotlib's cache of font lookups (a private cache: skipped if it is gone)."""
+    cached = getattr(manager, "_findfont_cached", None)
+    if cached is not None and hasattr(cached, "cache_clear"):
+        cached.cache_clear()

@@ -3,7 +3,8 @@
 The map shows the zones filled by legend colour with thin boundaries, a legend with
 Chinese labels and English in brackets, the title, a scale bar, a north arrow, the CRS
 name and an optional notice. Chinese text uses the Noto Sans CJK SC font shipped in
-the ``mplfonts`` package (see :mod:`zoning.outputs._fonts`).
+the ``mplfonts`` package (see :mod:`zoning.outputs._fonts`); a PDF embeds a TrueType
+subset of it (Type 42), so its text can be searched and copied.
 
 The figure is built on :class:`matplotlib.figure.Figure` with the Agg canvas, so no
 global pyplot state or GUI backend is involved and rcParams are only changed inside a
@@ -16,6 +17,7 @@ import logging
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -36,7 +38,7 @@ from matplotlib.text import Text
 
 from zoning.crs import choose_working_crs
 from zoning.errors import LayerError, did_you_mean
-from zoning.outputs._fonts import font_rc
+from zoning.outputs._fonts import font_rc, pdf_font_rc
 from zoning.outputs._legend import NO_DATA_ENTRY, LegendEntry, category_key, resolve_legend
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ _NOTICE_COLOR = "#b71c1c"
 _WRAP_LABEL_CHARS = 26
 _SCALE_BAR_HEIGHT_PT = 4.0
 _SCALE_BAR_MID_LABEL_PT = 60.0
+_ASCII = "".join(chr(c) for c in range(32, 127))
+"""Always in the PDF's font subset (digits and Latin letters of labels drawn later)."""
 
 
 def nice_scale_length(extent_m: float, max_fraction: float = 0.25) -> float:
@@ -203,6 +207,19 @@ def _draw_north_arrow(ax: Axes) -> None:
 def _bold(width: float, color: str) -> list[patheffects.AbstractPathEffect]:
     """Path effects that thicken text; the shipped CJK font has no bold face."""
     return [patheffects.withStroke(linewidth=width, foreground=color)]
+
+
+def _bold_text(fig: Figure, x: float, y: float, text: str, *, width: float, color: str,
+               **kwargs: Any) -> None:
+    """Thickened text as :func:`_bold` draws it, but with the letters kept as text.
+
+    Text with path effects is drawn as outlines, so a PDF would hold no text to search;
+    here the stroke is an outline under a plain copy of the text.
+    """
+    common = {"ha": "center", "va": "center", "color": color, **kwargs}
+    fig.text(x, y, text, path_effects=[patheffects.Stroke(linewidth=width, foreground=color)],
+             **common)
+    fig.text(x, y, text, **common)
 
 
 def _legend_labels(entries: Sequence[LegendEntry]) -> list[str]:
@@ -362,15 +379,7 @@ def write_static_map(
             handleheight=1.2,
             labelspacing=0.7,
         )
-        fig.text(
-            0.5,
-            0.955,
-            title,
-            ha="center",
-            va="center",
-            fontsize=17,
-            path_effects=_bold(0.7, "black"),
-        )
+        _bold_text(fig, 0.5, 0.955, title, width=0.7, color="black", fontsize=17)
         fig.text(
             frame.x0,
             frame.y0 - 0.012,
@@ -381,19 +390,15 @@ def write_static_map(
             color="#555555",
         )
         if notice:
-            fig.text(
-                0.5,
-                0.025,
-                notice,
-                ha="center",
-                va="center",
-                fontsize=13,
-                color=_NOTICE_COLOR,
-                path_effects=_bold(0.6, _NOTICE_COLOR),
-            )
+            _bold_text(fig, 0.5, 0.025, notice, width=0.6, color=_NOTICE_COLOR, fontsize=13)
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=dpi, format=suffix[1:], facecolor="white")
+        if suffix == ".pdf":
+            drawn = "".join(t.get_text() for t in fig.findobj(Text))
+            with pdf_font_rc(drawn + _ASCII) as rc, mpl.rc_context(rc):
+                fig.savefig(path, dpi=dpi, format="pdf", facecolor="white")
+        else:
+            fig.savefig(path, dpi=dpi, format=suffix[1:], facecolor="white")
     logger.info(
         "static map written: %s (%d zone features, scale bar %s, %d dpi)",
         path,

@@ -15,6 +15,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import shapely
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from zoning import dictionary
 from zoning.dictionary import PARCEL_LIST, Language
@@ -79,16 +82,35 @@ def write_parquet(path: Path, parcels: gpd.GeoDataFrame) -> Path:
 def write_xlsx(path: Path, parcels: gpd.GeoDataFrame, headers: Language = "zh") -> Path:
     """Write ``parcels.xlsx``: the parcel list with ``zh`` or ``en`` headers, and the dictionary.
 
-    The first sheet holds the parcels, headed by :func:`zoning.dictionary.headers`; the second
-    the data dictionary (column name, unit, type, zh, en, meaning).
+    The first sheet holds the parcels, headed by :func:`zoning.dictionary.headers` (bold,
+    frozen); the second the data dictionary (column name, unit, type, zh, en, meaning).
+    Missing values are empty cells. Written row by row with openpyxl's write-only workbook,
+    which streams the rows instead of building every cell as an object first.
     """
     table = parcel_list(parcels).rename(columns=dictionary.headers(headers))
     entries = pd.DataFrame([[getattr(e, f) for f in DICTIONARY_FIELDS] for e in PARCEL_LIST],
                            columns=list(DICTIONARY_FIELDS))
 
     def write(temp: Path) -> None:
-        with pd.ExcelWriter(temp, engine="openpyxl") as writer:
-            table.to_excel(writer, sheet_name=PARCEL_SHEET[headers], index=False)
-            entries.to_excel(writer, sheet_name=DICTIONARY_SHEET[headers], index=False)
+        book = Workbook(write_only=True)
+        for name, frame in ((PARCEL_SHEET[headers], table), (DICTIONARY_SHEET[headers], entries)):
+            _append_sheet(book, name, frame)
+        book.save(temp)
 
     return _whole(path, write)
+
+
+def _append_sheet(book: Workbook, name: str, frame: pd.DataFrame) -> None:
+    """One sheet of a write-only workbook: a bold, frozen header row, then the rows."""
+    sheet = book.create_sheet(name)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for text in frame.columns:
+        cell = WriteOnlyCell(sheet, value=str(text))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    values = frame.astype(object).where(frame.notna(), None)
+    for row in values.itertuples(index=False, name=None):
+        sheet.append(row)
