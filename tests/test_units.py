@@ -68,6 +68,7 @@ def test_unit_layer_conserves_area_and_names_the_main_mode(demo_result):
     assert layer[col.AREA_HA].sum() == pytest.approx(parcels[col.AREA_HA].sum(), rel=1e-9)
     assert layer.area.sum() / 1e4 == pytest.approx(parcels.area.sum() / 1e4, rel=1e-4)
     assert layer["parcels"].sum() == len(parcels)
+    assert (shapely.get_num_geometries(layer.geometry.values) == 1).all()  # drawn whole
     first = layer.iloc[0]
     members = parcels[parcels[col.PLANNING_UNIT] == first[col.PLANNING_UNIT]]
     main = members.groupby(col.RESTORATION_MODE)[col.AREA_HA].sum().idxmax()

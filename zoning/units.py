@@ -38,7 +38,7 @@ from spopt.region import WardSpatial
 
 from zoning import columns as col
 from zoning.layers import LayerSet
-from zoning.mmu import fragments, merge_fragments, shared_boundaries
+from zoning.mmu import close_gaps, fragments, merge_fragments, shared_boundaries
 from zoning.rules.models import PlanningUnits, ZonesRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage
@@ -233,13 +233,18 @@ def _names(parcels: gpd.GeoDataFrame, zone: NDArray[np.str_],
 
 
 def unit_polygons(parcels: gpd.GeoDataFrame, rules: RuleSet) -> dict[str, gpd.GeoDataFrame]:
-    """Dissolve parcels by planning unit: zone, area, parcel count and main restoration mode."""
+    """Dissolve parcels by planning unit: zone, area, parcel count and main restoration mode.
+
+    Hairline gaps the stage counted as shared boundary are closed as for the zones
+    (:func:`zoning.mmu.close_gaps`), so a unit is drawn in one piece.
+    """
     if _spec(rules) is None:
         return {}
     model = rules.get("zones", ZonesRules)
     fields = [col.PLANNING_UNIT, col.ZONE, col.AREA_HA, "geometry"]
     grouped = parcels[fields].dissolve(by=col.PLANNING_UNIT,
                                        aggfunc={col.ZONE: "first", col.AREA_HA: "sum"})
+    grouped = grouped.set_geometry(close_gaps(grouped.geometry.to_numpy()), crs=parcels.crs)
     grouped["parcels"] = parcels.groupby(col.PLANNING_UNIT).size()
     grouped[col.ZONE_NAME_ZH] = [model.zones[z].label.zh for z in grouped[col.ZONE]]
     grouped[col.ZONE_NAME_EN] = [model.zones[z].label.en for z in grouped[col.ZONE]]
