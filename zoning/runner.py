@@ -40,11 +40,13 @@ from zoning.rules.models import (
 )
 from zoning.rules.ruleset import RuleSet
 from zoning.subsidence.stage import CONTOURS, PONDING
+from zoning.units import LAYER as UNITS_LAYER
 
 logger = logging.getLogger(__name__)
 
 SYNTHETIC_NOTICE = "SYNTHETIC DATA — 合成数据，非真实地区"
-POPUP_COLUMNS = (col.LANDUSE_NAME_ZH, col.ZONE_NAME_ZH, col.ZONE_RULE, col.RESTORATION_MODE,
+POPUP_COLUMNS = (col.LANDUSE_NAME_ZH, col.ZONE_NAME_ZH, col.ZONE_RULE, col.PLANNING_UNIT,
+                 col.RESTORATION_MODE,
                  col.MODE_REASON, col.VALUE_MODE, col.VALUE_REASON, col.DAMAGE_GRADE,
                  col.SUBS_MAX_M, col.PONDED_SHARE, col.BEST_USE, col.IS_SOURCE,
                  col.CORRIDOR_LEVEL, col.NODE_TYPE, col.REDUCE_REASON, col.REDUCE_TARGET_USE,
@@ -54,6 +56,7 @@ POPUP_LABELS = {
     col.LANDUSE_NAME_ZH: ("地类", "Land use"),
     col.ZONE_NAME_ZH: ("分区", "Zone"),
     col.ZONE_RULE: ("分区规则", "Zone rule"),
+    col.PLANNING_UNIT: ("规划单元", "Planning unit"),
     col.RESTORATION_MODE: ("修复模式", "Restoration mode"),
     col.MODE_REASON: ("修复模式依据", "Why this mode"),
     col.VALUE_MODE: ("价值实现模式", "Value mode"),
@@ -195,6 +198,7 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
         **_subsidence_layers(result.layers),
         **network_map_layers(result.layers),
         **_reduction_layer(result.layers, rules),
+        **_units_layer(result.layers, rules),
     }
     basemap = result.prepared.project.basemap
     return write_webmap(
@@ -226,6 +230,16 @@ def _reduction_layer(layers: dict[str, gpd.GeoDataFrame],
         return {}
     uses = rules.get("reduction", ReductionRules).target_uses
     return {"Land reduction 减量": (retired, col.REDUCE_TARGET_USE, legend(uses))}
+
+
+def _units_layer(layers: dict[str, gpd.GeoDataFrame],
+                 rules: RuleSet) -> dict[str, tuple[gpd.GeoDataFrame, str, list[LegendEntry]]]:
+    """The planning units, coloured by their zone (their outlines show the cuts)."""
+    drawn = layers.get(UNITS_LAYER)
+    if drawn is None or drawn.empty:
+        return {}
+    zones = legend(rules.get("zones", ZonesRules).zones)
+    return {"Planning units 规划单元": (drawn, col.ZONE, zones)}
 
 
 def _subsidence_layers(

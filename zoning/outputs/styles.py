@@ -40,6 +40,7 @@ from zoning.reduction.stage import LAYER as REDUCTION_LAYER
 from zoning.rules.models import Category, ModesRules, ReductionRules, ZonesRules
 from zoning.rules.ruleset import RuleSet
 from zoning.subsidence.stage import CONTOURS, PONDING
+from zoning.units import LAYER as UNITS_LAYER
 
 logger = logging.getLogger(__name__)
 
@@ -246,8 +247,9 @@ def run_styles(rules: RuleSet, layers: Mapping[str, gpd.GeoDataFrame]
             categorized(parcels, col.VALUE_MODE, _entries(modes.value_modes),
                         name="value_mode", default=False),
         ]
-    if (frame := present("zones", col.ZONE)) is not None:
-        out["zones"] = [categorized(frame, col.ZONE, zones)]
+    for name in ("zones", UNITS_LAYER):
+        if (frame := present(name, col.ZONE)) is not None:
+            out[name] = [categorized(frame, col.ZONE, zones)]
     if (frame := present(CONTOURS, DEPTH_COLUMN)) is not None:
         out[CONTOURS] = [graduated_depth(frame)]
     if present(PONDING, "") is not None:
