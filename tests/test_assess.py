@@ -413,3 +413,29 @@ def test_an_unquoted_minus_is_a_located_yaml_error(tmp_path):
     line = broken.splitlines().index("  direction: -") + 1
     with pytest.raises(AssessmentError, match=rf"assessment\.yaml:{line}:\d+: not valid YAML"):
         zoning.assess.load_assessment_rules(path)
+
+
+# --- an assessment named by a project ------------------------------------------------------
+
+
+def test_demo_project_assesses_the_illustrative_table(demo_result):
+    found = demo_result.prepared.assessment
+    assert found is not None and demo_result.prepared.project.assessment.illustrative
+    direct = assess()
+    pd.testing.assert_frame_equal(found.indices, direct.indices)
+
+
+def test_a_bad_project_table_is_reported_with_the_other_project_problems(demo_copy):
+    table = demo_copy.parent / "broken.csv"
+    raw = _raw()
+    raw.iloc[3, 2] = "-4"
+    raw.to_csv(table, index=False)
+    project = yaml.safe_load(demo_copy.read_text(encoding="utf-8"))
+    project["assessment"] = {"table": "broken.csv"}
+    project["layers"]["parcels"]["fields"]["id"] = "NO_SUCH_FIELD"
+    demo_copy.write_text(yaml.safe_dump(project, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(zoning.ValidationFailed) as failed:
+        zoning.prepare(demo_copy)
+    message = str(failed.value)
+    assert "broken.csv" in message and "NO_SUCH_FIELD" in message
+    assert str(raw.iloc[3, 0]) in message  # the year of the negative value

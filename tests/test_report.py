@@ -21,7 +21,8 @@ HEADINGS_EN = ("Overview", "Planning zones", "Restoration and value-realization 
                "Restoration suitability", "Subsidence and damage",
                "Ecological security pattern", "Land reduction",
                "Sensitivity of the suitability weights",
-               "Ecosystem service value and carbon", "Provenance")
+               "Ecosystem service value and carbon",
+               "Social-ecological vulnerability and resilience", "Provenance")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -248,3 +249,25 @@ def test_a_run_hashes_each_input_once_and_the_report_shows_the_manifest(tiny_pro
     text = (out / "report.html").read_text(encoding="utf-8")
     for entry in (*written["inputs"].values(), *written["rules"].values()):
         assert entry["sha256"] in text
+
+
+def test_assessment_section_shows_the_chart_the_orientation_and_the_differences(
+        report, demo_result):
+    text = report.read_text(encoding="utf-8")
+    section = text[text.index('<section id="assessment">'):]
+    section = section[:section.index("</section>")]
+    assert "ILLUSTRATIVE DATA" in section  # the demo's table is invented, and says so
+    assert "larger r = less vulnerable" in section and "V = 1 − r" in section
+    assert section.count('src="data:image/png;base64,') == 1
+    rows = _parse(section).tables["assessment-difference"]["rows"]
+    found = demo_result.prepared.assessment
+    assert len(rows) == found.difference.size  # one row per year and target
+    first = found.difference.iloc[0]
+    assert float(rows[0][-1]) == pytest.approx(first[rows[0][1]], abs=5e-4)
+
+
+def test_units_table_counts_every_planning_unit(report, demo_result):
+    rows = _parse(report.read_text(encoding="utf-8")).tables["planning-units"]["rows"]
+    parcels = demo_result.parcels
+    assert sum(int(r[1]) for r in rows) == parcels[col.PLANNING_UNIT].nunique()
+    assert sum(float(r[2]) for r in rows) == pytest.approx(parcels[col.AREA_HA].sum(), rel=1e-3)

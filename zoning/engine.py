@@ -20,9 +20,10 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
+from zoning import assess, damage, derive, modes, suitability, units, valuation, zones
 from zoning import columns as col
-from zoning import damage, derive, modes, suitability, units, valuation, zones
 from zoning._resources import demo_project
+from zoning.assess import Assessment
 from zoning.corridors import stage as corridors_stage
 from zoning.errors import Problem, ValidationFailed, ZoningError
 from zoning.layers import LayerSet, load_layers
@@ -49,6 +50,9 @@ class Prepared:
     project_path: Path
     rules: RuleSet
     layers: LayerSet
+    assessment: Assessment | None = None
+    """The project's social-ecological assessment, when it names one (computed here: it is
+    a few milliseconds, and its checks belong with the project's)."""
 
 
 @dataclass
@@ -100,10 +104,24 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
     if rules is not None:
         input_columns = [] if layers is None else list(layers.parcels.columns)
         problems += _check_stages(rules, layers, input_columns)
+    assessment = None
+    if project.assessment is not None:
+        try:
+            assessment = _assessment(project)
+        except ValidationFailed as exc:
+            problems += exc.problems
     if problems or rules is None or layers is None:
         raise ValidationFailed(problems)
     layers.parcels = _rename_clashes(layers, rules)
-    return Prepared(project, path, rules, layers)
+    return Prepared(project, path, rules, layers, assessment)
+
+
+def _assessment(project: Project) -> Assessment:
+    """Assess the table the project names, with its rules or the shipped ones."""
+    spec = project.assessment
+    assert spec is not None
+    rules = project.resolve(spec.rules) if spec.rules is not None else None
+    return assess.assess(project.resolve(spec.table), rules)
 
 
 def _check_stages(

@@ -217,6 +217,17 @@ class Outputs(_Strict):
         "zh (Chinese, the default) or en (English).")
 
 
+class AssessmentInput(_Strict):
+    """A social-ecological assessment to run with the project (:mod:`zoning.assess`)."""
+
+    table: str = Field(description="CSV or Excel table of years (or units) × indicators.")
+    rules: str | None = Field(
+        None, description="kind: assessment rule file; the shipped rules/assessment.yaml "
+                          "when not given.")
+    illustrative: bool = Field(
+        False, description="True when the table holds invented values: every output says so.")
+
+
 class Layers(_Strict):
     """All layers of a project; only parcels are required."""
 
@@ -272,6 +283,9 @@ class Project(_Strict):
         None, description="Resource-based city type (growing, mature, declining, regenerating): "
                           "sets the land-reduction strategy of rules/reduction.yaml.")
     rules: dict[RuleKind, str] = Field(default_factory=dict)
+    assessment: AssessmentInput | None = Field(
+        None, description="Vulnerability and resilience over time by set pair analysis, "
+                          "written to assessment/ and shown in the report.")
     outputs: Outputs = Field(
         default_factory=Outputs, description="Options of the written files (parcels.xlsx "
         "headings).")

@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import matplotlib
 
+from zoning import assess
 from zoning import columns as col
 from zoning.corridors.maplayers import network_map_layers
 from zoning.engine import RunResult, prepare, run_stages
@@ -43,6 +44,9 @@ from zoning.subsidence.stage import CONTOURS, PONDING
 from zoning.units import LAYER as UNITS_LAYER
 
 logger = logging.getLogger(__name__)
+
+ASSESSMENT_FOLDER = "assessment"
+"""Sub-folder of the outputs holding the project's social-ecological assessment."""
 
 SYNTHETIC_NOTICE = "SYNTHETIC DATA — 合成数据，非真实地区"
 POPUP_COLUMNS = (col.LANDUSE_NAME_ZH, col.ZONE_NAME_ZH, col.ZONE_RULE, col.PLANNING_UNIT,
@@ -174,6 +178,7 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
         "map_html": lambda: _webmap(result, folder, notice),
         "map_png": lambda: write_static_map(folder / "zoning.png", **static_map),
         "map_pdf": lambda: write_static_map(folder / "zoning.pdf", **static_map),
+        "assessment": lambda: _assessment(result, folder),
         "report": report,
     }
     for name, step in steps.items():
@@ -184,6 +189,17 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
     manifest["timings_s"] = _timings(timings)
     manifest["finished_utc"] = datetime.now(UTC).isoformat()
     write_manifest(folder / "manifest.json", manifest)
+
+
+def _assessment(result: RunResult, folder: Path) -> Path | None:
+    """The project's social-ecological assessment into ``assessment/``, when it has one."""
+    found = result.prepared.assessment
+    spec = result.prepared.project.assessment
+    if found is None or spec is None:
+        return None
+    return assess.write(found, folder / ASSESSMENT_FOLDER,
+                        notice=assess.ILLUSTRATIVE_NOTICE if spec.illustrative else None,
+                        arguments=sys.argv)
 
 
 def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:

@@ -11,6 +11,7 @@ degree in the criterion's own sense, and the vulnerability − resilience differ
 - :func:`degrees`: the unweighted a_k and c_k of every cell;
 - :func:`assess`: the whole assessment of a table, an :class:`Assessment`;
 - :func:`write`: its CSV tables, chart, HTML page and manifest, written atomically;
+  :func:`chart_png`, :func:`difference_table` and :func:`orientation_lines` for reports;
 - :func:`read_table`, :func:`load_assessment_rules`: the checked inputs.
 
 Examples
@@ -32,20 +33,25 @@ from zoning.assess._assessment import (
     illustrative_table,
     load_assessment_rules,
 )
+from zoning.assess._chart import chart_png, orientation_lines
 from zoning.assess._setpair import degrees, set_pair
 from zoning.assess._table import Table, read_table
-from zoning.assess._write import write
+from zoning.assess._write import ILLUSTRATIVE_NOTICE, difference_table, write
 
 __all__ = [
     "DEGREE_MEANINGS",
+    "ILLUSTRATIVE_NOTICE",
     "MEANINGS",
     "Assessment",
     "Table",
     "assess",
+    "chart_png",
     "default_rules_path",
     "degrees",
+    "difference_table",
     "illustrative_table",
     "load_assessment_rules",
+    "orientation_lines",
     "read_table",
     "set_pair",
     "write",

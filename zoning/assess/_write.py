@@ -24,6 +24,9 @@ from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 
 logger = logging.getLogger(__name__)
 
+ILLUSTRATIVE_NOTICE = ("ILLUSTRATIVE DATA 示意数据: invented values, not Jiawang statistics "
+                       "(虚构数值，非贾汪统计数据)")
+"""Shown on every output of an assessment of invented values (the shipped table)."""
 FILES = ("assessment.csv", "indices.csv", "difference.csv", "weights.csv", "assessment.png",
          "assessment.html", "manifest.json")
 """What :func:`write` puts in the folder."""

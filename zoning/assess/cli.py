@@ -8,15 +8,12 @@ import sys
 from pathlib import Path
 
 from zoning.assess._assessment import assess
-from zoning.assess._write import write
+from zoning.assess._write import ILLUSTRATIVE_NOTICE, write
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_OUT = Path("out") / "assessment"
 """Output folder when ``--out`` is not given (relative to the working directory)."""
-ILLUSTRATIVE_NOTICE = ("ILLUSTRATIVE DATA 示意数据: invented values, not Jiawang statistics "
-                       "(虚构数值，非贾汪统计数据)")
-"""Shown on every output of a run on the shipped illustrative table."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

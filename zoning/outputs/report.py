@@ -9,6 +9,7 @@ say so instead of failing.
 
 from __future__ import annotations
 
+import base64
 import html
 import itertools
 import logging
@@ -22,6 +23,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from zoning import assess
 from zoning import columns as col
 from zoning.corridors.maplayers import LEVEL_ENTRIES, NODE_ENTRIES
 from zoning.engine import RunResult
@@ -55,6 +57,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "reduction": ("用地减量", "Land reduction"),
     "sensitivity": ("权重敏感性", "Sensitivity of the suitability weights"),
     "ecosystem": ("生态系统服务价值与碳储量", "Ecosystem service value and carbon"),
+    "assessment": ("社会-生态系统脆弱性与恢复力", "Social-ecological vulnerability and resilience"),
     "provenance": ("数据来源与可复现性", "Provenance"),
 }
 """Section ids and their Chinese and English headings, in report order."""
@@ -282,7 +285,26 @@ def _zones(result: RunResult) -> str:
         out += _note("本次运行未生成分区统计表。", "This run has no zone statistics table.")
     else:
         out += table(statistics, table_id="zone-statistics")
-    return out
+    return out + _units(result.parcels)
+
+
+def _units(parcels: pd.DataFrame) -> str:
+    """Planning units per zone: how many, and the spread of their areas."""
+    if col.PLANNING_UNIT not in parcels.columns or parcels[col.PLANNING_UNIT].isna().all():
+        return ""
+    units = parcels.groupby(col.PLANNING_UNIT).agg(
+        zone=(col.ZONE, "first"), area=(col.AREA_HA, "sum"))
+    summary = units.groupby("zone", sort=False)["area"].agg(
+        units="size", area_ha="sum", smallest_ha="min", median_ha="median", largest_ha="max")
+    headers = {"zone": "分区 Zone", "units": "单元数 Units", "area_ha": "面积 Area (ha)",
+               "smallest_ha": "最小 Smallest (ha)", "median_ha": "中位 Median (ha)",
+               "largest_ha": "最大 Largest (ha)"}
+    return (_h3("规划单元", "Planning units")
+            + _note("每个连片分区按目标面积划分为紧凑的规划单元（rules/zones.yaml 的 "
+                    "planning_units）。", "Each contiguous zone piece is cut into compact "
+                    "planning units of about the target area (planning_units in "
+                    "rules/zones.yaml); the layer planning_units holds them.")
+            + table(summary.reset_index(), headers, table_id="planning-units"))
 
 
 def _modes(result: RunResult) -> str:
@@ -520,6 +542,29 @@ def _ecosystem(result: RunResult) -> str:
                  table_id="ecosystem")
 
 
+def _assessment(result: RunResult) -> str:
+    found = result.prepared.assessment
+    spec = result.prepared.project.assessment
+    if found is None or spec is None:
+        return _note("本项目未进行社会-生态系统评价（project.yaml 中无 assessment）。",
+                     "This project has no social-ecological assessment (no assessment in "
+                     "project.yaml).")
+    notice = assess.ILLUSTRATIVE_NOTICE if spec.illustrative else None
+    out = f'<p class="notice">{_esc(notice)}</p>' if notice else ""
+    out += _note("集对分析（最优/最劣集），权重为熵权与 AHP 组合；详见 assessment/ 文件夹。",
+                 "Set pair analysis against the best and worst value of each indicator, "
+                 "weights combining entropy and AHP; all tables in the assessment/ folder.")
+    out += "<ul>" + "".join(f"<li>{_esc(line)}</li>" for line in assess.orientation_lines(found))
+    out += "</ul>"
+    png = assess.chart_png(found, notice)
+    out += _chart("data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                  "vulnerability, resilience and their difference over time")
+    differences = assess.difference_table(found)
+    return out + _h3("脆弱性与恢复力之差", "Vulnerability − resilience") + table(
+        differences[[c for c in differences.columns if not c.endswith("_larger_r_means")]],
+        table_id="assessment-difference")
+
+
 def _files(entries: Mapping[str, Mapping[str, Any]], what: str, table_id: str) -> str:
     frame = pd.DataFrame([{what: name, "path": e.get("path", ""), "bytes": e.get("bytes"),
                            "sha256": e.get("sha256", "")} for name, e in entries.items()])
@@ -574,6 +619,7 @@ def render_report(result: RunResult, manifest: Mapping[str, Any]) -> str:
         "reduction": _reduction(result),
         "sensitivity": _sensitivity(result),
         "ecosystem": _ecosystem(result),
+        "assessment": _assessment(result),
         "provenance": _provenance(manifest),
     }
     notice = (f'<p class="notice" id="synthetic-notice">{_esc(SYNTHETIC_NOTICE_ZH)}<br>'
