@@ -105,3 +105,13 @@ def test_explain_traces_the_land_class_after_and_the_values(demo_result):
         pytest.approx(row[col.AREA_HA] * carbon["dryland"].total()))
     assert f"= {row[col.CARBON_AFTER_T]:,.1f} t C" in text
     assert text.index("esv.after_rules:") < text.index("valuation (equivalent factors")
+
+
+def test_explain_names_the_planning_unit_and_its_size(demo_result):
+    parcels = demo_result.parcels
+    unit = parcels.loc[MMU_PARCEL, col.PLANNING_UNIT]
+    members = parcels[parcels[col.PLANNING_UNIT] == unit]
+    text = explain(MMU_PARCEL, result=demo_result).to_text()
+    line = next(s for s in text.splitlines() if s.startswith("planning unit:"))
+    assert unit in line and f"{len(members)} parcel(s)" in line
+    assert f"{members[col.AREA_HA].sum():.2f} ha" in line and "about 50 ha" in line

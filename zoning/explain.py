@@ -196,6 +196,20 @@ def _valuation(row: pd.DataFrame, rules: RuleSet) -> ValuationTrace:
         (float(first[col.CARBON_BEFORE_T]), float(first[col.CARBON_AFTER_T])))
 
 
+def _unit(parcels: pd.DataFrame, row: pd.DataFrame, rules: RuleSet) -> str | None:
+    """One line on the parcel's planning unit: its size and the spec it was drawn by."""
+    spec = rules.get("zones", ZonesRules).planning_units
+    if spec is None or col.PLANNING_UNIT not in row or pd.isna(row[col.PLANNING_UNIT].iloc[0]):
+        return None
+    unit = row[col.PLANNING_UNIT].iloc[0]
+    members = parcels.loc[parcels[col.PLANNING_UNIT] == unit, col.AREA_HA]
+    attributes = ", ".join(f"{k} × {w:g}" for k, w in spec.attributes.items()) or "none"
+    return (f"planning unit: {unit}: {len(members)} parcel(s), {members.sum():.2f} ha "
+            f"(zone pieces cut into units of about {spec.target_area_ha:g} ha by Ward "
+            f"clustering of centroids and attributes {attributes}; units below "
+            f"{spec.min_area_ha:g} ha merged into a neighbour of the same piece)")
+
+
 @dataclass
 class Explanation:
     """Why one parcel got its damage grade, suitability, modes, zone and values after."""
@@ -213,6 +227,8 @@ class Explanation:
     """Every ``after_rules`` rule of ``rules/esv.yaml`` tried, in order."""
     valuation: ValuationTrace | None = None
     """Land class after, ESV and carbon before and after."""
+    unit: str | None = None
+    """The planning unit and how it was drawn, when the zones rules make units."""
 
     def to_text(self) -> str:
         """A readable report, one rule per line; ``*`` marks the rule that decided."""
@@ -226,6 +242,8 @@ class Explanation:
         lines += _step_lines(self.steps)
         if self.mmu is not None:
             lines += self.mmu.lines()
+        if self.unit is not None:
+            lines.append(self.unit)
         if self.valuation is not None:
             lines += _step_lines(self.valuation_steps)
             lines.append("valuation (equivalent factors, rules/esv.yaml; carbon pools, "
@@ -303,6 +321,7 @@ def explain(parcel_id: str, project_path: Path | str | None = None,
         out.steps += trace(table, row, rules)
     if col.ZONE_BEFORE_MMU in row:
         out.mmu = _mmu(parcels, row, rules, parcel_id)
+    out.unit = _unit(parcels, row, rules)
     if col.LAND_CLASS_AFTER in row:
         out.valuation_steps = trace(valuation.table(rules), row, rules)
         out.valuation = _valuation(row, rules)
