@@ -21,8 +21,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check zoning tests benchmarks
 	$(BIN)/mypy
 
+# two workers (the machines have 2 cores), whole test files per worker so that module fixtures
+# run once; plain `pytest -q` runs the same tests one at a time
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import math
 import warnings
 from itertools import product
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from zoning.corridors import _conefor, _distances
 from zoning.corridors._conefor import IIC_COLUMNS, PC_COLUMNS, connectivity
 from zoning.corridors._distances import edge_distances, raster_edge_distances
 from zoning.errors import CorridorError
@@ -299,7 +301,7 @@ def test_edge_distances_reject_missing_geometries(geoms, message) -> None:
         edge_distances(geoms)
 
 
-def test_raster_edge_distances_centre_to_centre() -> None:
+def test_raster_edge_distances_between_cell_edges() -> None:
     labels = np.array(
         [
             [5, 5, 0, 0, 2],
@@ -309,28 +311,48 @@ def test_raster_edge_distances_centre_to_centre() -> None:
         ]
     )
     d = raster_edge_distances(labels, cell_size=10.0)
-    # order of np.unique: 2, 5, 9. 5-2 touch side by side: one cell centre apart
+    # order of np.unique: 2, 5, 9. 5-2 touch side by side: 0 apart; the cell (1, 2) of 2 and
+    # 9 at (3, 4) leave a gap of one row and one column; 5's (1, 1) and 9: one row, two columns
     expected = np.array(
         [
-            [0, 10, 10 * math.hypot(2, 2)],
-            [10, 0, 10 * math.hypot(2, 3)],
-            [10 * math.hypot(2, 2), 10 * math.hypot(2, 3), 0],
+            [0, 0, 10 * math.hypot(1, 1)],
+            [0, 0, 10 * math.hypot(1, 2)],
+            [10 * math.hypot(1, 1), 10 * math.hypot(1, 2), 0],
         ]
     )
     np.testing.assert_allclose(d, expected)
+    # corner to corner is touching too
+    np.testing.assert_allclose(raster_edge_distances(np.array([[1, 0], [0, 2]]), 3.0),
+                               np.zeros((2, 2)))
+
+
+def _random_labels(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(1, 7, (30, 30)) * (rng.random((30, 30)) < 0.08)
 
 
 def test_raster_edge_distances_match_all_cell_pairs() -> None:
-    rng = np.random.default_rng(9)
-    labels = rng.integers(1, 7, (30, 30)) * (rng.random((30, 30)) < 0.08)
+    labels = _random_labels(9)
     d = raster_edge_distances(labels, cell_size=2.5)
     ids = np.unique(labels[labels > 0])
     cells = {i: np.argwhere(labels == i) for i in ids}
     for (p, i), (q, j) in product(enumerate(ids), enumerate(ids)):
-        gap = np.hypot(*(cells[i][:, None] - cells[j][None, :]).transpose(2, 0, 1))
+        # the gap between two unit squares: one fewer than the row and column offsets
+        offset = np.abs(cells[i][:, None] - cells[j][None, :]).transpose(2, 0, 1)
+        gap = np.hypot(*np.maximum(offset - 1, 0))
         assert d[p, q] == pytest.approx(0 if i == j else 2.5 * gap.min())
     capped = raster_edge_distances(labels, cell_size=2.5, max_distance=10)
     np.testing.assert_allclose(np.where(d <= 10, d, np.inf), capped)
+
+
+def test_raster_edge_distances_equal_those_of_the_cells_as_polygons() -> None:
+    labels = _random_labels(10)
+    ids = np.unique(labels[labels > 0])
+    rows, cols = np.mgrid[0 : labels.shape[0], 0 : labels.shape[1]]
+    squares = shapely.box(cols * 2.5, -(rows + 1) * 2.5, (cols + 1) * 2.5, -rows * 2.5)
+    patches = [shapely.union_all(squares[labels == i]) for i in ids]
+    np.testing.assert_allclose(raster_edge_distances(labels, cell_size=2.5),
+                               edge_distances(patches), atol=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -346,3 +368,9 @@ def test_raster_edge_distances_match_all_cell_pairs() -> None:
 def test_raster_edge_distances_reject_bad_input(labels, options, message) -> None:
     with pytest.raises(CorridorError, match=message):
         raster_edge_distances(labels, **({"cell_size": 1.0} | options))
+
+
+@pytest.mark.parametrize("module", [_conefor, _distances])
+def test_docstring_examples_run(module) -> None:
+    outcome = doctest.testmod(module)
+    assert outcome.failed == 0 and outcome.attempted > 0

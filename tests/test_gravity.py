@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import doctest
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from zoning.corridors import _gravity
 from zoning.corridors._gravity import corridor_levels, gravity
 from zoning.errors import CorridorError
 
@@ -154,3 +156,8 @@ def test_invalid_thresholds_are_explained(thresholds, message) -> None:
 def test_quantile_of_no_corridor_is_an_error() -> None:
     with pytest.raises(CorridorError, match="at least one corridor"):
         corridor_levels(pd.Series([], dtype=float), {"important": {"quantile": 0.5}})
+
+
+def test_docstring_examples_run():
+    outcome = doctest.testmod(_gravity)
+    assert outcome.failed == 0 and outcome.attempted > 0

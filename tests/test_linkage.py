@@ -8,7 +8,7 @@ from affine import Affine
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from zoning.corridors import _barriers, _cost, _linkage
+from zoning.corridors import _barriers, _cost, _linkage, raster_edge_distances
 from zoning.corridors._barriers import barrier_improvement, ring_footprint
 from zoning.corridors._cost import cost_allocation, cost_distance, least_cost_path
 from zoning.corridors._linkage import (
@@ -17,7 +17,6 @@ from zoning.corridors._linkage import (
     TOO_LONG_COST,
     TOO_LONG_EUCLIDEAN,
     UNREACHABLE,
-    edge_distances,
     linkage,
     zone_adjacency,
 )
@@ -273,7 +272,8 @@ def test_link_table_distances_and_ratios():
 def test_edge_distances_are_between_cell_edges():
     cores = np.zeros((8, 8), dtype=int)
     cores[0, 0], cores[3, 4], cores[3, 5], cores[7, 7], cores[0, 7] = 1, 2, 3, 4, 5
-    dist = edge_distances(cores, 2.0, [(1, 2), (1, 3), (2, 3), (2, 4), (3, 4), (4, 5)])
+    matrix = raster_edge_distances(cores, 2.0)  # what linkage reports as "euclidean"
+    dist = {(a, b): matrix[a - 1, b - 1] for a in range(1, 6) for b in range(a + 1, 6)}
     assert dist[(1, 2)] == pytest.approx(2.0 * math.hypot(2, 3))  # gaps of 2 rows, 3 cols
     assert dist[(1, 3)] == pytest.approx(2.0 * math.hypot(2, 4))
     assert dist[(2, 3)] == 0.0  # side by side

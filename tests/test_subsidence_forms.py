@@ -14,7 +14,8 @@ import yaml
 
 from zoning import columns as col
 from zoning._resources import demo_project
-from zoning.engine import prepare, run_stages
+from zoning.damage import STAGE as DAMAGE
+from zoning.engine import STAGES, prepare, run_stages
 from zoning.layers.grid import Grid, snapped_grid
 from zoning.subsidence.stage import rasterize_depths
 
@@ -36,18 +37,25 @@ def demo_variant(tmp_path: Path, subsidence: dict, name: str,
     return path
 
 
+UP_TO_DAMAGE = STAGES[: STAGES.index(DAMAGE) + 1]
+"""derive, subsidence and damage: every column these tests compare comes from them."""
+
+
 def subsidence_columns(project: Path) -> pd.DataFrame:
-    result = run_stages(prepare(project), progress=False)
+    """The parcel table after the stages up to damage (the later ones only read it)."""
+    result = run_stages(prepare(project), progress=False, stages=UP_TO_DAMAGE)
     return result.parcels
 
 
 @pytest.fixture(scope="module")
-def from_polygons() -> pd.DataFrame:
-    return subsidence_columns(demo_project())
+def from_polygons(demo_result) -> pd.DataFrame:
+    """The demo as shipped (subsidence polygons): the session's whole run, not a copy."""
+    return demo_result.parcels
 
 
-def test_raster_made_from_the_polygons_gives_the_same_maxima(tmp_path, from_polygons):
-    prepared = prepare(demo_project())
+def test_raster_made_from_the_polygons_gives_the_same_maxima(tmp_path, demo_result,
+                                                             from_polygons):
+    prepared = demo_result.prepared  # read only
     grid = rasterize_depths(prepared.layers.vectors["subsidence"],
                             snapped_grid(prepared.layers.parcels.total_bounds, 5.0),
                             prepared.layers.crs)
@@ -111,8 +119,9 @@ def test_points_sampled_from_the_demo_raster_give_its_maxima(tmp_path):
     assert error.quantile(0.95) < 0.5
 
 
-def test_constant_groundwater_raster_gives_the_columns_of_depth_m(tmp_path, from_polygons):
-    prepared = prepare(demo_project())
+def test_constant_groundwater_raster_gives_the_columns_of_depth_m(tmp_path, demo_result,
+                                                                  from_polygons):
+    prepared = demo_result.prepared  # read only
     transform, shape = snapped_grid(prepared.layers.parcels.total_bounds, 50.0)
     Grid(np.full(shape, 2.5), transform, prepared.layers.crs).write(tmp_path / "gw.tif")
     raster = subsidence_columns(demo_variant(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -258,10 +259,9 @@ def one_to_all(resistance: np.ndarray, focal: np.ndarray, *,
     >>> out.resistances.tolist()
     [2.0, 2.0]
     """
-    cond = conductance_grid(resistance, is_resistance=is_resistance)
-    return solve_each(cond, focal_cells(focal), one_to_all=True, strengths=strengths, pairs=pairs,
+    return _each_focal(resistance, focal, True, strengths=strengths, pairs=pairs,
                        connect=connect, average=average, polygons=polygons, maps=maps,
-                      progress=progress, solver=solver)
+                       progress=progress, is_resistance=is_resistance, solver=solver)
 
 
 def all_to_one(resistance: np.ndarray, focal: np.ndarray, *,
@@ -285,10 +285,16 @@ def all_to_one(resistance: np.ndarray, focal: np.ndarray, *,
     >>> out.currents[1].tolist()                       # 2 A reach node 1, 1 A passes 2
     [[2.0, 2.0, 1.0]]
     """
-    cond = conductance_grid(resistance, is_resistance=is_resistance)
-    return solve_each(cond, focal_cells(focal), one_to_all=False, strengths=strengths, pairs=pairs,
+    return _each_focal(resistance, focal, False, strengths=strengths, pairs=pairs,
                        connect=connect, average=average, polygons=polygons, maps=maps,
-                      progress=progress, solver=solver)
+                       progress=progress, is_resistance=is_resistance, solver=solver)
+
+
+def _each_focal(resistance: np.ndarray, focal: np.ndarray, one_to_all: bool, *,
+                is_resistance: bool, **options: Any) -> SourceResult:
+    """The grids of :func:`one_to_all` (``one_to_all=True``) or :func:`all_to_one`, solved."""
+    cond = conductance_grid(resistance, is_resistance=is_resistance)
+    return solve_each(cond, focal_cells(focal), one_to_all=one_to_all, **options)
 
 
 def solve_each(cond: np.ndarray, cells: FocalCells, *, one_to_all: bool,

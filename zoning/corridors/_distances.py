@@ -1,6 +1,7 @@
 """Edge-to-edge distances between habitat patches, from vector geometries or a raster.
 
-Both return a symmetric ``(n, n)`` matrix with a zero diagonal, ready for
+Both measure the same thing, the shortest gap between two patches (a raster's cells are its
+squares), and return a symmetric ``(n, n)`` matrix with a zero diagonal, ready for
 :func:`zoning.corridors._conefor.connectivity`; ``inf`` marks pairs farther apart than
 ``max_distance`` when one is given. Least-cost distances are computed elsewhere.
 """
@@ -82,12 +83,15 @@ def raster_edge_distances(
     background: int = 0,
     max_distance: float | None = None,
 ) -> Matrix:
-    """Distance between the nearest edge cells of every pair of labelled patches.
+    """Edge-to-edge distance between the cells of every pair of labelled patches.
 
-    The distance is measured **centre to centre** of the two closest cells (the closest
-    pair of cells is always a pair of boundary cells, so only those are searched). Two
-    patches touching side by side are therefore ``cell_size`` apart, not 0, and the gap
-    between the cells' edges is up to one ``cell_size`` less than the value returned.
+    Cells are the grid's squares, and the distance is the exact gap between the nearest
+    two: the shortest segment from a cell of one patch to a cell of the other, as
+    :func:`edge_distances` measures the same squares drawn as polygons. Two squares are
+    nearest at corners of the cell lattice, so the lattice corners of each patch's
+    boundary cells are searched (the closest pair of cells is always a pair of boundary
+    cells). Patches touching side by side or corner to corner are 0 apart; two cells in a
+    row with one background cell between them are ``cell_size`` apart.
 
     Parameters
     ----------
@@ -100,6 +104,7 @@ def raster_edge_distances(
         Label of non-habitat cells.
     max_distance
         If given, pairs farther apart than this (in map units) are ``inf`` (faster).
+        Pairs exactly ``max_distance`` apart are kept.
 
     Returns
     -------
@@ -118,11 +123,11 @@ def raster_edge_distances(
     >>> labels = np.array([[1, 0, 0, 2],
     ...                    [1, 0, 0, 0]])
     >>> raster_edge_distances(labels, cell_size=10.0)
-    array([[ 0., 30.],
-           [30.,  0.]])
+    array([[ 0., 20.],
+           [20.,  0.]])
 
     """
-    ids, points, owner = _boundary_cells(labels, background)
+    ids, corners, owner = _boundary_corners(labels, background)
     if not (np.isfinite(cell_size) and cell_size > 0):
         raise CorridorError(f"cell_size must be finite and > 0; got {cell_size}")
     # cKDTree's bound is strict; nudge it so that ``max_distance`` itself is kept
@@ -134,7 +139,7 @@ def raster_edge_distances(
     np.fill_diagonal(out, 0.0)
     for patch in range(n - 1):
         mine, later = owner == patch, owner > patch
-        nearest, _ = cKDTree(points[mine]).query(points[later], distance_upper_bound=bound)
+        nearest, _ = cKDTree(corners[mine]).query(corners[later], distance_upper_bound=bound)
         row = np.full(n, np.inf)
         np.minimum.at(row, owner[later], nearest)
         out[patch, patch + 1 :] = out[patch + 1 :, patch] = row[patch + 1 :] * cell_size
@@ -153,10 +158,14 @@ def _check_geoms(geoms: Sequence[shapely.Geometry] | NDArray[np.object_]) -> NDA
     return g
 
 
-def _boundary_cells(
+def _boundary_corners(
     labels: np.ndarray, background: int
 ) -> tuple[NDArray[np.int64], Matrix, NDArray[np.intp]]:
-    """Patch ids, ``(row, col)`` of every boundary cell and the position of its patch."""
+    """Patch ids, the lattice corners ``(row, col)`` of their boundary cells, and whose.
+
+    A boundary cell has a 4-neighbour outside its patch; its four corners are listed once
+    per patch (a corner shared by two patches is listed for each).
+    """
     lab = np.asarray(labels)
     if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.integer):
         raise CorridorError(
@@ -171,7 +180,8 @@ def _boundary_cells(
         if dr or dc:
             shifted = padded[1 + dr : 1 + dr + lab.shape[0], 1 + dc : 1 + dc + lab.shape[1]]
             same &= shifted == lab
-    edge = (lab != background) & ~same
-    rows, cols = np.nonzero(edge)
+    rows, cols = np.nonzero((lab != background) & ~same)
     owner = np.searchsorted(ids, lab[rows, cols])
-    return ids, np.column_stack([rows, cols]).astype(float), owner
+    corners = np.unique(np.concatenate([np.column_stack([owner, rows + dr, cols + dc])
+                                        for dr in (0, 1) for dc in (0, 1)]), axis=0)
+    return ids, corners[:, 1:].astype(float), corners[:, 0].astype(np.intp)

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal
@@ -41,7 +40,6 @@ import pandas as pd
 import shapely
 from affine import Affine
 from numpy.typing import NDArray
-from scipy import ndimage
 from tqdm import tqdm
 
 from zoning.corridors._cost import (
@@ -55,6 +53,7 @@ from zoning.corridors._cost import (
     run_mcp,
     validated_costs,
 )
+from zoning.corridors._distances import raster_edge_distances
 from zoning.errors import CorridorError
 
 logger = logging.getLogger(__name__)
@@ -207,7 +206,7 @@ def linkage(
     pairs = (_adjacent_pairs(resistance, labels, size, connectivity)
              if candidates == "adjacency" else list(combinations(ids, 2)))
     logger.info("%d cores, %d candidate links (%s)", len(ids), len(pairs), candidates)
-    table = _new_table(pairs, edge_distances(labels, size, pairs))
+    table = _new_table(pairs, _euclidean(labels, size, pairs))
     if max_euclidean_distance is not None:
         _drop(table, table["euclidean"] > max_euclidean_distance, TOO_LONG_EUCLIDEAN)
     live = table[~table["dropped"]]
@@ -255,39 +254,13 @@ def zone_adjacency(zones: NDArray[np.integer], connectivity: int = 8) -> set[tup
     return found
 
 
-def edge_distances(
-    labels: NDArray[np.int64], cell_size: float, pairs: Iterable[tuple[int, int]]
-) -> dict[tuple[int, int], float]:
-    """Edge-to-edge Euclidean distance (map units) between the cells of each pair of cores.
-
-    Two grid squares are nearest at corners of the cell lattice, so the distance is the
-    one between the lattice corners of the two cores: one exact Euclidean distance
-    transform per core. Touching cores are 0 apart.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> edge_distances(np.array([[1, 0, 0, 2]]), 10.0, [(1, 2)])
-    {(1, 2): 20.0}
-    """
-    pairs = list(pairs)
-    out: dict[tuple[int, int], float] = {}
-    for b in sorted({b for _, b in pairs}):
-        corners_b = _corners(labels == b)
-        to_b = ndimage.distance_transform_edt(~corners_b, sampling=cell_size)
-        cell_min = np.minimum.reduce([to_b[:-1, :-1], to_b[:-1, 1:], to_b[1:, :-1], to_b[1:, 1:]])
-        for a in sorted({a for a, bb in pairs if bb == b}):
-            out[(a, b)] = float(cell_min[labels == a].min())
-    return out
-
-
-def _corners(cells: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Lattice corners (shape + 1) touched by at least one True cell."""
-    corners = np.zeros((cells.shape[0] + 1, cells.shape[1] + 1), dtype=bool)
-    for dr in (0, 1):
-        for dc in (0, 1):
-            corners[dr:dr + cells.shape[0], dc:dc + cells.shape[1]] |= cells
-    return corners
+def _euclidean(labels: NDArray[np.int64], cell_size: float,
+               pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
+    """Edge-to-edge distance of each pair of cores (:func:`raster_edge_distances`)."""
+    ids = np.unique(labels[labels > 0])
+    matrix = raster_edge_distances(labels, cell_size)
+    at = np.searchsorted(ids, np.asarray(pairs, dtype=np.int64).reshape(-1, 2))
+    return dict(zip(pairs, matrix[at[:, 0], at[:, 1]].tolist(), strict=True))
 
 
 def _new_table(pairs: list[tuple[int, int]], euclid: dict[tuple[int, int], float]) -> pd.DataFrame:
