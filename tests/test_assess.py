@@ -312,7 +312,7 @@ def test_rule_file_errors_are_located(tmp_path):
         zoning.assess.load_assessment_rules(path)
     message = str(info.value)
     assert "colour: unknown key" in message
-    assert "targets.social.resilience: Value error, weights.ahp.matrix is " \
+    assert "targets.social.resilience: Value error, ahp.matrix is " \
         "inconsistent: CR = 0.258" in message
     assert "disposable_income vs fiscal_spending" in message
     assert len(info.value.problems) == 2

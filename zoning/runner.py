@@ -24,6 +24,7 @@ from zoning import columns as col
 from zoning.corridors.maplayers import network_map_layers
 from zoning.engine import RunResult, prepare, run_stages
 from zoning.outputs import LegendEntry
+from zoning.outputs._atomic import replace_folder
 from zoning.outputs.gpkg import write_geopackage
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 from zoning.outputs.report import write_report
@@ -132,19 +133,9 @@ def run(project_path: Path | str | None = None, out_dir: Path | None = None, *,
     finally:
         logging.getLogger("zoning").removeHandler(handler)
         handler.close()
-    _replace(staging, destination)
+    replace_folder(staging, destination)
     logger.info("outputs written to %s", destination)
     return destination
-
-
-def _replace(staging: Path, destination: Path) -> None:
-    if destination.exists():
-        old = destination.with_name(f".{destination.name}-old-{time.time_ns()}")
-        destination.rename(old)
-        staging.rename(destination)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(destination)
 
 
 def _write_all(result: RunResult, folder: Path, started: datetime) -> None:

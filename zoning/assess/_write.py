@@ -11,7 +11,6 @@ import html
 import logging
 import shutil
 import tempfile
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ import pandas as pd
 
 from zoning.assess._assessment import Assessment
 from zoning.assess._chart import chart_png, orientation_lines
+from zoning.outputs._atomic import replace_folder
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 
 logger = logging.getLogger(__name__)
@@ -147,12 +147,6 @@ def write(assessment: Assessment, folder: Path | str, notice: str | None = None,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if destination.exists():
-        old = destination.with_name(f".{destination.name}-old-{time.time_ns()}")
-        destination.rename(old)
-        staging.rename(destination)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(destination)
+    replace_folder(staging, destination)
     logger.info("assessment written to %s", destination)
     return destination

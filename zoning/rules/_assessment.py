@@ -15,9 +15,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from zoning import weights
 from zoning.rules._base import Identifier, Label, RuleFileBase, Strict
-from zoning.rules._suitability import Weighting
+from zoning.rules._suitability import Weighting, check_ahp
 
 CRITERIA = ("vulnerability", "resilience")
 """The two criteria every target has, in this order."""
@@ -65,20 +64,8 @@ class Group(Strict):
         ids = [i.id for i in self.indicators]
         if len(ids) != len(set(ids)):
             raise ValueError(f"indicator ids must be unique, found {ids}")
-        ahp = self.weights.ahp
-        if ahp is not None:
-            n = len(ids)
-            if len(ahp.matrix) != n or any(len(row) != n for row in ahp.matrix):
-                raise ValueError(f"weights.ahp.matrix must be {n}×{n}, one row and column per "
-                                 f"indicator in the order {ids}")
-            result = weights.ahp(ahp.matrix, ri=ahp.ri, method=ahp.method)
-            if not result.consistent:
-                pair = result.worst_pair
-                hint = (f"; the most inconsistent judgement is {ids[pair.i]} vs {ids[pair.j]} "
-                        f"(given {pair.value:g}, consistent with the rest: {pair.suggested:.3g})"
-                        if pair is not None else "")
-                raise ValueError(f"weights.ahp.matrix is inconsistent: CR = {result.cr:.3f} "
-                                 f"≥ 0.1{hint}")
+        if self.weights.ahp is not None:
+            check_ahp(self.weights.ahp, ids, what="indicator")
         return self
 
 

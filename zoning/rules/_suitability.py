@@ -196,13 +196,21 @@ def check_weighting(factors: Sequence[Factor], weighting: Weighting | None) -> N
         raise ValueError(f"factors {direct} give a `weight` but the weights are derived "
                          "from `weights`; remove one of the two")
     if weighting is not None and weighting.ahp is not None:
-        _check_ahp(weighting.ahp, ids)
+        check_ahp(weighting.ahp, ids)
 
 
-def _check_ahp(ahp: Ahp, ids: list[str]) -> None:
+def check_ahp(ahp: Ahp, ids: list[str], what: str = "factor") -> None:
+    """Check an AHP matrix over ``ids`` (``what`` they are): its size and consistency.
+
+    Raises
+    ------
+    ValueError
+        If the matrix is not one row and column per id, or its CR is 0.1 or more (naming
+        the judgement that disagrees most with the others).
+    """
     n = len(ids)
     if len(ahp.matrix) != n or any(len(row) != n for row in ahp.matrix):
-        raise ValueError(f"ahp.matrix must be {n}×{n}, one row and column per factor in "
+        raise ValueError(f"ahp.matrix must be {n}×{n}, one row and column per {what} in "
                          f"the order {ids}")
     result = weights.ahp(ahp.matrix, ri=ahp.ri, method=ahp.method)
     if not result.consistent:
