@@ -43,7 +43,7 @@ def default_rules_path() -> Path:
 
 def illustrative_table() -> Path:
     """The shipped ILLUSTRATIVE table (invented values for 2000-2024, not statistics)."""
-    return data_dir("layers") / "assessment" / "illustrative.csv"
+    return data_dir("layers") / "demo" / "assessment_illustrative.csv"
 
 
 def load_assessment_rules(path: Path | None = None) -> tuple[AssessmentRules, Path]:

@@ -1,6 +1,6 @@
-"""Write layers/assessment/illustrative.csv: INVENTED values (not statistics), seeded.
+"""Write layers/demo/assessment_illustrative.csv: INVENTED values (not statistics), seeded.
 
-Run from the repository root: python layers/assessment/generate.py layers/assessment/illustrative.csv
+Run from the repository root: python layers/demo/assessment_generate.py layers/demo/assessment_illustrative.csv
 Smooth hand-shaped curves (mining peaking before 2011, restoration after) plus 1-6 % noise.
 """
 import sys
