@@ -271,3 +271,11 @@ def test_units_table_counts_every_planning_unit(report, demo_result):
     parcels = demo_result.parcels
     assert sum(int(r[1]) for r in rows) == parcels[col.PLANNING_UNIT].nunique()
     assert sum(float(r[2]) for r in rows) == pytest.approx(parcels[col.AREA_HA].sum(), rel=1e-3)
+
+
+def test_manifest_and_provenance_list_the_assessment_inputs(report, manifest, demo_result):
+    found = demo_result.prepared.assessment
+    assert manifest["inputs"]["assessment_table"]["path"] == str(found.table.path)
+    assert manifest["rules"]["assessment"]["path"] == str(found.rules_path)
+    text = report.read_text(encoding="utf-8")
+    assert manifest["inputs"]["assessment_table"]["sha256"] in text

@@ -22,7 +22,7 @@ import matplotlib
 from zoning import assess
 from zoning import columns as col
 from zoning.corridors.maplayers import network_map_layers
-from zoning.engine import RunResult, prepare, run_stages
+from zoning.engine import Prepared, RunResult, prepare, run_stages
 from zoning.outputs import LegendEntry
 from zoning.outputs._atomic import replace_folder
 from zoning.outputs.gpkg import write_geopackage
@@ -275,6 +275,22 @@ def _timings(timings: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 3) for k, v in timings.items()}
 
 
+def _input_files(prepared: Prepared) -> dict[str, Path]:
+    """Every input file by role: the layers, and the assessment table when there is one."""
+    files = dict(prepared.layers.sources)
+    if prepared.assessment is not None:
+        files["assessment_table"] = prepared.assessment.table.path
+    return files
+
+
+def _rule_files(prepared: Prepared) -> dict[str, Path]:
+    """Every rule file by kind, the assessment's among them when there is one."""
+    files = {kind: prepared.rules.path(kind) for kind in prepared.rules.models}
+    if prepared.assessment is not None:
+        files["assessment"] = prepared.assessment.rules_path
+    return files
+
+
 def _manifest(result: RunResult, started: datetime) -> dict[str, object]:
     """The run's manifest: inputs and rule files with SHA-256, CRS, counts, timings so far.
 
@@ -290,8 +306,8 @@ def _manifest(result: RunResult, started: datetime) -> dict[str, object]:
         "arguments": sys.argv,
         "started_utc": started.isoformat(),
         "finished_utc": datetime.now(UTC).isoformat(),
-        "inputs": {role: file_entry(path) for role, path in prepared.layers.sources.items()},
-        "rules": {kind: file_entry(prepared.rules.path(kind)) for kind in prepared.rules.models},
+        "inputs": {role: file_entry(path) for role, path in _input_files(prepared).items()},
+        "rules": {kind: file_entry(path) for kind, path in _rule_files(prepared).items()},
         "crs": {"name": prepared.layers.crs.name, "epsg": prepared.layers.crs.to_epsg(),
                 "wkt": prepared.layers.crs.to_wkt()},
         "groundwater_m": prepared.layers.groundwater_m,
