@@ -259,11 +259,13 @@ def test_assessment_section_shows_the_chart_the_orientation_and_the_differences(
     assert "ILLUSTRATIVE DATA" in section  # the demo's table is invented, and says so
     assert "larger r = less vulnerable" in section and "V = 1 − r" in section
     assert section.count('src="data:image/png;base64,') == 1
-    rows = _parse(section).tables["assessment-difference"]["rows"]
+    parsed = _parse(section).tables["assessment-difference"]
     found = demo_result.prepared.assessment
-    assert len(rows) == found.difference.size  # one row per year and target
-    first = found.difference.iloc[0]
-    assert float(rows[0][-1]) == pytest.approx(first[rows[0][1]], abs=5e-4)
+    assert len(parsed["rows"]) == len(found.difference)  # one row per year
+    assert parsed["rows"][0][0] == str(found.difference.index[0])  # a year, not "2,000"
+    column = parsed["head"].index("ecological V − R")
+    assert [float(r[column]) for r in parsed["rows"]] == pytest.approx(
+        found.difference["ecological"].to_list(), abs=5e-4)
 
 
 def test_units_table_counts_every_planning_unit(report, demo_result):

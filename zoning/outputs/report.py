@@ -559,10 +559,22 @@ def _assessment(result: RunResult) -> str:
     png = assess.chart_png(found, notice)
     out += _chart("data:image/png;base64," + base64.b64encode(png).decode("ascii"),
                   "vulnerability, resilience and their difference over time")
-    differences = assess.difference_table(found)
     return out + _h3("脆弱性与恢复力之差", "Vulnerability − resilience") + table(
-        differences[[c for c in differences.columns if not c.endswith("_larger_r_means")]],
-        table_id="assessment-difference")
+        _assessment_wide(found), table_id="assessment-difference")
+
+
+def _assessment_wide(found: assess.Assessment) -> pd.DataFrame:
+    """One row per year (or unit): V, R and V − R of each target, years as text."""
+    long = assess.difference_table(found)
+    label = found.table.label
+    values = {"vulnerability_degree": "V", "resilience_degree": "R", "difference": "V − R"}
+    wide = long.pivot_table(index=label, columns="target", values=list(values), sort=False)
+    targets = list(dict.fromkeys(long["target"]))
+    ordered = [(v, t) for t in targets for v in values]
+    out = wide[ordered]
+    out.columns = [f"{t} {values[v]}" for v, t in ordered]
+    out.index = out.index.astype(str)
+    return out.reset_index()
 
 
 def _files(entries: Mapping[str, Mapping[str, Any]], what: str, table_id: str) -> str:
