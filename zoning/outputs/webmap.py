@@ -62,7 +62,8 @@ from zoning.outputs._legend import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COORDINATE_DECIMALS", "LegendEntry", "geojson_text", "write_webmap"]
+__all__ = ["COORDINATE_DECIMALS", "MAX_DRAWN_FEATURES", "LegendEntry", "geojson_text",
+           "tile_order", "write_webmap"]
 
 COORDINATE_DECIMALS = 6
 """Decimals kept in longitude and latitude (1e-6 degree is about 0.1 m)."""
@@ -76,6 +77,11 @@ _ZONES_STYLE = {"color": "#333333", "weight": 0.8, "opacity": 0.9, "fillOpacity"
 _PARCELS_STYLE = {"color": "#555555", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.15}
 _EXTRA_STYLE = {"color": "#444444", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.55}
 _CJK_RE = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+MAX_DRAWN_FEATURES = 20_000
+"""A layer with more features is cut into tiles, and draws only the tiles in view when
+they hold at most this many features (else it waits for the user to zoom in)."""
+TILE_FEATURES = 400
+"""Features per tile (about) of such a layer."""
 SIZE_WARNING_MB = 15.0
 """Above this size of the HTML a warning is logged."""
 
@@ -140,16 +146,78 @@ def _category_codes(keys: Sequence[str | None]) -> dict[str, list[Any]]:
     return {"categories": categories, "keys": [None if k is None else index[k] for k in keys]}
 
 
+def tile_order(
+    geometries: np.ndarray, max_features: int = MAX_DRAWN_FEATURES,
+    tile_features: int = TILE_FEATURES,
+) -> tuple[np.ndarray, list[list[float]]] | None:
+    """Group the features of a large layer into tiles for drawing only what is in view.
+
+    Features are binned by the centre of their bounds on a regular grid of about
+    ``tile_features`` features per cell. Returns the feature order (tiles are then runs
+    of consecutive features) and per tile ``[start, end, south, west, north, east]``
+    (features ``start`` to ``end - 1``, and the bounds of their geometries), or None if
+    the layer has at most ``max_features`` features (it is then drawn whole).
+
+    Examples
+    --------
+    >>> cells = [shapely.box(x, 0, x + 1, 1) for x in (3, 0, 2, 1)]
+    >>> order, tiles = tile_order(np.array(cells), max_features=2, tile_features=2)
+    >>> order.tolist(), tiles
+    ([1, 3, 0, 2], [[0, 2, 0.0, 0.0, 1.0, 2.0], [2, 4, 0.0, 2.0, 1.0, 4.0]])
+
+    """
+    n = len(geometries)
+    if n <= max_features:
+        return None
+    bounds = shapely.bounds(geometries)
+    cx = (bounds[:, 0] + bounds[:, 2]) / 2
+    cy = (bounds[:, 1] + bounds[:, 3]) / 2
+    width = max(float(cx.max() - cx.min()), 1e-12)
+    height = max(float(cy.max() - cy.min()), 1e-12)
+    cells = max(1, n // tile_features)
+    nx = int(np.clip(round(np.sqrt(cells * width / height)), 1, cells))
+    ny = max(1, round(cells / nx))
+    ix = np.minimum(((cx - cx.min()) / width * nx).astype(np.int64), nx - 1)
+    iy = np.minimum(((cy - cy.min()) / height * ny).astype(np.int64), ny - 1)
+    cell = iy * nx + ix
+    order = np.argsort(cell, kind="stable")
+    ordered = cell[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], n]
+    b = bounds[order]
+    west, south = np.minimum.reduceat(b[:, 0], starts), np.minimum.reduceat(b[:, 1], starts)
+    east, north = np.maximum.reduceat(b[:, 2], starts), np.maximum.reduceat(b[:, 3], starts)
+    tiles = [
+        [int(a), int(z), *(round(float(v), COORDINATE_DECIMALS) for v in (s_, w, n_, e))]
+        for a, z, s_, w, n_, e in zip(starts, ends, south, west, north, east, strict=True)
+    ]
+    return order, tiles
+
+
 def _packed_layer(
     wgs: gpd.GeoDataFrame, keys: Sequence[str | None], popups: Sequence[Any] | None = None
-) -> dict[str, Any]:
-    """A layer's features as the browser's ``zoningUnpack`` reads them."""
-    kind, coordinates = encode_geometries(wgs.geometry.to_numpy(), COORDINATE_DECIMALS)
+) -> tuple[dict[str, Any], np.ndarray | None]:
+    """A layer's features as the browser's ``zoningUnpack`` reads them, and their order.
+
+    A layer of more than :data:`MAX_DRAWN_FEATURES` features is stored tile by tile (see
+    :func:`tile_order`); the order (None if unchanged) maps stored features to rows.
+    """
+    geoms = wgs.geometry.to_numpy()
+    tiled = tile_order(geoms)
+    order = None
+    if tiled is not None:
+        order, tiles = tiled
+        geoms = geoms[order]
+        keys = [keys[i] for i in order]
+        popups = None if popups is None else [popups[i] for i in order]
+    kind, coordinates = encode_geometries(geoms, COORDINATE_DECIMALS)
     packed = {"type": kind, "scale": 10**COORDINATE_DECIMALS, "coordinates": coordinates,
               **_category_codes(keys)}
     if popups is not None:
         packed[POPUP_PROPERTY] = list(popups)
-    return packed
+    if tiled is not None:
+        packed["tiles"] = tiles
+    return packed, order
 
 
 def _script_json(obj: object) -> str:
@@ -301,8 +369,12 @@ class _CategoricalGeoJson(folium.map.Layer):
         self.keys_json = _script_json(_category_codes(keys))
         self.key_json = _script_json(key)
         self.lazy_json = _script_json(not show)
+        zh_name, en_name = bilingual_name(name)
         config = {
             "key": key,
+            "names": {"zh": html.escape(zh_name, quote=True),
+                      "en": html.escape(en_name, quote=True)},
+            "maxDrawn": MAX_DRAWN_FEATURES,
             "colors": {e.key: e.color for e in legend},
             "fallback": NO_DATA_COLOR,
             "style": dict(style),
@@ -391,7 +463,7 @@ def _categorical_layer(
     wgs = _to_wgs84(gdf, f"layer {name!r}", simplify_m)
     keys = _keys(wgs, column)
     entries, has_empty = resolve_legend(keys, legend, what=f"layer {name!r}")
-    data = _packed_layer(wgs, keys)
+    data, _ = _packed_layer(wgs, keys)
     layer = _CategoricalGeoJson(
         name,
         key=column,
@@ -564,7 +636,7 @@ def write_webmap(
     wgs = _to_wgs84(parcels, "parcels", simplify_m)
     keys = _keys(wgs, zone_column)
     popup_config, popups = _popup_encoding(wgs, popup_columns, column_labels or {})
-    parcel_data = _packed_layer(wgs, keys, popups)
+    parcel_data, parcel_order = _packed_layer(wgs, keys, popups)
     parcel_entries, _ = resolve_legend(keys, legend, what="parcels")
     parcels_layer = _CategoricalGeoJson(
         PARCELS_LAYER,
@@ -585,6 +657,8 @@ def write_webmap(
             _require_columns(gdf, [column], f"layer {name!r}")
             extra_keys = [category_key(v) for v in gdf.loc[parcel_mask, column].tolist()]
             entries, has_empty = resolve_legend(extra_keys, layer_legend, what=f"layer {name!r}")
+            if parcel_order is not None:
+                extra_keys = [extra_keys[i] for i in parcel_order]
             layer = _CategoricalGeoJson(
                 name,
                 key=column,
