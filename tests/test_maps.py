@@ -23,8 +23,15 @@ from matplotlib.figure import Figure
 from shapely.geometry import box
 
 from zoning.errors import LayerError
-from zoning.outputs import LegendEntry
-from zoning.outputs._encoding import decode_line, encode_geometries
+from zoning.outputs import LegendEntry, webmap
+from zoning.outputs._encoding import (
+    CODE_ALPHABET,
+    DECODE_JS,
+    decode_codes,
+    decode_line,
+    encode_codes,
+    encode_geometries,
+)
 from zoning.outputs._fonts import (
     PDF_FONT_FAMILY,
     PDF_FONT_POSTSCRIPT,
@@ -39,7 +46,7 @@ from zoning.outputs.staticmap import (
     scale_bar_segments,
     write_static_map,
 )
-from zoning.outputs.webmap import COORDINATE_DECIMALS, write_webmap
+from zoning.outputs.webmap import COORDINATE_DECIMALS, tile_order, write_webmap
 
 LEGEND = [
     LegendEntry("ecological_protection", "生态保护区", "Ecological protection", "#1b5e20"),
@@ -171,7 +178,9 @@ def test_webmap_geometry_is_lonlat_rounded_and_lean(tmp_path, parcels, zones):
         "farmland_consolidation",
         "mine_reconstruction",
     }
-    assert [parcels_data["categories"][k] for k in parcels_data["keys"]] == list(parcels["zone"])
+    assert isinstance(parcels_data["keys"], str)  # a character per parcel
+    assert [parcels_data["categories"][k] for k in decode_codes(parcels_data["keys"])] == list(
+        parcels["zone"])
     expected = parcels.to_crs(4326).geometry
     for ring, geom in zip(_rings(parcels_data["coordinates"]), expected, strict=True):
         xy = np.array(decode_line(ring, COORDINATE_DECIMALS))
@@ -348,6 +357,100 @@ def test_webmap_script_runs_and_builds_escaped_popups(tmp_path, parcels, zones):
     zones_en, parcels_en, _ = (layer["features"] for layer in out["en"])
     assert zones_en[0]["tooltip"] == "Ecological protection"
     assert '<th title="parcel_id">Parcel</th><td>P0003</td>' in parcels_en[3]["popup"]
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [[], [0, 1, None, 2], [None, None], list(range(88)), [0, 88, None, 7743],
+     [7744, 3, None, 88**3 - 1], [88**3, 1], [-1, 2]],
+)
+def test_codes_round_trip(codes):
+    encoded = encode_codes(codes)
+    assert decode_codes(encoded) == codes
+    if all(c is None or 0 <= c < len(CODE_ALPHABET) for c in codes):
+        assert isinstance(encoded, str) and len(encoded) == len(codes)
+    text = json.dumps(encoded)
+    assert not re.search(r"[<>\\]|\{[{%#]", text.replace('{"w"', "")), text
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_codes_decode_in_javascript():
+    """``zoningCode`` (the browser's reader) agrees with :func:`decode_codes`."""
+    cases = [[0, 1, None, 2, 87], [0, 88, None, 7743], [7744, None, 88**3 - 1], [500, None, 3]]
+    script = DECODE_JS + (
+        "const cases = " + json.dumps([encode_codes(c) for c in cases]) + ";\n"
+        "console.log(JSON.stringify(cases.map((c, k) => "
+        f"{json.dumps([len(c) for c in cases])}[k] === 0 ? [] : "
+        f"Array.from({{length: {json.dumps([len(c) for c in cases])}[k]}}, "
+        "(_, i) => zoningCode(c, i)))));"
+    )
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True,
+                         timeout=60)
+    assert json.loads(out.stdout) == cases
+
+
+def test_tile_order_groups_features_into_tiles_that_cover_them():
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(117.0, 117.5, 1000), rng.uniform(34.0, 34.2, 1000)
+    geoms = shapely.buffer(shapely.points(x, y), 0.001)
+    assert tile_order(geoms, max_features=1000, tile_features=50) is None
+    order, tiles = tile_order(geoms, max_features=999, tile_features=50)
+    assert sorted(order.tolist()) == list(range(1000))
+    assert [t[0] for t in tiles] == [0, *(t[1] for t in tiles[:-1])]
+    assert tiles[-1][1] == 1000
+    assert 10 <= len(tiles) <= 30
+    bounds = shapely.bounds(geoms[order])
+    for start, end, south, west, north, east in tiles:
+        b = bounds[start:end]
+        assert west <= b[:, 0].min() and south <= b[:, 1].min()
+        assert east >= b[:, 2].max() and north >= b[:, 3].max()
+
+
+def _tiled_grid(n_x: int, n_y: int, side: float) -> gpd.GeoDataFrame:
+    cells = [(i, j) for j in range(n_y) for i in range(n_x)]
+    keys = [e.key for e in LEGEND[:3]]
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": [f"P{k:05d}" for k in range(len(cells))],
+            "landuse_name_zh": ["旱地", "水浇地"] * (len(cells) // 2),
+            "zone": [keys[i * 3 // n_x] for i, _ in cells],
+            "restoration_mode": ["protect", "levelling", "slope"] * (len(cells) // 3),
+            "mode_reason": [f"reason {k % 200}" for k in range(len(cells))],
+            "damage": ["light", "severe", None] * (len(cells) // 3),
+        },
+        geometry=[box(X0 + i * side, Y0 + j * side, X0 + (i + 1) * side, Y0 + (j + 1) * side)
+                  for i, j in cells],
+        crs="EPSG:4548",
+    )
+
+
+def test_large_layers_are_stored_by_tile_with_rows_kept_together(tmp_path, monkeypatch):
+    monkeypatch.setattr(webmap, "MAX_DRAWN_FEATURES", 20)
+    monkeypatch.setattr(webmap, "TILE_FEATURES", 10)
+    grid = _tiled_grid(12, 6, 100.0)
+    grid_zones = grid[["zone", "geometry"]].dissolve("zone", as_index=False)
+    text = _write_html(tmp_path, grid, grid_zones,
+                       extra_layers={"Damage 损毁": (grid, "damage", DAMAGE_LEGEND)})
+    zones_data, parcels_data = _embedded_layers(text).values()
+    assert "tiles" not in zones_data
+    tiles = parcels_data["tiles"]
+    assert tiles[0][0] == 0 and tiles[-1][1] == len(grid) and len(tiles) >= 4
+    # feature i: its geometry, zone, popup values and damage belong to one parcel
+    centres = np.array([np.mean(decode_line(r[0], 6), axis=0)
+                        for r in parcels_data["coordinates"]])
+    middle = shapely.get_coordinates(grid.centroid.to_crs(4326))
+    nearest = [int(np.argmin(np.hypot(*(middle - c).T))) for c in centres]
+    assert sorted(nearest) == list(range(len(grid)))
+    zone_of = [parcels_data["categories"][k] for k in decode_codes(parcels_data["keys"])]
+    assert zone_of == list(grid["zone"].iloc[nearest])
+    ids = parcels_data["popup"][POPUP_COLUMNS.index("parcel_id")]
+    assert ids == list(grid["parcel_id"].iloc[nearest])
+    shared = re.search(r'zoningUnpack\(\n\s*\w+_data, "damage", (\{.*?\})\);', text)
+    damage = json.loads(shared.group(1))
+    damage_of = [None if k is None else damage["categories"][k]
+                 for k in decode_codes(damage["keys"])]
+    assert damage_of == [v if isinstance(v, str) else None for v in grid["damage"].iloc[nearest]]
+    assert '"maxDrawn":20' in text
 
 
 # --- static map ----------------------------------------------------------------------------

@@ -174,9 +174,10 @@ function zoningCategoricalLayer(data, cfg, lazy) {
             var k = keyOf(feature);
             if (cfg.popup) {
                 layer.bindPopup(function () {
-                    var v = feature.properties[cfg.popup.property] || [];
+                    // the popup columns and this feature's row in them
+                    var v = feature.properties[cfg.popup.property];
                     var rows = cfg.popup.fields[zoningLang].map(function (name, i) {
-                        var x = v[i];
+                        var x = v ? zoningCode(v.columns[i], v.row) : null;
                         if (typeof x === "number" && cfg.popup.values[i]) {
                             x = cfg.popup.values[i][x];
                         }
@@ -274,9 +275,9 @@ function zoningUnpack(packed, key, codes) {
     var own = codes === undefined;
     codes = own ? packed : codes;
     function feature(i, g) {
-        var p = {}, code = codes.keys[i];
+        var p = {}, code = zoningCode(codes.keys, i);
         p[key] = code === null ? null : codes.categories[code];
-        if (own && packed.popup) { p.popup = packed.popup[i]; }
+        if (own && packed.popup) { p.popup = {columns: packed.popup, row: i}; }
         return {type: "Feature", properties: p, geometry: g};
     }
     if (packed.tiles) {

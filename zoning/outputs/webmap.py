@@ -51,7 +51,7 @@ from zoning.outputs._assets import (
     jinja_safe_html,
     tile_layers,
 )
-from zoning.outputs._encoding import encode_geometries
+from zoning.outputs._encoding import encode_codes, encode_geometries
 from zoning.outputs._legend import (
     NO_DATA_COLOR,
     NO_DATA_ENTRY,
@@ -105,7 +105,11 @@ def _visible_mask(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _to_wgs84(gdf: gpd.GeoDataFrame, what: str, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
-    """Drop empty geometries, optionally simplify, reproject to EPSG:4326 and round."""
+    """Drop empty geometries, optionally simplify, reproject to EPSG:4326, round and thin.
+
+    Thinning keeps the vertices that move the outline by more than the display
+    precision (:data:`COORDINATE_DECIMALS`).
+    """
     if gdf.crs is None:
         raise LayerError(f"{what}: the layer has no CRS; cannot place it on the web map")
     keep = _visible_mask(gdf)
@@ -122,6 +126,10 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, what: str, simplify_m: float = 0.0) -> gpd.
         shapely.force_2d(out.geometry.to_numpy()),
         lambda xy: np.round(xy, COORDINATE_DECIMALS),
     )
+    # drop the vertices that are within the display precision of the line through their
+    # neighbours (repeated points, points on a straight edge): shared edges may then
+    # differ by at most 10**-COORDINATE_DECIMALS degree (0.1 m), far below a pixel
+    rounded = shapely.simplify(rounded, 10.0**-COORDINATE_DECIMALS, preserve_topology=True)
     return out.set_geometry(gpd.GeoSeries(rounded, index=out.index, crs=4326))
 
 
@@ -139,16 +147,20 @@ def _same_geometry(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> bool:
     return bool(np.all(shapely.equals_exact(ga[both], gb[both], tolerance=0.0)))
 
 
-def _category_codes(keys: Sequence[str | None]) -> dict[str, list[Any]]:
-    """Category keys as indexes into the list of distinct keys (None stays None)."""
+def _category_codes(keys: Sequence[str | None]) -> dict[str, Any]:
+    """Category keys as indexes into the list of distinct keys (None stays None).
+
+    The indexes are one string of a character each (see
+    :func:`zoning.outputs._encoding.encode_codes`) unless there are too many categories.
+    """
     categories = list(dict.fromkeys(k for k in keys if k is not None))
     index = {k: i for i, k in enumerate(categories)}
-    return {"categories": categories, "keys": [None if k is None else index[k] for k in keys]}
+    return {"categories": categories,
+            "keys": encode_codes([None if k is None else index[k] for k in keys])}
 
 
 def tile_order(
-    geometries: np.ndarray, max_features: int = MAX_DRAWN_FEATURES,
-    tile_features: int = TILE_FEATURES,
+    geometries: np.ndarray, max_features: int, tile_features: int
 ) -> tuple[np.ndarray, list[list[float]]] | None:
     """Group the features of a large layer into tiles for drawing only what is in view.
 
@@ -187,11 +199,30 @@ def tile_order(
     b = bounds[order]
     west, south = np.minimum.reduceat(b[:, 0], starts), np.minimum.reduceat(b[:, 1], starts)
     east, north = np.maximum.reduceat(b[:, 2], starts), np.maximum.reduceat(b[:, 3], starts)
+    scale = 10.0**COORDINATE_DECIMALS  # bounds rounded outwards
+
+    def down(v: np.ndarray) -> list[float]:
+        return [round(float(x), COORDINATE_DECIMALS) for x in np.floor(v * scale) / scale]
+
+    def up(v: np.ndarray) -> list[float]:
+        return [round(float(x), COORDINATE_DECIMALS) for x in np.ceil(v * scale) / scale]
+
     tiles = [
-        [int(a), int(z), *(round(float(v), COORDINATE_DECIMALS) for v in (s_, w, n_, e))]
-        for a, z, s_, w, n_, e in zip(starts, ends, south, west, north, east, strict=True)
+        [int(a), int(z), s_, w, n_, e]
+        for a, z, s_, w, n_, e in zip(starts, ends, down(south), down(west), up(north), up(east),
+                                      strict=True)
     ]
     return order, tiles
+
+
+def _reordered(column: Any, order: np.ndarray) -> Any:
+    """A popup column (a code string or a list) in the order ``order``."""
+    if isinstance(column, str):
+        return "".join(column[i] for i in order)
+    if isinstance(column, dict):
+        w, text = column["w"], column["s"]
+        return {"w": w, "s": "".join(text[i * w : (i + 1) * w] for i in order)}
+    return [column[i] for i in order]
 
 
 def _packed_layer(
@@ -203,13 +234,13 @@ def _packed_layer(
     :func:`tile_order`); the order (None if unchanged) maps stored features to rows.
     """
     geoms = wgs.geometry.to_numpy()
-    tiled = tile_order(geoms)
+    tiled = tile_order(geoms, MAX_DRAWN_FEATURES, TILE_FEATURES)
     order = None
     if tiled is not None:
         order, tiles = tiled
         geoms = geoms[order]
         keys = [keys[i] for i in order]
-        popups = None if popups is None else [popups[i] for i in order]
+        popups = None if popups is None else [_reordered(c, order) for c in popups]
     kind, coordinates = encode_geometries(geoms, COORDINATE_DECIMALS)
     packed = {"type": kind, "scale": 10**COORDINATE_DECIMALS, "coordinates": coordinates,
               **_category_codes(keys)}
@@ -478,30 +509,29 @@ def _categorical_layer(
 
 def _popup_encoding(
     frame: pd.DataFrame, columns: Sequence[str], labels: Mapping[str, tuple[str, str]]
-) -> tuple[dict[str, Any], list[list[int | str]]]:
-    """Encode popup values: repeated values as indexes into a per-column list of values.
+) -> tuple[dict[str, Any], list[Any]]:
+    """Encode popup values column by column: repeated values stored once per column.
 
-    Returns the popup configuration for the browser and one value list per row. The
-    column headings are ``labels[column]`` (Chinese, English), else the column name. Columns
-    whose values repeat (reasons, modes, land-use names) are stored once per distinct
-    value; mostly unique columns (identifiers, measurements) are stored inline.
+    Returns the popup configuration for the browser and one entry per column: the values
+    of all rows as indexes into the column's distinct values (a string of a character
+    per row, see :func:`zoning.outputs._encoding.encode_codes`) for columns whose values
+    repeat (reasons, modes, land-use names), or the pre-escaped texts themselves for
+    mostly unique columns (identifiers, measurements). The column headings are
+    ``labels[column]`` (Chinese, English), else the column name.
     """
     n = len(frame)
     lookups: list[list[str] | None] = []
-    encoded_columns: list[list[int] | list[str]] = []
+    encoded_columns: list[Any] = []
     for column in columns:
         texts = [_display_value(v) for v in frame[column].tolist()]
         distinct = list(dict.fromkeys(texts))
         if n and len(distinct) <= n // 2:
             index = {t: i for i, t in enumerate(distinct)}
             lookups.append(distinct)
-            encoded_columns.append([index[t] for t in texts])
+            encoded_columns.append(encode_codes([index[t] for t in texts]))
         else:
             lookups.append(None)
             encoded_columns.append(texts)
-    rows: list[list[int | str]] = [list(r) for r in zip(*encoded_columns, strict=True)] or [
-        [] for _ in range(n)
-    ]
     config = {
         "property": POPUP_PROPERTY,
         "columns": [html.escape(c, quote=True) for c in columns],
@@ -511,7 +541,7 @@ def _popup_encoding(
         },
         "values": lookups,
     }
-    return config, rows
+    return config, encoded_columns
 
 
 def write_webmap(
