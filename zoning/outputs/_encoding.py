@@ -32,6 +32,7 @@ _MAX_CHUNKS = 7  # 35 bits: more than any zig-zagged coordinate in 1e-6 degree n
 CODE_ALPHABET = "".join(chr(c) for c in range(35, 127) if chr(c) not in "\\<>{")
 """Characters of codes 0, 1, ...: printable ASCII that JSON and the page embed as is
 (no backslash, no ``<`` or ``>``, no ``{`` that could open a Jinja tag)."""
+_ALPHABET_BYTES = np.frombuffer(CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
 NULL_CODE = "!"
 """The character of a missing code (None)."""
 
@@ -184,17 +185,16 @@ def encode_codes(codes: Sequence[int | None]) -> str | dict[str, Any] | list[int
 
     """
     base = len(CODE_ALPHABET)
-    top = max((c for c in codes if c is not None), default=0)
-    if any(c is not None and c < 0 for c in codes) or top >= base**3:
+    values = np.array([-1 if c is None else c for c in codes], dtype=np.int64)
+    missing = np.array([c is None for c in codes], dtype=bool)
+    top = int(values.max(initial=0))
+    if np.any(values[~missing] < 0) or top >= base**3:
         return list(codes)
     width = 1 if top < base else 2 if top < base**2 else 3
-
-    def chars(c: int | None) -> str:
-        if c is None:
-            return NULL_CODE * width
-        return "".join(CODE_ALPHABET[c // base**k % base] for k in range(width - 1, -1, -1))
-
-    text = "".join(chars(c) for c in codes)
+    digits = np.stack([values // base**k % base for k in range(width - 1, -1, -1)], axis=1)
+    chars = _ALPHABET_BYTES[digits]
+    chars[missing] = ord(NULL_CODE)
+    text = chars.tobytes().decode("ascii")
     return text if width == 1 else {"w": width, "s": text}
 
 

@@ -217,11 +217,14 @@ def tile_order(
 
 def _reordered(column: Any, order: np.ndarray) -> Any:
     """A popup column (a code string or a list) in the order ``order``."""
+    def chars(text: str, width: int) -> str:
+        table = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, width)
+        return table[order].tobytes().decode("ascii")
+
     if isinstance(column, str):
-        return "".join(column[i] for i in order)
+        return chars(column, 1)
     if isinstance(column, dict):
-        w, text = column["w"], column["s"]
-        return {"w": w, "s": "".join(text[i * w : (i + 1) * w] for i in order)}
+        return {"w": column["w"], "s": chars(column["s"], column["w"])}
     return [column[i] for i in order]
 
 
@@ -523,15 +526,18 @@ def _popup_encoding(
     lookups: list[list[str] | None] = []
     encoded_columns: list[Any] = []
     for column in columns:
-        texts = [_display_value(v) for v in frame[column].tolist()]
-        distinct = list(dict.fromkeys(texts))
+        # each distinct value formatted once
+        rows, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        unique_texts = [_display_value(v) for v in pd.Series(uniques, dtype=object).tolist()]
+        distinct = list(dict.fromkeys(unique_texts))
         if n and len(distinct) <= n // 2:
             index = {t: i for i, t in enumerate(distinct)}
+            remap = np.array([index[t] for t in unique_texts], dtype=np.int64)
             lookups.append(distinct)
-            encoded_columns.append(encode_codes([index[t] for t in texts]))
+            encoded_columns.append(encode_codes(remap[rows].tolist()))
         else:
             lookups.append(None)
-            encoded_columns.append(texts)
+            encoded_columns.append([unique_texts[r] for r in rows])
     config = {
         "property": POPUP_PROPERTY,
         "columns": [html.escape(c, quote=True) for c in columns],
