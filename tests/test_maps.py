@@ -453,6 +453,76 @@ def test_large_layers_are_stored_by_tile_with_rows_kept_together(tmp_path, monke
     assert '"maxDrawn":20' in text
 
 
+_CHROMIUM = Path("/usr/bin/chromium")
+_CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"]
+_DRAWN = """() => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const counts = Object.entries(window).filter(([k, v]) => v instanceof L.GeoJSON &&
+            k.startsWith("categorical_geo_json_")).map(([k, v]) => {
+        let n = 0;
+        v.eachLayer(function leaf(l) { if (l.eachLayer) { l.eachLayer(leaf); } else { n++; } });
+        return n;
+    });
+    return {zoom: map.getZoom(), counts: counts};
+}"""
+_ZOOM_IN = """() => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    return new Promise(r => { map.once("moveend", () => r()); map.setZoom(map.getZoom() + 3); });
+}"""
+
+
+@pytest.mark.slow
+def test_large_layers_draw_tiles_in_view_in_chromium(tmp_path, monkeypatch):
+    """A layer of more than MAX_DRAWN_FEATURES features waits for a closer view (with a
+    hint), then draws the tiles in view, with popups; the language switch reaches the hint."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed")
+    if not _CHROMIUM.exists():
+        pytest.skip(f"{_CHROMIUM} is not installed")
+    monkeypatch.setattr(webmap, "MAX_DRAWN_FEATURES", 600)
+    monkeypatch.setattr(webmap, "TILE_FEATURES", 20)
+    grid = _tiled_grid(40, 30, 100.0)
+    grid_zones = grid[["zone", "geometry"]].dissolve("zone", as_index=False)
+    _write_html(tmp_path, grid, grid_zones,
+                extra_layers={"Damage 损毁": (grid, "damage", DAMAGE_LEGEND)},
+                column_labels={"parcel_id": ("地块编号", "Parcel")})
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(_CHROMIUM), headless=True,
+                                    args=_CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 700})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto((tmp_path / "map.html").as_uri(), wait_until="load")
+            start = page.evaluate(_DRAWN)
+            assert start["counts"] == [3, 0, 0], start  # zones only; damage hidden
+            hint = page.locator(".zoning-zoom-hint")
+            assert hint.inner_text() == "放大后显示：地块"
+            page.evaluate(_ZOOM_IN)
+            closer = page.evaluate(_DRAWN)
+            assert 0 < closer["counts"][1] <= 600, closer
+            assert hint.count() == 0
+            page.mouse.click(500, 350)
+            assert "地块编号" in page.locator(".leaflet-popup-content").inner_text()
+            page.locator(".leaflet-control-layers-overlays").get_by_text(
+                "损毁", exact=True).click()
+            assert page.evaluate(_DRAWN)["counts"][2] == closer["counts"][1]
+            page.get_by_role("button", name="EN").click()
+            page.evaluate("""z => new Promise(r => {
+                const map = Object.values(window).find(v => v instanceof L.Map);
+                map.once("moveend", () => r());
+                map.setZoom(z);
+            })""", start["zoom"])
+            assert hint.inner_text() in ("Zoom in to show: Parcels, Damage",
+                                         "Zoom in to show: Damage, Parcels")
+        finally:
+            browser.close()
+    assert not errors, errors
+
+
 # --- static map ----------------------------------------------------------------------------
 
 

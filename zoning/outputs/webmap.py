@@ -10,14 +10,24 @@ Offline: Leaflet's script and stylesheet are inlined from an installed package (
 or Tianditu (天地图, with the user's key) tiles are optional and need the network.
 
 Size: geometries are reprojected to EPSG:4326, coordinates rounded to
-:data:`COORDINATE_DECIMALS` decimals (about 0.1 m) and each ring stored as an
-encoded-polyline string (:mod:`zoning.outputs._encoding`); category values are indexes
-into the distinct values. Parcel popups are one array of pre-escaped strings per
-feature (values that repeat, such as reasons, are stored once and referenced by
-number) and become a table in the browser when a parcel is clicked. Extra layers with
-the parcels' own rows and geometries reuse the parcel geometry, and hidden layers are
-built in the browser only when first shown. The demo's 7,500 parcels with 21 layers
-give about 1.4 MB; 108,591 synthetic parcels about 16 MB.
+:data:`COORDINATE_DECIMALS` decimals (about 0.1 m), vertices that move an outline by
+less than that dropped, and each ring stored as an encoded-polyline string
+(:mod:`zoning.outputs._encoding`); category values are indexes into the distinct values,
+one or two characters per feature in one string per layer. Parcel popups are stored
+column by column, pre-escaped (values that repeat, such as reasons, are stored once and
+referenced by a character code), and become a table in the browser when a parcel is
+clicked. Extra layers with the parcels' own rows and geometries reuse the parcel
+geometry, and hidden layers are built in the browser only when first shown.
+
+Load time: a layer of more than :data:`MAX_DRAWN_FEATURES` features is stored in tiles
+of about :data:`TILE_FEATURES` nearby features (see :func:`tile_order`). Its features
+are decoded and built only for the tiles in view, and only once these hold at most
+:data:`MAX_DRAWN_FEATURES` features; until then a note asks to zoom in (放大后显示). The
+zones and the smaller layers draw at once. The demo's 7,524 parcels with 21 layers give
+about 1.4 MB and draw whole at once (under 1 s in headless Chromium); 108,591 synthetic
+parcels give about 14 MB (18 MB before the thinning and character codes), and the map
+opens with the zones drawn in about 1.5 s instead of 6 s (``benchmarks/bench_webmap.py``;
+the parcels appear from two zoom levels in, each tile built once when first seen).
 """
 
 from __future__ import annotations
