@@ -118,8 +118,8 @@ def _write_html(tmp_path: Path, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFra
 
 
 def _embedded_layers(text: str) -> dict[str, dict]:
-    """Layer variable -> packed layer data embedded as ``var <layer>_data = {...};``."""
-    found = re.findall(r'var (\w+)_data = (\{"type":.*?\});\n', text)
+    """Layer variable -> packed layer data embedded as a JSON block ``<layer>_data``."""
+    found = re.findall(r'<script type="application/json" id="(\w+)_data">(.*?)</script>', text)
     return {name: json.loads(data) for name, data in found}
 
 
@@ -293,7 +293,13 @@ _NODE_HARNESS = r"""
 const html = require('fs').readFileSync(process.argv[1], 'utf8');
 const any = new Proxy(function () {}, {get: () => any, apply: () => any, construct: () => any});
 const layers = [];
-global.document = any;
+const blocks = {};
+const JSON_BLOCK = /<script type="application\/json" id="(\w+)">([\s\S]*?)<\/script>/g;
+for (const m of html.matchAll(JSON_BLOCK)) {
+    blocks[m[1]] = m[2];
+}
+global.document = new Proxy({}, {get: (t, p) => p !== 'getElementById' ? any
+    : (id => ({textContent: blocks[id]}))});
 global.L = new Proxy({}, {get: (t, p) => p !== 'geoJson' ? any : function (data, opts) {
     const obj = {out: [], handlers: [], lazy: false,
         addData(d) {
@@ -445,7 +451,8 @@ def test_large_layers_are_stored_by_tile_with_rows_kept_together(tmp_path, monke
     assert zone_of == list(grid["zone"].iloc[nearest])
     ids = parcels_data["popup"][POPUP_COLUMNS.index("parcel_id")]
     assert ids == list(grid["parcel_id"].iloc[nearest])
-    shared = re.search(r'zoningUnpack\(\n\s*\w+_data, "damage", (\{.*?\})\);', text)
+    shared = re.search(r'zoningUnpack\(\n\s*zoningData\("\w+_data"\), "damage",\s*(\{.*?\})\);',
+                       text)
     damage = json.loads(shared.group(1))
     damage_of = [None if k is None else damage["categories"][k]
                  for k in decode_codes(damage["keys"])]

@@ -271,6 +271,14 @@ function zoningZoomHint(map, id, names, on) {
         e.textContent = e.getAttribute("data-" + zoningLang);
     });
 }
+var zoningParsed = {};
+function zoningData(id) {
+    // a layer's data, parsed from its JSON block on first use
+    if (!zoningParsed.hasOwnProperty(id)) {
+        zoningParsed[id] = JSON.parse(document.getElementById(id).textContent);
+    }
+    return zoningParsed[id];
+}
 function zoningUnpack(packed, key, codes) {
     var own = codes === undefined;
     codes = own ? packed : codes;
