@@ -6,7 +6,8 @@ by `zoning synth DIR --parcels 100000`), writes map.html with the runner's map w
 Chromium (/usr/bin/chromium, through Playwright, network off) takes from navigation
 until the zones layer is drawn (the load event, then two animation frames; the
 inline scripts build and add the visible layers before the load event, and Leaflet's
-canvas draws in the next frame). Usage:
+canvas draws in the next frame; a layer of more than
+zoning.outputs.webmap.MAX_DRAWN_FEATURES features waits for the user to zoom in). Usage:
 python benchmarks/bench_webmap.py [PROJECT] [--out DIR] [--runs 3] [--cache FILE]
 
 ``--cache FILE`` keeps the stages' result (a pickle) in FILE: read if it exists, else

@@ -23,11 +23,14 @@ Load time: a layer of more than :data:`MAX_DRAWN_FEATURES` features is stored in
 of about :data:`TILE_FEATURES` nearby features (see :func:`tile_order`). Its features
 are decoded and built only for the tiles in view, and only once these hold at most
 :data:`MAX_DRAWN_FEATURES` features; until then a note asks to zoom in (放大后显示). The
-zones and the smaller layers draw at once. The demo's 7,524 parcels with 21 layers give
-about 1.4 MB and draw whole at once (under 1 s in headless Chromium); 108,591 synthetic
-parcels give about 14 MB (18 MB before the thinning and character codes), and the map
-opens with the zones drawn in about 1.5 s instead of 6 s (``benchmarks/bench_webmap.py``;
-the parcels appear from two zoom levels in, each tile built once when first seen).
+zones and the smaller layers draw at once. Layer data sit in JSON blocks, parsed when
+a layer is first built, so hidden layers cost little at load.
+
+Measured with ``benchmarks/bench_webmap.py`` (headless Chromium, median of runs; before
+these measures in brackets): the demo's 7,524 parcels with 21 layers give 1.2 MB
+(1.5 MB) and draw whole in 0.9 s (1.0 s); 108,591 synthetic parcels give 13.9 MB
+(18.3 MB) and open with the zones drawn in 0.9 s (4.6 s); their parcels appear three
+zoom levels in (about 8,500 built in 0.6 s), each tile built once when first seen.
 """
 
 from __future__ import annotations
