@@ -6,14 +6,19 @@ by `zoning synth DIR --parcels 100000`), writes map.html with the runner's map w
 Chromium (/usr/bin/chromium, through Playwright, network off) takes from navigation
 until the zones layer is drawn (the load event, then two animation frames; the
 inline scripts build and add the visible layers before the load event, and Leaflet's
-canvas draws in the next frame). Usage:
-python benchmarks/bench_webmap.py [PROJECT] [--out DIR] [--runs 3]
+canvas draws in the next frame; a layer of more than
+zoning.outputs.webmap.MAX_DRAWN_FEATURES features waits for the user to zoom in). Usage:
+python benchmarks/bench_webmap.py [PROJECT] [--out DIR] [--runs 3] [--cache FILE]
+
+``--cache FILE`` keeps the stages' result (a pickle) in FILE: read if it exists, else
+written after the run, so the map can be timed again without rerunning the stages.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import pickle
 import statistics
 import tempfile
 import time
@@ -66,11 +71,20 @@ def main() -> None:
     parser.add_argument("project", nargs="?", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="folder for map.html")
     parser.add_argument("--runs", type=int, default=3, help="browser loads to time")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="pickle of the stages' result: read if present, else written")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
     start = time.perf_counter()
-    result = run_stages(prepare(args.project), progress=False)
+    if args.cache is not None and args.cache.exists():
+        with args.cache.open("rb") as f:
+            result = pickle.load(f)  # a file this script wrote
+    else:
+        result = run_stages(prepare(args.project), progress=False)
+        if args.cache is not None:
+            with args.cache.open("wb") as f:
+                pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
     stages = time.perf_counter() - start
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_webmap-"))
     notice = SYNTHETIC_NOTICE if result.prepared.project.synthetic else None

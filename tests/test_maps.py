@@ -23,8 +23,15 @@ from matplotlib.figure import Figure
 from shapely.geometry import box
 
 from zoning.errors import LayerError
-from zoning.outputs import LegendEntry
-from zoning.outputs._encoding import decode_line, encode_geometries
+from zoning.outputs import LegendEntry, webmap
+from zoning.outputs._encoding import (
+    CODE_ALPHABET,
+    DECODE_JS,
+    decode_codes,
+    decode_line,
+    encode_codes,
+    encode_geometries,
+)
 from zoning.outputs._fonts import (
     PDF_FONT_FAMILY,
     PDF_FONT_POSTSCRIPT,
@@ -39,7 +46,7 @@ from zoning.outputs.staticmap import (
     scale_bar_segments,
     write_static_map,
 )
-from zoning.outputs.webmap import COORDINATE_DECIMALS, write_webmap
+from zoning.outputs.webmap import COORDINATE_DECIMALS, tile_order, write_webmap
 
 LEGEND = [
     LegendEntry("ecological_protection", "生态保护区", "Ecological protection", "#1b5e20"),
@@ -111,8 +118,8 @@ def _write_html(tmp_path: Path, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFra
 
 
 def _embedded_layers(text: str) -> dict[str, dict]:
-    """Layer variable -> packed layer data embedded as ``var <layer>_data = {...};``."""
-    found = re.findall(r'var (\w+)_data = (\{"type":.*?\});\n', text)
+    """Layer variable -> packed layer data embedded as a JSON block ``<layer>_data``."""
+    found = re.findall(r'<script type="application/json" id="(\w+)_data">(.*?)</script>', text)
     return {name: json.loads(data) for name, data in found}
 
 
@@ -171,7 +178,9 @@ def test_webmap_geometry_is_lonlat_rounded_and_lean(tmp_path, parcels, zones):
         "farmland_consolidation",
         "mine_reconstruction",
     }
-    assert [parcels_data["categories"][k] for k in parcels_data["keys"]] == list(parcels["zone"])
+    assert isinstance(parcels_data["keys"], str)  # a character per parcel
+    assert [parcels_data["categories"][k] for k in decode_codes(parcels_data["keys"])] == list(
+        parcels["zone"])
     expected = parcels.to_crs(4326).geometry
     for ring, geom in zip(_rings(parcels_data["coordinates"]), expected, strict=True):
         xy = np.array(decode_line(ring, COORDINATE_DECIMALS))
@@ -284,7 +293,13 @@ _NODE_HARNESS = r"""
 const html = require('fs').readFileSync(process.argv[1], 'utf8');
 const any = new Proxy(function () {}, {get: () => any, apply: () => any, construct: () => any});
 const layers = [];
-global.document = any;
+const blocks = {};
+const JSON_BLOCK = /<script type="application\/json" id="(\w+)">([\s\S]*?)<\/script>/g;
+for (const m of html.matchAll(JSON_BLOCK)) {
+    blocks[m[1]] = m[2];
+}
+global.document = new Proxy({}, {get: (t, p) => p !== 'getElementById' ? any
+    : (id => ({textContent: blocks[id]}))});
 global.L = new Proxy({}, {get: (t, p) => p !== 'geoJson' ? any : function (data, opts) {
     const obj = {out: [], handlers: [], lazy: false,
         addData(d) {
@@ -348,6 +363,171 @@ def test_webmap_script_runs_and_builds_escaped_popups(tmp_path, parcels, zones):
     zones_en, parcels_en, _ = (layer["features"] for layer in out["en"])
     assert zones_en[0]["tooltip"] == "Ecological protection"
     assert '<th title="parcel_id">Parcel</th><td>P0003</td>' in parcels_en[3]["popup"]
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [[], [0, 1, None, 2], [None, None], list(range(88)), [0, 88, None, 7743],
+     [7744, 3, None, 88**3 - 1], [88**3, 1], [-1, 2]],
+)
+def test_codes_round_trip(codes):
+    encoded = encode_codes(codes)
+    assert decode_codes(encoded) == codes
+    if all(c is None or 0 <= c < len(CODE_ALPHABET) for c in codes):
+        assert isinstance(encoded, str) and len(encoded) == len(codes)
+    text = json.dumps(encoded)
+    assert not re.search(r"[<>\\]|\{[{%#]", text.replace('{"w"', "")), text
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_codes_decode_in_javascript():
+    """``zoningCode`` (the browser's reader) agrees with :func:`decode_codes`."""
+    cases = [[0, 1, None, 2, 87], [0, 88, None, 7743], [7744, None, 88**3 - 1], [500, None, 3]]
+    script = DECODE_JS + (
+        "const cases = " + json.dumps([encode_codes(c) for c in cases]) + ";\n"
+        "console.log(JSON.stringify(cases.map((c, k) => "
+        f"{json.dumps([len(c) for c in cases])}[k] === 0 ? [] : "
+        f"Array.from({{length: {json.dumps([len(c) for c in cases])}[k]}}, "
+        "(_, i) => zoningCode(c, i)))));"
+    )
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True,
+                         timeout=60)
+    assert json.loads(out.stdout) == cases
+
+
+def test_tile_order_groups_features_into_tiles_that_cover_them():
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(117.0, 117.5, 1000), rng.uniform(34.0, 34.2, 1000)
+    geoms = shapely.buffer(shapely.points(x, y), 0.001)
+    assert tile_order(geoms, max_features=1000, tile_features=50) is None
+    order, tiles = tile_order(geoms, max_features=999, tile_features=50)
+    assert sorted(order.tolist()) == list(range(1000))
+    assert [t[0] for t in tiles] == [0, *(t[1] for t in tiles[:-1])]
+    assert tiles[-1][1] == 1000
+    assert 10 <= len(tiles) <= 30
+    bounds = shapely.bounds(geoms[order])
+    for start, end, south, west, north, east in tiles:
+        b = bounds[start:end]
+        assert west <= b[:, 0].min() and south <= b[:, 1].min()
+        assert east >= b[:, 2].max() and north >= b[:, 3].max()
+
+
+def _tiled_grid(n_x: int, n_y: int, side: float) -> gpd.GeoDataFrame:
+    cells = [(i, j) for j in range(n_y) for i in range(n_x)]
+    keys = [e.key for e in LEGEND[:3]]
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": [f"P{k:05d}" for k in range(len(cells))],
+            "landuse_name_zh": ["旱地", "水浇地"] * (len(cells) // 2),
+            "zone": [keys[i * 3 // n_x] for i, _ in cells],
+            "restoration_mode": ["protect", "levelling", "slope"] * (len(cells) // 3),
+            "mode_reason": [f"reason {k % 200}" for k in range(len(cells))],
+            "damage": ["light", "severe", None] * (len(cells) // 3),
+        },
+        geometry=[box(X0 + i * side, Y0 + j * side, X0 + (i + 1) * side, Y0 + (j + 1) * side)
+                  for i, j in cells],
+        crs="EPSG:4548",
+    )
+
+
+def test_large_layers_are_stored_by_tile_with_rows_kept_together(tmp_path, monkeypatch):
+    monkeypatch.setattr(webmap, "MAX_DRAWN_FEATURES", 20)
+    monkeypatch.setattr(webmap, "TILE_FEATURES", 10)
+    grid = _tiled_grid(12, 6, 100.0)
+    grid_zones = grid[["zone", "geometry"]].dissolve("zone", as_index=False)
+    text = _write_html(tmp_path, grid, grid_zones,
+                       extra_layers={"Damage 损毁": (grid, "damage", DAMAGE_LEGEND)})
+    zones_data, parcels_data = _embedded_layers(text).values()
+    assert "tiles" not in zones_data
+    tiles = parcels_data["tiles"]
+    assert tiles[0][0] == 0 and tiles[-1][1] == len(grid) and len(tiles) >= 4
+    # feature i: its geometry, zone, popup values and damage belong to one parcel
+    centres = np.array([np.mean(decode_line(r[0], 6), axis=0)
+                        for r in parcels_data["coordinates"]])
+    middle = shapely.get_coordinates(grid.centroid.to_crs(4326))
+    nearest = [int(np.argmin(np.hypot(*(middle - c).T))) for c in centres]
+    assert sorted(nearest) == list(range(len(grid)))
+    zone_of = [parcels_data["categories"][k] for k in decode_codes(parcels_data["keys"])]
+    assert zone_of == list(grid["zone"].iloc[nearest])
+    ids = parcels_data["popup"][POPUP_COLUMNS.index("parcel_id")]
+    assert ids == list(grid["parcel_id"].iloc[nearest])
+    shared = re.search(r'zoningUnpack\(\n\s*zoningData\("\w+_data"\), "damage",\s*(\{.*?\})\);',
+                       text)
+    damage = json.loads(shared.group(1))
+    damage_of = [None if k is None else damage["categories"][k]
+                 for k in decode_codes(damage["keys"])]
+    assert damage_of == [v if isinstance(v, str) else None for v in grid["damage"].iloc[nearest]]
+    assert '"maxDrawn":20' in text
+
+
+_CHROMIUM = Path("/usr/bin/chromium")
+_CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"]
+_DRAWN = """() => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const counts = Object.entries(window).filter(([k, v]) => v instanceof L.GeoJSON &&
+            k.startsWith("categorical_geo_json_")).map(([k, v]) => {
+        let n = 0;
+        v.eachLayer(function leaf(l) { if (l.eachLayer) { l.eachLayer(leaf); } else { n++; } });
+        return n;
+    });
+    return {zoom: map.getZoom(), counts: counts};
+}"""
+_ZOOM_IN = """() => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    return new Promise(r => { map.once("moveend", () => r()); map.setZoom(map.getZoom() + 3); });
+}"""
+
+
+@pytest.mark.slow
+def test_large_layers_draw_tiles_in_view_in_chromium(tmp_path, monkeypatch):
+    """A layer of more than MAX_DRAWN_FEATURES features waits for a closer view (with a
+    hint), then draws the tiles in view, with popups; the language switch reaches the hint."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed")
+    if not _CHROMIUM.exists():
+        pytest.skip(f"{_CHROMIUM} is not installed")
+    monkeypatch.setattr(webmap, "MAX_DRAWN_FEATURES", 600)
+    monkeypatch.setattr(webmap, "TILE_FEATURES", 20)
+    grid = _tiled_grid(40, 30, 100.0)
+    grid_zones = grid[["zone", "geometry"]].dissolve("zone", as_index=False)
+    _write_html(tmp_path, grid, grid_zones,
+                extra_layers={"Damage 损毁": (grid, "damage", DAMAGE_LEGEND)},
+                column_labels={"parcel_id": ("地块编号", "Parcel")})
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(_CHROMIUM), headless=True,
+                                    args=_CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 700})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto((tmp_path / "map.html").as_uri(), wait_until="load")
+            start = page.evaluate(_DRAWN)
+            assert start["counts"] == [3, 0, 0], start  # zones only; damage hidden
+            hint = page.locator(".zoning-zoom-hint")
+            assert hint.inner_text() == "放大后显示：地块"
+            page.evaluate(_ZOOM_IN)
+            closer = page.evaluate(_DRAWN)
+            assert 0 < closer["counts"][1] <= 600, closer
+            assert hint.count() == 0
+            page.mouse.click(500, 350)
+            assert "地块编号" in page.locator(".leaflet-popup-content").inner_text()
+            page.locator(".leaflet-control-layers-overlays").get_by_text(
+                "损毁", exact=True).click()
+            assert page.evaluate(_DRAWN)["counts"][2] == closer["counts"][1]
+            page.get_by_role("button", name="EN").click()
+            page.evaluate("""z => new Promise(r => {
+                const map = Object.values(window).find(v => v instanceof L.Map);
+                map.once("moveend", () => r());
+                map.setZoom(z);
+            })""", start["zoom"])
+            assert hint.inner_text() in ("Zoom in to show: Parcels, Damage",
+                                         "Zoom in to show: Damage, Parcels")
+        finally:
+            browser.close()
+    assert not errors, errors
 
 
 # --- static map ----------------------------------------------------------------------------

@@ -163,7 +163,7 @@ function zoningSetLanguage(lang) {
 }
 function zoningCategoricalLayer(data, cfg, lazy) {
     function keyOf(feature) { return feature.properties[cfg.key]; }
-    var layer = L.geoJson(null, {
+    var options = {
         style: function (feature) {
             var k = keyOf(feature);
             var c = (k === null || k === undefined || !cfg.colors.hasOwnProperty(k))
@@ -174,9 +174,10 @@ function zoningCategoricalLayer(data, cfg, lazy) {
             var k = keyOf(feature);
             if (cfg.popup) {
                 layer.bindPopup(function () {
-                    var v = feature.properties[cfg.popup.property] || [];
+                    // the popup columns and this feature's row in them
+                    var v = feature.properties[cfg.popup.property];
                     var rows = cfg.popup.fields[zoningLang].map(function (name, i) {
-                        var x = v[i];
+                        var x = v ? zoningCode(v.columns[i], v.row) : null;
                         if (typeof x === "number" && cfg.popup.values[i]) {
                             x = cfg.popup.values[i][x];
                         }
@@ -191,30 +192,117 @@ function zoningCategoricalLayer(data, cfg, lazy) {
                                   {sticky: true});
             }
         }
-    });
+    };
+    var layer = L.geoJson(null, options);
+    function load() {
+        var src = data();
+        if (src.tiles) {
+            zoningTiles(layer, src, options, cfg);
+        } else {
+            layer.addData(src);
+        }
+    }
     if (lazy) {
-        layer.once("add", function () { layer.addData(data()); });
+        layer.once("add", load);
     } else {
-        layer.addData(data());
+        load();
     }
     return layer;
 }
+function zoningTiles(layer, src, options, cfg) {
+    // a large layer: build and show only the tiles in view, once they are few enough
+    var groups = [], shown = [];
+    function update() {
+        var map = layer._map;
+        if (!map) { return; }
+        var view = map.getBounds(), inView = [], n = 0;
+        src.tiles.forEach(function (t, k) {
+            if (view.intersects([[t[2], t[3]], [t[4], t[5]]])) {
+                inView.push(k);
+                n += t[1] - t[0];
+            }
+        });
+        var want = n <= cfg.maxDrawn ? inView : [];
+        zoningZoomHint(map, L.stamp(layer), cfg.names, n > cfg.maxDrawn);
+        var keep = {};
+        want.forEach(function (k) { keep[k] = true; });
+        shown.forEach(function (k) { if (!keep[k]) { layer.removeLayer(groups[k]); } });
+        want.forEach(function (k) {
+            if (!groups[k]) {
+                var t = src.tiles[k], features = [];
+                for (var i = t[0]; i < t[1]; i++) { features.push(src.feature(i)); }
+                groups[k] = L.geoJson(features, options);
+            }
+            if (!layer.hasLayer(groups[k])) { layer.addLayer(groups[k]); }
+        });
+        shown = want;
+    }
+    function added() { layer._map.on("moveend", update); update(); }
+    layer.on("add", added);
+    layer.on("remove", function () {
+        layer._map.off("moveend", update);
+        zoningZoomHint(layer._map, L.stamp(layer), cfg.names, false);
+    });
+    if (layer._map) { added(); }
+}
+var zoningHint = {control: null, names: {}};
+function zoningZoomHint(map, id, names, on) {
+    // "zoom in to show: ..." for the large layers waiting for a closer view
+    var h = zoningHint;
+    if (on) { h.names[id] = names; } else { delete h.names[id]; }
+    var ids = Object.keys(h.names);
+    if (!h.control) {
+        h.control = L.control({position: "bottomright"});
+        h.control.onAdd = function () { return L.DomUtil.create("div", "zoning-zoom-hint"); };
+    }
+    if (!ids.length) {
+        if (h.control._map) { h.control.remove(); }
+        return;
+    }
+    if (!h.control._map) { h.control.addTo(map); }
+    function span(zh, en) {
+        return '<span class="zoning-i18n" data-zh="' + zh + '" data-en="' + en + '"></span>';
+    }
+    var el = h.control.getContainer();
+    el.innerHTML = span("放大后显示：", "Zoom in to show: ") + ids.map(function (i) {
+        return span(h.names[i].zh, h.names[i].en);
+    }).join(span("、", ", "));
+    el.querySelectorAll(".zoning-i18n").forEach(function (e) {
+        e.textContent = e.getAttribute("data-" + zoningLang);
+    });
+}
+var zoningParsed = {};
+function zoningData(id) {
+    // a layer's data, parsed from its JSON block on first use
+    if (!zoningParsed.hasOwnProperty(id)) {
+        zoningParsed[id] = JSON.parse(document.getElementById(id).textContent);
+    }
+    return zoningParsed[id];
+}
 function zoningUnpack(packed, key, codes) {
+    var own = codes === undefined;
+    codes = own ? packed : codes;
+    function feature(i, g) {
+        var p = {}, code = zoningCode(codes.keys, i);
+        p[key] = code === null ? null : codes.categories[code];
+        if (own && packed.popup) { p.popup = {columns: packed.popup, row: i}; }
+        return {type: "Feature", properties: p, geometry: g};
+    }
+    if (packed.tiles) {
+        // decoded when its tile is first shown
+        return {tiles: packed.tiles, feature: function (i) {
+            return feature(i, zoningDecodeGeometry(
+                packed.type, packed.coordinates[i], packed.scale));
+        }};
+    }
     if (!packed.geometries) {
         packed.geometries = packed.coordinates.map(function (c) {
             return zoningDecodeGeometry(packed.type, c, packed.scale);
         });
     }
-    var own = codes === undefined;
-    codes = own ? packed : codes;
     return {
         type: "FeatureCollection",
-        features: packed.geometries.map(function (g, i) {
-            var p = {}, code = codes.keys[i];
-            p[key] = code === null ? null : codes.categories[code];
-            if (own && packed.popup) { p.popup = packed.popup[i]; }
-            return {type: "Feature", properties: p, geometry: g};
-        })
+        features: packed.geometries.map(function (g, i) { return feature(i, g); })
     };
 }
 """ + DECODE_JS
@@ -261,6 +349,11 @@ table.zoning-popup th {
     vertical-align: top; white-space: nowrap;
 }
 table.zoning-popup td { padding: 1px 0; vertical-align: top; }
+.zoning-zoom-hint {
+    background: rgba(255, 255, 255, 0.92); padding: 3px 8px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0, 0, 0, 0.35); font: 12px/1.4 "Noto Sans CJK SC",
+    "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+}
 </style>
 """
 """Styles of the title, notice, legend, language control and popups."""

@@ -10,14 +10,27 @@ Offline: Leaflet's script and stylesheet are inlined from an installed package (
 or Tianditu (天地图, with the user's key) tiles are optional and need the network.
 
 Size: geometries are reprojected to EPSG:4326, coordinates rounded to
-:data:`COORDINATE_DECIMALS` decimals (about 0.1 m) and each ring stored as an
-encoded-polyline string (:mod:`zoning.outputs._encoding`); category values are indexes
-into the distinct values. Parcel popups are one array of pre-escaped strings per
-feature (values that repeat, such as reasons, are stored once and referenced by
-number) and become a table in the browser when a parcel is clicked. Extra layers with
-the parcels' own rows and geometries reuse the parcel geometry, and hidden layers are
-built in the browser only when first shown. The demo's 7,500 parcels with 21 layers
-give about 1.4 MB; 108,591 synthetic parcels about 16 MB.
+:data:`COORDINATE_DECIMALS` decimals (about 0.1 m), vertices that move an outline by
+less than that dropped, and each ring stored as an encoded-polyline string
+(:mod:`zoning.outputs._encoding`); category values are indexes into the distinct values,
+one or two characters per feature in one string per layer. Parcel popups are stored
+column by column, pre-escaped (values that repeat, such as reasons, are stored once and
+referenced by a character code), and become a table in the browser when a parcel is
+clicked. Extra layers with the parcels' own rows and geometries reuse the parcel
+geometry, and hidden layers are built in the browser only when first shown.
+
+Load time: a layer of more than :data:`MAX_DRAWN_FEATURES` features is stored in tiles
+of about :data:`TILE_FEATURES` nearby features (see :func:`tile_order`). Its features
+are decoded and built only for the tiles in view, and only once these hold at most
+:data:`MAX_DRAWN_FEATURES` features; until then a note asks to zoom in (放大后显示). The
+zones and the smaller layers draw at once. Layer data sit in JSON blocks, parsed when
+a layer is first built, so hidden layers cost little at load.
+
+Measured with ``benchmarks/bench_webmap.py`` (headless Chromium, median of runs; before
+these measures in brackets): the demo's 7,524 parcels with 21 layers give 1.2 MB
+(1.5 MB) and draw whole in 0.9 s (1.0 s); 108,591 synthetic parcels give 13.9 MB
+(18.3 MB) and open with the zones drawn in 0.9 s (4.6 s); their parcels appear three
+zoom levels in (about 8,500 built in 0.6 s), each tile built once when first seen.
 """
 
 from __future__ import annotations
@@ -51,7 +64,7 @@ from zoning.outputs._assets import (
     jinja_safe_html,
     tile_layers,
 )
-from zoning.outputs._encoding import encode_geometries
+from zoning.outputs._encoding import encode_codes, encode_geometries
 from zoning.outputs._legend import (
     NO_DATA_COLOR,
     NO_DATA_ENTRY,
@@ -62,7 +75,8 @@ from zoning.outputs._legend import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COORDINATE_DECIMALS", "LegendEntry", "geojson_text", "write_webmap"]
+__all__ = ["COORDINATE_DECIMALS", "MAX_DRAWN_FEATURES", "LegendEntry", "geojson_text",
+           "tile_order", "write_webmap"]
 
 COORDINATE_DECIMALS = 6
 """Decimals kept in longitude and latitude (1e-6 degree is about 0.1 m)."""
@@ -76,6 +90,11 @@ _ZONES_STYLE = {"color": "#333333", "weight": 0.8, "opacity": 0.9, "fillOpacity"
 _PARCELS_STYLE = {"color": "#555555", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.15}
 _EXTRA_STYLE = {"color": "#444444", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.55}
 _CJK_RE = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+MAX_DRAWN_FEATURES = 20_000
+"""A layer with more features is cut into tiles, and draws only the tiles in view when
+they hold at most this many features (else it waits for the user to zoom in)."""
+TILE_FEATURES = 400
+"""Features per tile (about) of such a layer."""
 SIZE_WARNING_MB = 15.0
 """Above this size of the HTML a warning is logged."""
 
@@ -99,7 +118,11 @@ def _visible_mask(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _to_wgs84(gdf: gpd.GeoDataFrame, what: str, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
-    """Drop empty geometries, optionally simplify, reproject to EPSG:4326 and round."""
+    """Drop empty geometries, optionally simplify, reproject to EPSG:4326, round and thin.
+
+    Thinning keeps the vertices that move the outline by more than the display
+    precision (:data:`COORDINATE_DECIMALS`).
+    """
     if gdf.crs is None:
         raise LayerError(f"{what}: the layer has no CRS; cannot place it on the web map")
     keep = _visible_mask(gdf)
@@ -116,6 +139,10 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, what: str, simplify_m: float = 0.0) -> gpd.
         shapely.force_2d(out.geometry.to_numpy()),
         lambda xy: np.round(xy, COORDINATE_DECIMALS),
     )
+    # drop the vertices that are within the display precision of the line through their
+    # neighbours (repeated points, points on a straight edge): shared edges may then
+    # differ by at most 10**-COORDINATE_DECIMALS degree (0.1 m), far below a pixel
+    rounded = shapely.simplify(rounded, 10.0**-COORDINATE_DECIMALS, preserve_topology=True)
     return out.set_geometry(gpd.GeoSeries(rounded, index=out.index, crs=4326))
 
 
@@ -133,23 +160,111 @@ def _same_geometry(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> bool:
     return bool(np.all(shapely.equals_exact(ga[both], gb[both], tolerance=0.0)))
 
 
-def _category_codes(keys: Sequence[str | None]) -> dict[str, list[Any]]:
-    """Category keys as indexes into the list of distinct keys (None stays None)."""
+def _category_codes(keys: Sequence[str | None]) -> dict[str, Any]:
+    """Category keys as indexes into the list of distinct keys (None stays None).
+
+    The indexes are one string of a character each (see
+    :func:`zoning.outputs._encoding.encode_codes`) unless there are too many categories.
+    """
     categories = list(dict.fromkeys(k for k in keys if k is not None))
     index = {k: i for i, k in enumerate(categories)}
-    return {"categories": categories, "keys": [None if k is None else index[k] for k in keys]}
+    return {"categories": categories,
+            "keys": encode_codes([None if k is None else index[k] for k in keys])}
+
+
+def tile_order(
+    geometries: np.ndarray, max_features: int, tile_features: int
+) -> tuple[np.ndarray, list[list[float]]] | None:
+    """Group the features of a large layer into tiles for drawing only what is in view.
+
+    Features are binned by the centre of their bounds on a regular grid of about
+    ``tile_features`` features per cell. Returns the feature order (tiles are then runs
+    of consecutive features) and per tile ``[start, end, south, west, north, east]``
+    (features ``start`` to ``end - 1``, and the bounds of their geometries), or None if
+    the layer has at most ``max_features`` features (it is then drawn whole).
+
+    Examples
+    --------
+    >>> cells = [shapely.box(x, 0, x + 1, 1) for x in (3, 0, 2, 1)]
+    >>> order, tiles = tile_order(np.array(cells), max_features=2, tile_features=2)
+    >>> order.tolist(), tiles
+    ([1, 3, 0, 2], [[0, 2, 0.0, 0.0, 1.0, 2.0], [2, 4, 0.0, 2.0, 1.0, 4.0]])
+
+    """
+    n = len(geometries)
+    if n <= max_features:
+        return None
+    bounds = shapely.bounds(geometries)
+    cx = (bounds[:, 0] + bounds[:, 2]) / 2
+    cy = (bounds[:, 1] + bounds[:, 3]) / 2
+    width = max(float(cx.max() - cx.min()), 1e-12)
+    height = max(float(cy.max() - cy.min()), 1e-12)
+    cells = max(1, n // tile_features)
+    nx = int(np.clip(round(np.sqrt(cells * width / height)), 1, cells))
+    ny = max(1, round(cells / nx))
+    ix = np.minimum(((cx - cx.min()) / width * nx).astype(np.int64), nx - 1)
+    iy = np.minimum(((cy - cy.min()) / height * ny).astype(np.int64), ny - 1)
+    cell = iy * nx + ix
+    order = np.argsort(cell, kind="stable")
+    ordered = cell[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], n]
+    b = bounds[order]
+    west, south = np.minimum.reduceat(b[:, 0], starts), np.minimum.reduceat(b[:, 1], starts)
+    east, north = np.maximum.reduceat(b[:, 2], starts), np.maximum.reduceat(b[:, 3], starts)
+    scale = 10.0**COORDINATE_DECIMALS  # bounds rounded outwards
+
+    def down(v: np.ndarray) -> list[float]:
+        return [round(float(x), COORDINATE_DECIMALS) for x in np.floor(v * scale) / scale]
+
+    def up(v: np.ndarray) -> list[float]:
+        return [round(float(x), COORDINATE_DECIMALS) for x in np.ceil(v * scale) / scale]
+
+    tiles = [
+        [int(a), int(z), s_, w, n_, e]
+        for a, z, s_, w, n_, e in zip(starts, ends, down(south), down(west), up(north), up(east),
+                                      strict=True)
+    ]
+    return order, tiles
+
+
+def _reordered(column: Any, order: np.ndarray) -> Any:
+    """A popup column (a code string or a list) in the order ``order``."""
+    def chars(text: str, width: int) -> str:
+        table = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, width)
+        return table[order].tobytes().decode("ascii")
+
+    if isinstance(column, str):
+        return chars(column, 1)
+    if isinstance(column, dict):
+        return {"w": column["w"], "s": chars(column["s"], column["w"])}
+    return [column[i] for i in order]
 
 
 def _packed_layer(
     wgs: gpd.GeoDataFrame, keys: Sequence[str | None], popups: Sequence[Any] | None = None
-) -> dict[str, Any]:
-    """A layer's features as the browser's ``zoningUnpack`` reads them."""
-    kind, coordinates = encode_geometries(wgs.geometry.to_numpy(), COORDINATE_DECIMALS)
+) -> tuple[dict[str, Any], np.ndarray | None]:
+    """A layer's features as the browser's ``zoningUnpack`` reads them, and their order.
+
+    A layer of more than :data:`MAX_DRAWN_FEATURES` features is stored tile by tile (see
+    :func:`tile_order`); the order (None if unchanged) maps stored features to rows.
+    """
+    geoms = wgs.geometry.to_numpy()
+    tiled = tile_order(geoms, MAX_DRAWN_FEATURES, TILE_FEATURES)
+    order = None
+    if tiled is not None:
+        order, tiles = tiled
+        geoms = geoms[order]
+        keys = [keys[i] for i in order]
+        popups = None if popups is None else [_reordered(c, order) for c in popups]
+    kind, coordinates = encode_geometries(geoms, COORDINATE_DECIMALS)
     packed = {"type": kind, "scale": 10**COORDINATE_DECIMALS, "coordinates": coordinates,
               **_category_codes(keys)}
     if popups is not None:
         packed[POPUP_PROPERTY] = list(popups)
-    return packed
+    if tiled is not None:
+        packed["tiles"] = tiles
+    return packed, order
 
 
 def _script_json(obj: object) -> str:
@@ -249,7 +364,9 @@ class _Helpers(folium.MacroElement):
 class _CategoricalGeoJson(folium.map.Layer):
     """A GeoJSON overlay coloured by a category property, with optional popup and tooltip.
 
-    The data are embedded as compact JSON in ``<name>_data``: encoded-polyline geometry
+    The data are embedded as compact JSON in a ``<script type="application/json">``
+    element with the id ``<name>_data``, which the browser parses (``JSON.parse``, much
+    faster than a script) only when the layer is first built: encoded-polyline geometry
     (see :mod:`zoning.outputs._encoding`), category keys as indexes into the distinct keys,
     and popup rows. A layer whose features have the same geometry as an earlier layer
     embeds only its category values and borrows the decoded geometry of that layer in
@@ -259,16 +376,23 @@ class _CategoricalGeoJson(folium.map.Layer):
 
     _template = Template(
         """
+        {% macro html(this, kwargs) %}
+        {%- if not this.shared_with -%}
+        <script type="application/json" id="{{ this.get_name() }}_data">
+        {{- this.data_json -}}
+        </script>
+        {%- endif %}
+        {% endmacro %}
         {% macro script(this, kwargs) %}
         {%- if this.shared_with %}
         var {{ this.get_name() }} = zoningCategoricalLayer(function () {
             return zoningUnpack(
-                {{ this.shared_with }}_data, {{ this.key_json }}, {{ this.keys_json }});
+                zoningData("{{ this.shared_with }}_data"), {{ this.key_json }},
+                {{ this.keys_json }});
         }, {{ this.config_json }}, {{ this.lazy_json }});
         {%- else %}
-        var {{ this.get_name() }}_data = {{ this.data_json }};
         var {{ this.get_name() }} = zoningCategoricalLayer(function () {
-            return zoningUnpack({{ this.get_name() }}_data, {{ this.key_json }});
+            return zoningUnpack(zoningData("{{ this.get_name() }}_data"), {{ this.key_json }});
         }, {{ this.config_json }}, {{ this.lazy_json }});
         {%- endif %}
         {% endmacro %}
@@ -301,8 +425,12 @@ class _CategoricalGeoJson(folium.map.Layer):
         self.keys_json = _script_json(_category_codes(keys))
         self.key_json = _script_json(key)
         self.lazy_json = _script_json(not show)
+        zh_name, en_name = bilingual_name(name)
         config = {
             "key": key,
+            "names": {"zh": html.escape(zh_name, quote=True),
+                      "en": html.escape(en_name, quote=True)},
+            "maxDrawn": MAX_DRAWN_FEATURES,
             "colors": {e.key: e.color for e in legend},
             "fallback": NO_DATA_COLOR,
             "style": dict(style),
@@ -391,7 +519,7 @@ def _categorical_layer(
     wgs = _to_wgs84(gdf, f"layer {name!r}", simplify_m)
     keys = _keys(wgs, column)
     entries, has_empty = resolve_legend(keys, legend, what=f"layer {name!r}")
-    data = _packed_layer(wgs, keys)
+    data, _ = _packed_layer(wgs, keys)
     layer = _CategoricalGeoJson(
         name,
         key=column,
@@ -406,30 +534,32 @@ def _categorical_layer(
 
 def _popup_encoding(
     frame: pd.DataFrame, columns: Sequence[str], labels: Mapping[str, tuple[str, str]]
-) -> tuple[dict[str, Any], list[list[int | str]]]:
-    """Encode popup values: repeated values as indexes into a per-column list of values.
+) -> tuple[dict[str, Any], list[Any]]:
+    """Encode popup values column by column: repeated values stored once per column.
 
-    Returns the popup configuration for the browser and one value list per row. The
-    column headings are ``labels[column]`` (Chinese, English), else the column name. Columns
-    whose values repeat (reasons, modes, land-use names) are stored once per distinct
-    value; mostly unique columns (identifiers, measurements) are stored inline.
+    Returns the popup configuration for the browser and one entry per column: the values
+    of all rows as indexes into the column's distinct values (a string of a character
+    per row, see :func:`zoning.outputs._encoding.encode_codes`) for columns whose values
+    repeat (reasons, modes, land-use names), or the pre-escaped texts themselves for
+    mostly unique columns (identifiers, measurements). The column headings are
+    ``labels[column]`` (Chinese, English), else the column name.
     """
     n = len(frame)
     lookups: list[list[str] | None] = []
-    encoded_columns: list[list[int] | list[str]] = []
+    encoded_columns: list[Any] = []
     for column in columns:
-        texts = [_display_value(v) for v in frame[column].tolist()]
-        distinct = list(dict.fromkeys(texts))
+        # each distinct value formatted once
+        rows, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        unique_texts = [_display_value(v) for v in pd.Series(uniques, dtype=object).tolist()]
+        distinct = list(dict.fromkeys(unique_texts))
         if n and len(distinct) <= n // 2:
             index = {t: i for i, t in enumerate(distinct)}
+            remap = np.array([index[t] for t in unique_texts], dtype=np.int64)
             lookups.append(distinct)
-            encoded_columns.append([index[t] for t in texts])
+            encoded_columns.append(encode_codes(remap[rows].tolist()))
         else:
             lookups.append(None)
-            encoded_columns.append(texts)
-    rows: list[list[int | str]] = [list(r) for r in zip(*encoded_columns, strict=True)] or [
-        [] for _ in range(n)
-    ]
+            encoded_columns.append([unique_texts[r] for r in rows])
     config = {
         "property": POPUP_PROPERTY,
         "columns": [html.escape(c, quote=True) for c in columns],
@@ -439,7 +569,7 @@ def _popup_encoding(
         },
         "values": lookups,
     }
-    return config, rows
+    return config, encoded_columns
 
 
 def write_webmap(
@@ -564,7 +694,7 @@ def write_webmap(
     wgs = _to_wgs84(parcels, "parcels", simplify_m)
     keys = _keys(wgs, zone_column)
     popup_config, popups = _popup_encoding(wgs, popup_columns, column_labels or {})
-    parcel_data = _packed_layer(wgs, keys, popups)
+    parcel_data, parcel_order = _packed_layer(wgs, keys, popups)
     parcel_entries, _ = resolve_legend(keys, legend, what="parcels")
     parcels_layer = _CategoricalGeoJson(
         PARCELS_LAYER,
@@ -585,6 +715,8 @@ def write_webmap(
             _require_columns(gdf, [column], f"layer {name!r}")
             extra_keys = [category_key(v) for v in gdf.loc[parcel_mask, column].tolist()]
             entries, has_empty = resolve_legend(extra_keys, layer_legend, what=f"layer {name!r}")
+            if parcel_order is not None:
+                extra_keys = [extra_keys[i] for i in parcel_order]
             layer = _CategoricalGeoJson(
                 name,
                 key=column,
