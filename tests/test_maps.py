@@ -752,30 +752,27 @@ def test_project_basemap_reaches_the_map(tiny_project, tmp_path):
     assert "tile.openstreetmap.org" in (folder / "map.html").read_text(encoding="utf-8")
 
 
-def _pdf_fonts(data: bytes) -> list[TTFont]:
-    """The TrueType fonts embedded in a PDF (``/FontFile2`` streams)."""
-    fonts = []
-    for ref in re.findall(rb"/FontFile2\s+(\d+)\s+0\s+R", data):
+def _pdf_streams(data: bytes, key: bytes) -> list[bytes]:
+    """The decoded streams a PDF's ``/<key> N 0 R`` entries point at."""
+    streams = []
+    for ref in re.findall(rb"/" + key + rb"\s+(\d+)\s+0\s+R", data):
         head = re.search(rb"\n" + ref + rb" 0 obj\s*<<(.*?)>>\s*stream\r?\n", data, re.S)
         assert head is not None
         length = int(re.search(rb"/Length\s+(\d+)", head.group(1)).group(1))
         raw = data[head.end():head.end() + length]
-        if b"FlateDecode" in head.group(1):
-            raw = zlib.decompress(raw)
-        fonts.append(TTFont(io.BytesIO(raw)))
-    return fonts
+        streams.append(zlib.decompress(raw) if b"FlateDecode" in head.group(1) else raw)
+    return streams
+
+
+def _pdf_fonts(data: bytes) -> list[TTFont]:
+    """The TrueType fonts embedded in a PDF (``/FontFile2`` streams)."""
+    return [TTFont(io.BytesIO(raw)) for raw in _pdf_streams(data, b"FontFile2")]
 
 
 def _to_unicode(data: bytes) -> set[str]:
     """Characters the PDF's ToUnicode maps give (what a viewer copies or searches)."""
     chars = set()
-    for ref in re.findall(rb"/ToUnicode\s+(\d+)\s+0\s+R", data):
-        head = re.search(rb"\n" + ref + rb" 0 obj\s*<<(.*?)>>\s*stream\r?\n", data, re.S)
-        assert head is not None
-        length = int(re.search(rb"/Length\s+(\d+)", head.group(1)).group(1))
-        raw = data[head.end():head.end() + length]
-        if b"FlateDecode" in head.group(1):
-            raw = zlib.decompress(raw)
+    for raw in _pdf_streams(data, b"ToUnicode"):
         for line in raw.splitlines():
             codes = [bytes.fromhex(c.decode()).decode("utf-16-be")
                      for c in re.findall(rb"<([0-9A-Fa-f]+)>", line)]
