@@ -10,6 +10,7 @@ import pytest
 import rasterio
 
 from zoning import columns as col
+from zoning.assess._write import FILES as ASSESSMENT_FILES
 from zoning.cli import main
 
 pytestmark = pytest.mark.slow
@@ -69,9 +70,12 @@ def test_manifest_records_inputs_and_timings(demo_out: Path):
     assert len(manifest["inputs"]["parcels"]["sha256"]) == 64
     assert set(manifest["rules"]) == {"landuse", "subsidence", "damage", "suitability",
                                       "corridors", "reduction", "modes", "zones", "esv",
-                                      "carbon"}
-    assert {"derive", "subsidence", "damage", "suitability", "modes",
-            "zones"} <= set(manifest["timings_s"])
+                                      "carbon", "assessment"}
+    assert len(manifest["inputs"]["assessment_table"]["sha256"]) == 64
+    assert {"derive", "subsidence", "damage", "suitability", "modes", "zones", "units",
+            "write_assessment"} <= set(manifest["timings_s"])
+    assert sorted(p.name for p in (demo_out / "assessment").iterdir()) == sorted(
+        ASSESSMENT_FILES)
     assert manifest["project"]["synthetic"] is True
 
 
