@@ -9,6 +9,7 @@ import pyogrio
 import pytest
 import rasterio
 
+import zoning
 from zoning import columns as col
 from zoning.assess._write import FILES as ASSESSMENT_FILES
 from zoning.cli import main
@@ -103,3 +104,13 @@ def test_demo_plan_is_plausible(demo_out: Path):
     assert (light[col.RESTORATION_MODE] == "levelling_reclamation").mean() > 0.9
     gangue = parcels[parcels[col.GANGUE_SHARE] >= 0.3]
     assert len(gangue) > 0 and (gangue[col.VALUE_MODE] == "safety_baseline").all()
+
+
+def test_write_of_a_result_gives_the_files_of_a_run(demo_result, demo_out: Path, tmp_path):
+    timings = dict(demo_result.timings)
+    out = zoning.write(demo_result, tmp_path)
+    assert out == tmp_path / "demo"
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in demo_out.iterdir())
+    assert demo_result.timings == timings  # the shared result is not changed
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "write_report" in manifest["timings_s"] and "units" in manifest["timings_s"]

@@ -4,7 +4,7 @@ The public API is small:
 
 - :func:`run` runs a project end to end and writes its outputs;
 - :func:`prepare` loads and validates a project; :func:`run_stages` runs its stages in
-  memory and returns the parcel table;
+  memory and returns the parcel table; :func:`write` writes such a result's outputs;
 - :func:`explain` shows why one parcel got its grade, modes and zone;
 - :func:`load_project` and :func:`load_rules` read project and rule files;
 - :mod:`assess` assesses social-ecological vulnerability and resilience over time.
@@ -27,7 +27,7 @@ from zoning.errors import ValidationFailed, ZoningError
 from zoning.explain import explain
 from zoning.project import load_project
 from zoning.rules.ruleset import load_rules
-from zoning.runner import run
+from zoning.runner import run, write
 
 try:
     __version__ = version("zoning")
@@ -46,4 +46,5 @@ __all__ = [
     "prepare",
     "run",
     "run_stages",
+    "write",
 ]

@@ -21,6 +21,7 @@ import matplotlib
 
 from zoning import assess
 from zoning import columns as col
+from zoning._resources import demo_project
 from zoning.corridors.maplayers import network_map_layers
 from zoning.engine import Prepared, RunResult, prepare, run_stages
 from zoning.outputs import LegendEntry
@@ -101,8 +102,8 @@ def run(project_path: Path | str | None = None, out_dir: Path | None = None, *,
     project_path
         The project file; the embedded demo project when None.
     out_dir
-        Parent folder of the outputs; default the project's ``output_dir``. Outputs go to
-        ``<out_dir>/<project name>/``, replacing an earlier run there.
+        Parent folder of the outputs; default the project's ``output_dir`` (``./out`` for
+        the demo). Outputs go to ``<out_dir>/<project name>/``, replacing an earlier run.
 
     Returns
     -------
@@ -113,12 +114,44 @@ def run(project_path: Path | str | None = None, out_dir: Path | None = None, *,
     t0 = time.perf_counter()
     prepared = prepare(project_path)
     prepare_seconds = time.perf_counter() - t0
-    if project_path is None and out_dir is None:
-        out_dir = Path.cwd() / "out"  # never write into the installed package
-    destination = prepared.project.output_folder(out_dir)
-    destination.parent.mkdir(parents=True, exist_ok=True)
     result = run_stages(prepared, progress=progress)
     result.timings = {"prepare": prepare_seconds, **result.timings}
+    return write(result, out_dir, started=started)
+
+
+def write(result: RunResult, out_dir: Path | str | None = None, *,
+          started: datetime | None = None) -> Path:
+    """Write the outputs of stages already run, whole or not at all.
+
+    Parameters
+    ----------
+    result
+        What :func:`zoning.run_stages` returned (not changed).
+    out_dir
+        Parent folder of the outputs; default the project's ``output_dir`` (``./out`` for
+        the embedded demo, never the installed package). Outputs go to
+        ``<out_dir>/<project name>/``, replacing an earlier run there.
+    started
+        When the run started, for the manifest; now when not given.
+
+    Returns
+    -------
+    pathlib.Path
+        The output folder.
+
+    Examples
+    --------
+    >>> import tempfile, zoning
+    >>> result = zoning.run_stages(zoning.prepare(), progress=False)  # doctest: +SKIP
+    >>> zoning.write(result, tempfile.mkdtemp()).name                 # doctest: +SKIP
+    'demo'
+    """
+    started = started if started is not None else datetime.now(UTC)
+    prepared = result.prepared
+    if out_dir is None and prepared.project_path.resolve() == demo_project().resolve():
+        out_dir = Path.cwd() / "out"
+    destination = prepared.project.output_folder(None if out_dir is None else Path(out_dir))
+    destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
     handler = logging.FileHandler(staging / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -142,7 +175,7 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
     project = result.prepared.project
     rules = result.prepared.rules
     notice = SYNTHETIC_NOTICE if project.synthetic else None
-    timings = result.timings
+    timings = dict(result.timings)  # the result is not changed; the writes are added here
     static_map: dict[str, Any] = {
         "zones": result.layers["zones"], "zone_column": col.ZONE,
         "legend": legend(rules.get("zones", ZonesRules).zones), "title": project.title,
@@ -150,7 +183,7 @@ def _write_all(result: RunResult, folder: Path, started: datetime) -> None:
     manifest: dict[str, Any] = {}
 
     def report() -> Path:
-        manifest.update(_manifest(result, started))  # timings of the writes so far
+        manifest.update(_manifest(result, started), timings_s=_timings(timings))  # so far
         return write_report(folder / "report.html", result, manifest)
 
     steps: dict[str, Callable[[], object]] = {
