@@ -105,13 +105,18 @@ def test_missing_roads_layer_scores_missing(tmp_path):
     assert np.allclose(surface.grid.values, 1 + 100 * 0.5)   # (1·1 + 1·0) / 2
 
 
-def test_grid_factor_resampled_onto_the_resistance_grid(tmp_path):
+def _with_grid_factor(factor: str, zh: str, en: str, grid: str, maximum: float) -> dict:
+    """The land-use-only resistance plus a linear score (0 → ``maximum``) of a grid."""
     spec = _landuse_only()
-    spec["factors"].append({"id": "subsidence", "label": {"zh": "沉陷", "en": "Subsidence"},
-                            "grid": "subsidence",
-                            "score": {"function": "linear", "minimum": 0, "maximum": 4},
+    spec["factors"].append({"id": factor, "label": {"zh": zh, "en": en}, "grid": grid,
+                            "score": {"function": "linear", "minimum": 0, "maximum": maximum},
                             "weight": 1.0, "missing": 0.0, "source": "test"})
-    rules = _rules(tmp_path, resistance=spec)
+    return spec
+
+
+def test_grid_factor_resampled_onto_the_resistance_grid(tmp_path):
+    rules = _rules(tmp_path, resistance=_with_grid_factor("subsidence", "沉陷", "Subsidence",
+                                                          "subsidence", 4))
     parcels = _parcels(["forest", "forest"])
     depth = Grid(np.full((60, 120), 2.0), Affine(5, 0, X0, 0, -5, Y0 + 300), CRS_)
     layers = LayerSet(crs=CRS_, parcels=parcels, grids={"subsidence": depth})
@@ -157,12 +162,8 @@ def test_project_dem_gives_a_slope_factor(tmp_path, tiny_project):
     prepared = prepare(tiny_project)
     slope = prepared.layers.grids["slope_deg"].values
     assert np.allclose(slope[2:-2, 2:-2], np.degrees(np.arctan(0.1)))
-    spec = _landuse_only()
-    spec["factors"].append({"id": "slope", "label": {"zh": "坡度", "en": "Slope"},
-                            "grid": "slope_deg",
-                            "score": {"function": "linear", "minimum": 0, "maximum": 25},
-                            "weight": 1.0, "missing": 0.0, "source": "test"})
-    rules = _rules(tmp_path, resistance=spec)
+    rules = _rules(tmp_path, resistance=_with_grid_factor("slope", "坡度", "Slope", "slope_deg",
+                                                          25))
     parcels = prepared.layers.parcels.assign(**{col.LAND_CLASS: "forest"})
     values = resistance_surface(parcels, rules, prepared.layers).grid.values
     expected = 1 + 100 * (np.degrees(np.arctan(0.1)) / 25) / 2

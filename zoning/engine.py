@@ -28,7 +28,7 @@ from zoning.corridors import stage as corridors_stage
 from zoning.errors import Problem, ValidationFailed, ZoningError
 from zoning.layers import LayerSet, load_layers
 from zoning.layers.grid import Grid
-from zoning.project import Project, load_project
+from zoning.project import AssessmentInput, Project, load_project
 from zoning.reduction import stage as reduction_stage
 from zoning.rules.ruleset import RuleSet, load_rules
 from zoning.stage import Stage, StageOutput
@@ -107,7 +107,7 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
     assessment = None
     if project.assessment is not None:
         try:
-            assessment = _assessment(project)
+            assessment = _assessment(project, project.assessment)
         except ValidationFailed as exc:
             problems += exc.problems
     if problems or rules is None or layers is None:
@@ -116,10 +116,8 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
     return Prepared(project, path, rules, layers, assessment)
 
 
-def _assessment(project: Project) -> Assessment:
+def _assessment(project: Project, spec: AssessmentInput) -> Assessment:
     """Assess the table the project names, with its rules or the shipped ones."""
-    spec = project.assessment
-    assert spec is not None
     rules = project.resolve(spec.rules) if spec.rules is not None else None
     return assess.assess(project.resolve(spec.table), rules)
 

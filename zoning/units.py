@@ -31,6 +31,7 @@ import logging
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from libpysal.weights import WSP
 from numpy.typing import NDArray
 from scipy.sparse import coo_array
@@ -137,7 +138,8 @@ def planning_units(parcels: gpd.GeoDataFrame, spec: PlanningUnits,
     area = parcels[col.AREA_HA].to_numpy(dtype=float)
     i, j, length = shared_boundaries(parcels.geometry.to_numpy())
     piece = fragments(codes, i, j)
-    features = _features(parcels, spec, attributes)
+    centre = shapely.get_coordinates(shapely.centroid(parcels.geometry.to_numpy()))
+    features = _features(centre, spec, attributes)
     piece_area = np.bincount(piece, weights=area)
     inside = piece[i] == piece[j]
     pi, pj = i[inside], j[inside]
@@ -157,22 +159,20 @@ def planning_units(parcels: gpd.GeoDataFrame, spec: PlanningUnits,
             unit[members[group]] = next_unit
             next_unit += 1
     same_piece = merge_fragments(unit, area, pi, pj, length[inside], spec.min_area_ha)
-    names = _names(parcels, zone, same_piece.labels)
+    names = _names(centre, zone, same_piece.labels)
     logger.info("planning units: %d unit(s) in %d zone piece(s), target %g ha, minimum %g ha",
                 len(np.unique(same_piece.labels)), int(piece.max()) + 1 if len(piece) else 0,
                 spec.target_area_ha, spec.min_area_ha)
     return names
 
 
-def _features(parcels: gpd.GeoDataFrame, spec: PlanningUnits,
+def _features(xy: NDArray[np.float64], spec: PlanningUnits,
               attributes: pd.DataFrame | None) -> NDArray[np.float64]:
     """Centroids and attributes, each standardised, attributes times their weight.
 
     Both coordinates share one spread, so distances stay isotropic; a missing attribute
     value counts as the column's mean.
     """
-    centre = parcels.geometry.centroid
-    xy = np.column_stack([centre.x, centre.y])
     blocks = [(xy - xy.mean(axis=0)) / max(float(xy.std(axis=0).max()), 1e-9) * CENTROID_WEIGHT]
     if attributes is not None:
         for name, weight in spec.attributes.items():
@@ -219,12 +219,10 @@ def _ward(members: NDArray[np.intp], i: NDArray[np.intp], j: NDArray[np.intp],
     return np.asarray(model.labels_, dtype=np.int64)
 
 
-def _names(parcels: gpd.GeoDataFrame, zone: NDArray[np.str_],
+def _names(xy: NDArray[np.float64], zone: NDArray[np.str_],
            unit: NDArray[np.int64]) -> NDArray[np.object_]:
     """``<zone>-NNN`` per unit, numbered in each zone from north-west to south-east."""
-    centre = parcels.geometry.centroid
-    frame = pd.DataFrame({"unit": unit, "zone": zone, "x": centre.x.to_numpy(),
-                          "y": centre.y.to_numpy()})
+    frame = pd.DataFrame({"unit": unit, "zone": zone, "x": xy[:, 0], "y": xy[:, 1]})
     units = frame.groupby("unit").agg(zone=("zone", "first"), x=("x", "mean"), y=("y", "mean"))
     units = units.sort_values(["zone", "y", "x"], ascending=[True, False, True])
     number = units.groupby("zone").cumcount() + 1

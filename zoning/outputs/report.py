@@ -565,14 +565,11 @@ def _assessment(result: RunResult) -> str:
 
 def _assessment_wide(found: assess.Assessment) -> pd.DataFrame:
     """One row per year (or unit): V, R and V − R of each target, years as text."""
-    long = assess.difference_table(found)
-    label = found.table.label
-    values = {"vulnerability_degree": "V", "resilience_degree": "R", "difference": "V − R"}
-    wide = long.pivot_table(index=label, columns="target", values=list(values), sort=False)
-    targets = list(dict.fromkeys(long["target"]))
-    ordered = [(v, t) for t in targets for v in values]
-    out = wide[ordered]
-    out.columns = [f"{t} {values[v]}" for v, t in ordered]
+    wide = found.wide()
+    names = {f"{t}_{key}": f"{t} {short}" for t in found.difference.columns
+             for key, short in (("vulnerability_degree", "V"), ("resilience_degree", "R"),
+                                ("difference", "V − R"))}
+    out = wide[list(names)].rename(columns=names)
     out.index = out.index.astype(str)
     return out.reset_index()
 
