@@ -18,7 +18,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from zoning.errors import Problem, ValidationFailed
 from zoning.rules._reduction import CityType
@@ -247,6 +254,9 @@ class Layers(_Strict):
         None, description="Urban development boundary (城镇开发边界): polygons.")
 
 
+_NOT_IN_NAMES = '/\\:*?"<>|'
+"""Characters a project name may not hold: path separators and what Windows forbids."""
+
 RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "corridors", "reduction",
                    "modes", "zones", "esv", "carbon"]
 
@@ -266,7 +276,8 @@ class Project(_Strict):
     """
 
     schema_version: Literal[1]
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: str = Field(description="Folder name of the outputs below output_dir: any letters "
+                      "(Chinese welcome), not starting with '.', without / \\ : * ? \" < > |.")
     title: str
     synthetic: bool = Field(False, description="True for synthetic data; shown on every output.")
     crs: str = "auto"
@@ -290,6 +301,18 @@ class Project(_Strict):
         default_factory=Outputs, description="Options of the written files (parcels.xlsx "
         "headings).")
     folder: Path = Field(Path("."), exclude=True, description="Folder of the project file.")
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, name: str) -> str:
+        bad = sorted(set(name) & set(_NOT_IN_NAMES) | {c for c in name if ord(c) < 32})
+        if not name.strip() or name.startswith(".") or name != name.strip() or bad:
+            found = f"found {name!r}" + (f" (with {bad})" if bad else "")
+            raise ValueError(
+                "the name is the output folder's name below output_dir: it may not be empty, "
+                "start with '.' (no '.' or '..') or with a space, nor hold / \\ : * ? \" < > | "
+                f"or control characters; {found}; e.g. 'demo' or '贾汪2025'")
+        return name
 
     @model_validator(mode="after")
     def _raster_names_free(self) -> Project:
