@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="show every rule tried for one parcel")
     explain.add_argument("parcel_id")
     explain.add_argument("project", nargs="?", type=Path, help="project.yaml")
+    explain.add_argument("--out", type=Path, help="parent folder of the last run's outputs, "
+                         "read when current (default: as `zoning run`)")
 
     schema = sub.add_parser("schema", help="print the JSON schema of project and rule files")
     schema.add_argument("--write", type=Path, help="write it to this file instead")
@@ -139,7 +141,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "explain":
         from zoning.explain import explain
 
-        print(explain(args.parcel_id, args.project).to_text())
+        print(explain(args.parcel_id, args.project, out_dir=args.out).to_text())
     elif args.command == "schema":
         from zoning.schema import schema_text
 

@@ -134,8 +134,8 @@ def output_destination(prepared: Prepared, out_dir: Path | str | None = None) ->
 
 def input_paths(prepared: Prepared) -> list[Path]:
     """Every file a run reads: the project file, the layers and tables, the rule files."""
-    return [prepared.project_path, *_input_files(prepared).values(),
-            *_rule_files(prepared).values()]
+    return [prepared.project_path, *input_files(prepared).values(),
+            *rule_files(prepared).values()]
 
 
 def write(result: RunResult, out_dir: Path | str | None = None, *,
@@ -320,7 +320,7 @@ def _timings(timings: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 3) for k, v in timings.items()}
 
 
-def _input_files(prepared: Prepared) -> dict[str, Path]:
+def input_files(prepared: Prepared) -> dict[str, Path]:
     """Every input file by role: the layers, and the assessment table when there is one."""
     files = dict(prepared.layers.sources)
     if prepared.assessment is not None:
@@ -328,7 +328,7 @@ def _input_files(prepared: Prepared) -> dict[str, Path]:
     return files
 
 
-def _rule_files(prepared: Prepared) -> dict[str, Path]:
+def rule_files(prepared: Prepared) -> dict[str, Path]:
     """Every rule file by kind, the assessment's among them when there is one."""
     files = {kind: prepared.rules.path(kind) for kind in prepared.rules.models}
     if prepared.assessment is not None:
@@ -351,13 +351,15 @@ def _manifest(result: RunResult, started: datetime) -> dict[str, object]:
         "arguments": sys.argv,
         "started_utc": started.isoformat(),
         "finished_utc": datetime.now(UTC).isoformat(),
-        "inputs": {role: file_entry(path) for role, path in _input_files(prepared).items()},
-        "rules": {kind: file_entry(path) for kind, path in _rule_files(prepared).items()},
+        "inputs": {role: file_entry(path) for role, path in input_files(prepared).items()},
+        "rules": {kind: file_entry(path) for kind, path in rule_files(prepared).items()},
         "crs": {"name": prepared.layers.crs.name, "epsg": prepared.layers.crs.to_epsg(),
                 "wkt": prepared.layers.crs.to_wkt()},
         "groundwater_m": prepared.layers.groundwater_m,
         "notes": prepared.layers.notes,
         "parcels": len(parcels),
+        "parcel_dtypes": {name: str(dtype) for name, dtype in parcels.dtypes.items()
+                          if name != parcels.geometry.name},
         "area_ha": float(parcels[col.AREA_HA].sum()),
         "zones": parcels[col.ZONE].value_counts().to_dict(),
         "restoration_modes": parcels[col.RESTORATION_MODE].value_counts().to_dict(),

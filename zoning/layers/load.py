@@ -394,7 +394,7 @@ def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
             f"{int(blank.sum())} parcel(s) have no id (rows {_examples(np.flatnonzero(blank))}); "
             "every parcel needs a unique id",
         ))
-    text_ids = ids.astype(str)
+    text_ids = id_text(ids)
     dup = text_ids[text_ids.duplicated(keep=False) & ~blank]
     if not dup.empty:
         problems.append(Problem(
@@ -409,6 +409,23 @@ def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
     renamed.index = pd.Index(text_ids.values, name=col.PARCEL_ID)
     renamed = renamed.drop(columns=[spec.fields.id])
     return _clean("parcels", renamed, notes)
+
+
+def id_text(ids: pd.Series) -> pd.Series:
+    """Parcel ids as text; whole numbers stored as floats lose their ``.0``.
+
+    Examples
+    --------
+    >>> id_text(pd.Series([6242406.0, 17.0])).tolist()
+    ['6242406', '17']
+    >>> id_text(pd.Series([1.5, 2.0])).tolist()
+    ['1.5', '2.0']
+    """
+    if pd.api.types.is_float_dtype(ids):
+        values = ids.dropna()
+        if (values == values.round()).all() and (values.abs() < 2**53).all():
+            return ids.astype("Int64").astype(str)
+    return ids.astype(str)
 
 
 def _examples(values: object, n: int = 5) -> str:
