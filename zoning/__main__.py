@@ -2,6 +2,10 @@
 
 import sys
 
-from zoning.cli import main
+try:
+    from zoning.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the engine's libraries load
+    print("interrupted (Ctrl-C)", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())
