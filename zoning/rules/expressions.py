@@ -92,6 +92,7 @@ from zoning.rules._parser import (
     Node,
     Not,
 )
+from zoning.rules._types import StaticKind, check_types
 
 __all__ = ["FUNCTIONS", "Expression", "FunctionSpec", "parse"]
 
@@ -671,6 +672,24 @@ class Expression:
                 hint = " (write null for a missing value)"
             errors.append(ExpressionError(f"unknown column {name!r}{hint}", self.source, position))
         return errors
+
+    def check_types(self, kinds: Mapping[str, StaticKind],
+                    condition: bool = False) -> list[ExpressionError]:
+        """Return the first type error found with the column ``kinds`` (empty if none).
+
+        Columns missing from ``kinds`` may hold anything. With ``condition``, the
+        expression must give true/false.
+
+        Examples
+        --------
+        >>> [e.message for e in parse("area_ha").check_types({"area_ha": "number"}, True)]
+        ['a condition must be true or false; this expression gives numbers; compare it, \
+e.g. area_ha > 0']
+        >>> [e.message for e in parse("'a' * 10**10").check_types({})]
+        ["'*' needs numbers, but 'a' is text"]
+
+        """
+        return check_types(self._tree, self.source, kinds, condition)
 
     def evaluate(self, table: pd.DataFrame) -> pd.Series:
         """Evaluate over every row of ``table``; the result is indexed like ``table``.
