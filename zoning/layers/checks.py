@@ -143,7 +143,7 @@ def _window(grid: Grid, parcels: gpd.GeoDataFrame) -> np.ndarray:
     rows, cols = grid.values.shape
     inverse = ~grid.transform
     minx, miny, maxx, maxy = parcels.total_bounds
-    xs, ys = inverse * (np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]))
+    xs, ys = inverse @ (np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]))
     c0, c1 = (int(np.clip(np.floor(min(xs)), 0, cols)), int(np.clip(np.ceil(max(xs)), 0, cols)))
     r0, r1 = (int(np.clip(np.floor(min(ys)), 0, rows)), int(np.clip(np.ceil(max(ys)), 0, rows)))
     return grid.values[r0:r1, c0:c1]
