@@ -24,7 +24,7 @@ import yaml
 from conftest import boxes
 from rasterio.transform import from_origin
 
-from zoning._resources import rules_dir
+from zoning._resources import demo_project, rules_dir
 from zoning.engine import prepare
 from zoning.errors import ValidationFailed
 from zoning.layers import load_layers
@@ -290,6 +290,13 @@ def test_infinite_panel_depth_is_a_problem(tiny_project: Path) -> None:
 
 
 @outcome("problem")
+def test_an_infinite_optional_panel_parameter_is_a_problem(tiny_project: Path) -> None:
+    panels(tiny_project, q=[np.inf])
+    found = one(problems(tiny_project), "layers.panels", "1 panel(s) with missing or impossible")
+    assert "or infinite dip_dir_deg/q/tan_beta" in found
+
+
+@outcome("problem")
 def test_negative_panel_depth_beside_depth_polygons_is_a_problem(tiny_project: Path) -> None:
     panels(tiny_project, form="polygons", depth_m=[-300.0])
     found = one(problems(tiny_project), "layers.panels.depth_m")
@@ -423,3 +430,22 @@ def test_bad_ahp_matrices_name_file_use_and_key(tiny_project: Path, row: str,
     found = one(problems(tiny_project), needle)
     assert re.match(r".*suitability\.yaml:\d+:\d+: uses\.cultivated: ", found), found
     assert "ahp.matrix (rows and columns: the factors ['groundwater', 'subsidence'" in found
+
+
+@outcome("problem")
+def test_a_non_reciprocal_assessment_matrix_names_file_group_and_key(tiny_project: Path) -> None:
+    folder = tiny_project.parent
+    table = demo_project().parent / "assessment_illustrative.csv"
+    (folder / "assessment.csv").write_bytes(table.read_bytes())
+    text = (rules_dir() / "assessment.yaml").read_text(encoding="utf-8")
+    old = "            - [2,   1,   3, 3, 2]"
+    assert old in text
+    (folder / "assessment.yaml").write_text(text.replace(old, "            - [3,   1,   3, 3, 2]",
+                                                         1), encoding="utf-8")
+    edit(tiny_project, lambda d: d.update(assessment={"table": "assessment.csv",
+                                                      "rules": "assessment.yaml"}))
+    found = one(problems(tiny_project), "not reciprocal")
+    assert re.match(r".*assessment\.yaml:\d+:\d+: targets\.social\.vulnerability: ", found), found
+    assert "ahp.matrix (rows and columns: the indicators ['unemployment_rate'" in found
+    assert "a[0, 1] (unemployment_rate vs gdp_per_capita) = 0.5 but a[1, 0] " \
+           "(gdp_per_capita vs unemployment_rate) = 3" in found

@@ -132,8 +132,9 @@ def _check_stages(
     the engine's columns; then the values of the input fields the rules use.
     """
     problems: list[Problem] = []
-    inputs = {c for c in input_columns if c != "geometry"}
-    available = set(inputs)
+    available = {c for c in input_columns if c != "geometry"}
+    # fields named like engine columns are renamed: the rules see the engine's column
+    inputs = available - {c for stage in STAGES for c in stage.columns(rules)}
     kinds = {**(input_kinds(layers.parcels) if layers is not None else {}), **engine_kinds()}
     uses: dict[str, list[str]] = {}
     for stage in STAGES:
