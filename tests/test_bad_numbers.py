@@ -325,6 +325,17 @@ def test_an_empty_parcel_layer_is_one_problem(tiny_project: Path) -> None:
     assert "parcels.gpkg has no features" in found[0]
 
 
+@outcome("problem")
+def test_parcels_without_any_area_are_one_problem(tiny_project: Path) -> None:
+    flat = [shapely.box(X0 + i, Y0, X0 + i, Y0 + 100) for i in range(3)]  # zero width
+    frame = gpd.GeoDataFrame({"BSM": ["a", "b", "c"], "DLBM": ["0101", "0103", "0702"]},
+                             geometry=flat, crs=CRS)
+    frame.to_file(tiny_project.parent / "parcels.gpkg", layer="parcels")
+    found = problems(tiny_project)
+    assert len(found) == 1, found
+    assert "none of its 3 feature(s) has a geometry with an area" in found[0]
+
+
 @pytest.mark.parametrize(("geometry", "kind"), [
     (shapely.points([[X0 + 50, Y0 + 50], [X0 + 150, Y0 + 50], [X0 + 250, Y0 + 50]]), "3 Point"),
     (shapely.linestrings([[[X0, Y0], [X0 + 90, Y0]]] * 3), "3 LineString"),

@@ -450,7 +450,13 @@ def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
     renamed[col.LANDUSE_CODE] = renamed[col.LANDUSE_CODE].astype(str)
     renamed.index = pd.Index(text_ids.values, name=col.PARCEL_ID)
     renamed = renamed.drop(columns=[spec.fields.id])
-    return _clean("parcels", renamed, notes)
+    cleaned = _clean("parcels", renamed, notes)
+    if cleaned.empty:
+        problems.append(Problem("layers.parcels", (
+            f"parcel layer {path}: none of its {len(renamed)} feature(s) has a geometry with "
+            "an area (all missing or empty); check the file")))
+        return None
+    return cleaned
 
 
 def _examples(values: object, n: int = 5) -> str:
