@@ -55,8 +55,8 @@ class LayerSet:
         Other vector layers by role (``subsidence``, ``panels``, ``mines``, ``gangue``,
         ``towns``, ``roads`` and the planning layers :data:`PLANNING_ROLES`). Subsidence
         of form ``points`` is under ``subsidence_points`` (:data:`POINTS`), form
-        ``polygons`` under ``subsidence``; both have ``depth_m`` in metres and single-part
-        geometries.
+        ``polygons`` under ``subsidence``; both have ``depth_m`` in metres, positive down
+        (after the layer's ``sign``), and single-part geometries.
     grids
         Raster layers by role, in metres: ``subsidence`` (form ``raster``) and
         ``groundwater`` (depth of the water table below the ground before subsidence,
