@@ -30,7 +30,8 @@ from zoning.layers import LayerSet, load_layers
 from zoning.layers.grid import Grid
 from zoning.project import AssessmentInput, Project, load_project
 from zoning.reduction import stage as reduction_stage
-from zoning.rules.ruleset import RuleSet, load_rules
+from zoning.rulefields import engine_kinds, field_problems, input_kinds
+from zoning.rules.ruleset import ExpressionSite, RuleSet, load_rules
 from zoning.stage import Stage, StageOutput
 from zoning.subsidence import stage as subsidence_stage
 
@@ -125,15 +126,37 @@ def _assessment(project: Project, spec: AssessmentInput) -> Assessment:
 def _check_stages(
     rules: RuleSet, layers: LayerSet | None, input_columns: list[str]
 ) -> list[Problem]:
-    """Check every stage's expressions against the columns available before it."""
+    """Check every stage's expressions against the columns available before it.
+
+    Names and kinds of value: the parcel layer's field dtypes and the documented types of
+    the engine's columns; then the values of the input fields the rules use.
+    """
     problems: list[Problem] = []
     available = {c for c in input_columns if c != "geometry"}
+    # fields named like engine columns are renamed: the rules see the engine's column
+    inputs = available - {c for stage in STAGES for c in stage.columns(rules)}
+    kinds = {**(input_kinds(layers.parcels) if layers is not None else {}), **engine_kinds()}
+    uses: dict[str, list[str]] = {}
     for stage in STAGES:
-        problems += rules.check_expressions(stage.sites(rules), available)
+        sites = stage.sites(rules)
+        problems += rules.check_expressions(sites, available, kinds)
+        for site in sites:
+            for name in _names(rules, site) & inputs:
+                uses.setdefault(name, []).append(rules.label(site))
         if layers is not None and stage.check is not None:
             problems += stage.check(layers.parcels, rules, layers)
         available |= set(stage.columns(rules))
+    if layers is not None:
+        problems += field_problems(layers.parcels, uses, layers.sources.get("parcels", "parcels"))
     return problems
+
+
+def _names(rules: RuleSet, site: ExpressionSite) -> frozenset[str]:
+    """Columns the expression at ``site`` names (none when it does not parse)."""
+    try:
+        return rules.expression(site).names
+    except ZoningError:
+        return frozenset()
 
 
 def _rename_clashes(layers: LayerSet, rules: RuleSet) -> gpd.GeoDataFrame:

@@ -71,6 +71,10 @@ class Interpolation(_Strict):
     neighbours: int = Field(12, ge=1, description="IDW: number of nearest points used.")
 
 
+Sign = Literal["down_positive", "down_negative"]
+"""Sign convention of subsidence values: subsidence positive or negative."""
+
+
 class SubsidenceLayer(_Strict):
     """Subsidence in one of four forms, all ending as the same per-parcel columns.
 
@@ -86,8 +90,18 @@ class SubsidenceLayer(_Strict):
     depth_field: str = Field(
         "depth_m", description="Depth field of the polygons, value field of the points.")
     units: Literal["m", "mm"] = Field("m", description="Units of the depth values.")
+    sign: Sign | None = Field(
+        None, description="Sign convention of the depth values: down_positive (subsidence "
+        "positive, as surveyed depths) or down_negative (subsidence negative, as InSAR "
+        "displacement). Default: down_negative for form 'points', else down_positive.")
     interpolation: Interpolation = Field(
         default_factory=Interpolation, description="Form 'points' only.")
+
+    @property
+    def down_sign(self) -> float:
+        """Factor turning the layer's values into the engine's depths (positive down)."""
+        sign = self.sign or ("down_negative" if self.form == "points" else "down_positive")
+        return -1.0 if sign == "down_negative" else 1.0
 
     @model_validator(mode="after")
     def _path_given(self) -> SubsidenceLayer:

@@ -18,6 +18,14 @@ from rasterio.features import rasterize
 from zoning import columns as col
 from zoning.crs import choose_working_crs
 from zoning.errors import LayerError, Problem, ValidationFailed, did_you_mean
+from zoning.layers.checks import (
+    negative_problem,
+    null_code_problem,
+    numbers,
+    parcel_geometry_problem,
+    raster_problems,
+    sign_warning,
+)
 from zoning.layers.grid import Grid, read_grid, slope_degrees
 from zoning.layers.roads import (
     describe_request,
@@ -47,8 +55,8 @@ class LayerSet:
         Other vector layers by role (``subsidence``, ``panels``, ``mines``, ``gangue``,
         ``towns``, ``roads`` and the planning layers :data:`PLANNING_ROLES`). Subsidence
         of form ``points`` is under ``subsidence_points`` (:data:`POINTS`), form
-        ``polygons`` under ``subsidence``; both have ``depth_m`` in metres and single-part
-        geometries.
+        ``polygons`` under ``subsidence``; both have ``depth_m`` in metres, positive down
+        (after the layer's ``sign``), and single-part geometries.
     grids
         Raster layers by role, in metres: ``subsidence`` (form ``raster``) and
         ``groundwater`` (depth of the water table below the ground before subsidence,
@@ -151,6 +159,11 @@ def load_layers(project: Project) -> LayerSet:
             notes.append(f"{role}: raster reprojected from {grid.crs.name} to {crs.name}")
             grids[role] = grid.reprojected(crs)
     _check_overlap(parcels, vectors, grids, sources, problems)
+    if not problems:
+        for role, grid in grids.items():
+            problems += raster_problems(_where(role), sources[role], grid, parcels)
+    if "subsidence" in grids and sub is not None:
+        grids["subsidence"] = _down_positive(grids["subsidence"], sub, sources["subsidence"])
     if DEM in grids:
         grids[SLOPE] = slope_degrees(grids[DEM])
     if GROUNDWATER in grids and not problems:
@@ -167,6 +180,14 @@ def load_layers(project: Project) -> LayerSet:
                     subsidence=spec.subsidence, mines=spec.mines,
                     notes=notes, sources=sources, city_type=project.city_type,
                     road_graph=graph)
+
+
+def _down_positive(grid: Grid, sub: SubsidenceLayer, path: Path) -> Grid:
+    """The subsidence raster in the engine's convention (positive down), sign checked."""
+    values = grid.values * sub.down_sign
+    sign_warning(path, "band 1", values, "down_negative" if sub.down_sign < 0
+                 else "down_positive")
+    return Grid(values, grid.transform, grid.crs)
 
 
 def _only_polygons(role: str, path: Path, frame: gpd.GeoDataFrame,
@@ -206,16 +227,28 @@ def _depth_vectors(sub: SubsidenceLayer, path: Path, frame: gpd.GeoDataFrame, sc
         problems.append(Problem(
             "layers.subsidence", f"{path}: form {sub.form!r} expects {' or '.join(expected)} "
             f"geometries, found {found}; {hint}"))
-    depth = pd.to_numeric(frame[sub.depth_field], errors="coerce") * scale
-    if points and depth.isna().any():
-        bad = depth.isna().to_numpy()
+    depth = numbers(frame[sub.depth_field]) * scale * sub.down_sign
+    word = "point" if points else "polygon"
+    where = f"layers.subsidence.fields.{sub.depth_field}"
+    for what, bad in (("a missing or non-numeric", np.isnan(depth)),
+                      ("an infinite", np.isinf(depth))):
+        if not bad.any():
+            continue
         shown = ", ".join(f"{i}: {_plain(v)!r}" for i, v in zip(
             np.flatnonzero(bad)[:5], frame[sub.depth_field].to_numpy()[bad][:5], strict=True))
-        problems.append(Problem(
-            f"layers.subsidence.fields.{sub.depth_field}",
-            f"{path}: {int(bad.sum())} of {len(frame)} point(s) have a missing or non-numeric "
-            f"{sub.depth_field!r} (row: value {shown}); every point needs a depth in "
-            f"{sub.units}, so fix or remove them"))
+        problems.append(Problem(where, (
+            f"{path}: {int(bad.sum())} of {len(frame)} {word}(s) have {what} "
+            f"{sub.depth_field!r} (row: value {shown}); every {word} needs a finite depth in "
+            f"{sub.units}, so fix or remove them")))
+    declared = "down_negative" if sub.down_sign < 0 else "down_positive"
+    if points:
+        sign_warning(path, sub.depth_field, depth, declared)
+    else:
+        problems += negative_problem(
+            where, path, sub.depth_field, frame[sub.depth_field].reset_index(drop=True), depth,
+            f"subsidence depths under `sign: {declared}`",
+            "depth polygons give subsidence; if the data use negative for subsidence, set "
+            "`sign: down_negative` on layers.subsidence")
     return gpd.GeoDataFrame({"depth_m": depth}, geometry=frame.geometry.values,
                             crs=frame.crs).explode(index_parts=False)
 
@@ -386,6 +419,10 @@ def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
         problems.append(_missing_field("parcels", path, name, frame))
     if missing:
         return None
+    wrong_geometry = parcel_geometry_problem(path, frame.geometry, _POLYGONAL)
+    if wrong_geometry is not None:
+        problems.append(wrong_geometry)
+        return None
     ids = frame[spec.fields.id]
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
@@ -404,11 +441,22 @@ def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
         ))
     if blank.any() or not dup.empty:
         return None
+    no_code = null_code_problem(path, spec.fields.landuse,
+                                frame[spec.fields.landuse].set_axis(text_ids.values))
+    if no_code is not None:
+        problems.append(no_code)
+        return None
     renamed = frame.rename(columns={spec.fields.landuse: col.LANDUSE_CODE})
     renamed[col.LANDUSE_CODE] = renamed[col.LANDUSE_CODE].astype(str)
     renamed.index = pd.Index(text_ids.values, name=col.PARCEL_ID)
     renamed = renamed.drop(columns=[spec.fields.id])
-    return _clean("parcels", renamed, notes)
+    cleaned = _clean("parcels", renamed, notes)
+    if cleaned.empty:
+        problems.append(Problem("layers.parcels", (
+            f"parcel layer {path}: none of its {len(renamed)} feature(s) has a geometry with "
+            "an area (all missing or empty); check the file")))
+        return None
+    return cleaned
 
 
 def id_text(ids: pd.Series) -> pd.Series:
