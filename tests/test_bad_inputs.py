@@ -48,9 +48,11 @@ def _write_project(folder: Path, layers: dict, **top: object) -> Path:
 
 
 def _parcels(folder: Path, crs: str = "EPSG:4548", geoms: list | None = None) -> Path:
-    frame = gpd.GeoDataFrame({"BSM": ["a", "b", "c"], "DLBM": ["0101", "0103", "0702"],
-                              "DLMC": LANDUSE_NAMES},
-                             geometry=geoms if geoms is not None else boxes(), crs=crs)
+    geoms = geoms if geoms is not None else boxes()
+    codes = ["0101", "0103", "0702", "0101"][:len(geoms)]
+    frame = gpd.GeoDataFrame({"BSM": list("abcd")[:len(geoms)], "DLBM": codes,
+                              "DLMC": [*LANDUSE_NAMES, "水田"][:len(geoms)]},
+                             geometry=geoms, crs=crs)
     frame.to_file(folder / "parcels.gpkg", layer="parcels")
     return folder / "parcels.gpkg"
 
@@ -382,9 +384,14 @@ def _survey_roads(folder: Path) -> None:
                      crs="EPSG:4548").to_file(folder / "towns.gpkg")
 
 
+def _parcels_to_the_town(folder: Path) -> None:
+    """The three parcels and a fourth by the town, so that every layer overlaps the parcels."""
+    _parcels(folder, geoms=[*boxes(), shapely.box(540_000, 3_807_300, 540_100, 3_807_400)])
+
+
 @outcome("correct")
 def test_surveyed_road_classes_and_speeds(tmp_path):
-    _parcels(tmp_path)
+    _parcels_to_the_town(tmp_path)
     _survey_roads(tmp_path)
     roads = {"path": "roads.gpkg", "layer": "survey", "fields": {"class": "TYPE"},
              "speeds": {"县道": 60, "村道": 30}, "main": ["县道"]}
@@ -392,7 +399,7 @@ def test_surveyed_road_classes_and_speeds(tmp_path):
                              groundwater={"depth_m": 2.5})
     with inputs_unchanged(tmp_path):
         result = run_stages(prepare(project), progress=False)
-    assert result.parcels[col.DIST_ROAD_M].tolist() == [300.0, 300.0, 300.0]
+    assert result.parcels[col.DIST_ROAD_M].iloc[:3].tolist() == [300.0, 300.0, 300.0]
     origin = shapely.point_on_surface(boxes()[0])
     walk_min = origin.distance(shapely.Point(536_050, 3_807_150)) / (5 / 3.6) / 60
     drive_min = 4000 / (30 / 3.6) / 60
@@ -401,7 +408,7 @@ def test_surveyed_road_classes_and_speeds(tmp_path):
 
 @outcome("problem")
 def test_road_class_without_speed(tmp_path):
-    _parcels(tmp_path)
+    _parcels_to_the_town(tmp_path)
     _survey_roads(tmp_path)
     roads = {"path": "roads.gpkg", "layer": "survey", "fields": {"class": "TYPE"},
              "speeds": {"县道": 60}}
@@ -414,7 +421,7 @@ def test_road_class_without_speed(tmp_path):
 
 @outcome("warning")
 def test_road_class_without_speed_falls_back(tmp_path, caplog):
-    _parcels(tmp_path)
+    _parcels_to_the_town(tmp_path)
     _survey_roads(tmp_path)
     project = _write_project(tmp_path, {"roads": {"path": "roads.gpkg", "layer": "survey",
                                                   "fields": {"class": "TYPE"}}})
@@ -426,7 +433,7 @@ def test_road_class_without_speed_falls_back(tmp_path, caplog):
 
 @outcome("problem")
 def test_road_class_field_missing(tmp_path):
-    _parcels(tmp_path)
+    _parcels_to_the_town(tmp_path)
     _survey_roads(tmp_path)
     project = _write_project(tmp_path, {"roads": {"path": "roads.gpkg", "layer": "survey",
                                                   "fields": {"class": "TYP"}}})
@@ -476,8 +483,8 @@ def test_clipped_pbf_in_a_project(tmp_path):
     utm = gpd.GeoSeries([centre], crs=4326).to_crs(32610).iloc[0]
     squares = gpd.GeoSeries(boxes(x0=utm.x, y0=utm.y), crs=32610).to_crs(4326)
     _parcels(tmp_path, "EPSG:4326", list(squares.values))
-    gpd.GeoDataFrame({"name": ["t"]}, geometry=[shapely.Point(-122.2990, 37.8100)],
-                     crs=4326).to_file(tmp_path / "towns.gpkg")
+    town = gpd.GeoSeries([shapely.Point(utm.x + 250, utm.y + 50)], crs=32610).to_crs(4326)
+    gpd.GeoDataFrame({"name": ["t"]}, geometry=town.values).to_file(tmp_path / "towns.gpkg")
     project = _write_project(tmp_path, {"roads": {"path": "clipped.osm.pbf"},
                                         "towns": {"path": "towns.gpkg"}},
                              groundwater={"depth_m": 2.5})

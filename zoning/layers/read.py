@@ -73,7 +73,9 @@ def read_vector_file(path: Path, layer: str | None = None,
                            f"read as {FALLBACK_ENCODING} (GBK); give `encoding:` in "
                            "project.yaml if it is another one")
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True), None
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
+        if _valid_text(frame):
+            return frame, None
     except (UnicodeDecodeError, pa.ArrowException):
         pass
     if path.suffix.lower() == ".shp":  # a .cpg that lies: GDAL recodes names and values
@@ -105,6 +107,22 @@ def decode_text(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 def _read(path: Path, layer: str | None, encoding: str) -> gpd.GeoDataFrame:
     return gpd.read_file(path, layer=layer, engine="pyogrio", encoding=encoding)
+
+
+def _valid_text(frame: gpd.GeoDataFrame) -> bool:
+    """False when a text column read through Arrow holds bytes that are not UTF-8.
+
+    Arrow takes the bytes as they come and fails only when the values are used.
+    """
+    for name in frame.columns:
+        values = frame[name].array
+        if name == frame.geometry.name or not hasattr(values, "__arrow_array__"):
+            continue
+        try:
+            values.__arrow_array__().validate(full=True)
+        except pa.ArrowInvalid:
+            return False
+    return True
 
 
 def _shapefile_without_codepage(path: Path) -> bool:
