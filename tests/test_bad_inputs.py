@@ -378,6 +378,10 @@ def _survey_roads(folder: Path) -> None:
     running 4 km east to a town at its end."""
     lines = [shapely.LineString([(536_000, 3_807_400), (536_300, 3_807_400)]),
              shapely.LineString([(536_050, 3_807_150), (540_050, 3_807_150)])]
+    # a first layer the roads are not in: `layer: survey` must be honoured
+    gpd.GeoDataFrame({"TYPE": ["县道"]}, geometry=[shapely.LineString(
+        [(536_000, 3_807_110), (536_300, 3_807_110)])], crs="EPSG:4548").to_file(
+        folder / "roads.gpkg", layer="planned")
     gpd.GeoDataFrame({"TYPE": ["县道", "村道"]}, geometry=lines, crs="EPSG:4548").to_file(
         folder / "roads.gpkg", layer="survey")
     gpd.GeoDataFrame({"name": ["镇"]}, geometry=[shapely.Point(540_050, 3_807_150)],
