@@ -531,3 +531,31 @@ def test_gem_mine_boundaries_measure_geodesic_areas(tmp_path, name):
     measured = layers.parcels.loc[parcels["BSM"], "geometry"].area.to_numpy()
     assert len(measured) >= 5
     assert np.abs(measured / geodesic - 1).max() < 1e-3
+
+
+@outcome("correct")
+def test_towns_from_a_csv_table(tmp_path):
+    _parcels(tmp_path)
+    lon, lat = _lonlat(536_150, 3_807_040)
+    (tmp_path / "towns.csv").write_text(f"name,经度,纬度\n镇,{lon},{lat}\n", encoding="utf-8")
+    project = _write_project(tmp_path, {"towns": {"path": "towns.csv", "crs": "EPSG:4326"}})
+    with inputs_unchanged(tmp_path):
+        layers = load_layers(load_project(project))
+    town = layers.vectors["towns"].geometry.iloc[0]
+    assert town.distance(shapely.Point(536_150, 3_807_040)) < 0.01
+    assert layers.vectors["towns"]["name"].tolist() == ["镇"]
+
+
+@outcome("warning")
+def test_layer_in_a_far_zone_is_reprojected_with_a_warning(tmp_path, caplog):
+    _parcels(tmp_path)
+    town = gpd.GeoSeries([shapely.Point(536_150, 3_807_050)], crs=4548).to_crs(4549)
+    gpd.GeoDataFrame({"name": ["镇"]}, geometry=town.values).to_file(tmp_path / "towns.gpkg")
+    project = _write_project(tmp_path, {"towns": {"path": "towns.gpkg"}})
+    with inputs_unchanged(tmp_path), caplog.at_level(logging.WARNING):
+        layers = load_layers(load_project(project))
+    found = [r.getMessage() for r in caplog.records if "its own CRS" in r.getMessage()]
+    assert len(found) == 1 and found[0].startswith("towns:")
+    assert "EPSG:4549 covers 118.5–121.5° E" in found[0]
+    assert layers.vectors["towns"].geometry.iloc[0].distance(
+        shapely.Point(536_150, 3_807_050)) < 0.01

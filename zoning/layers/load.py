@@ -358,7 +358,8 @@ def _read_roads(project: Project, spec: RoadsLayer, problems: list[Problem], not
     if not unknown.empty:
         listed = ", ".join(f"{name!r} ({n} lines)" for name, n in unknown.head(10).items())
         where = sources.get("roads", "the roads")
-        if spec.speeds is not None:
+        surveyed = spec.path is not None and not is_osm_file(Path(spec.path))
+        if spec.speeds is not None and surveyed:  # OSM has rare classes no one lists
             problems.append(Problem("layers.roads.speeds", (
                 f"{where}: {len(unknown)} road class(es) have no speed: {listed}; add them to "
                 "roads.speeds (km/h)")))
