@@ -559,3 +559,16 @@ def test_layer_in_a_far_zone_is_reprojected_with_a_warning(tmp_path, caplog):
     assert "EPSG:4549 covers 118.5–121.5° E" in found[0]
     assert layers.vectors["towns"].geometry.iloc[0].distance(
         shapely.Point(536_150, 3_807_050)) < 0.01
+
+
+@outcome("problem")
+def test_broken_pbf_is_named_as_pbf(tmp_path):
+    _parcels(tmp_path)
+    pbf, _ = _clipped_pbf(tmp_path)
+    broken = tmp_path / "broken.osm.pbf"
+    broken.write_bytes(pbf.read_bytes()[:200])
+    project = _write_project(tmp_path, {"roads": {"path": broken.name}})
+    with inputs_unchanged(tmp_path):
+        text = _problems(project)
+    assert "broken.osm.pbf: osmium cannot read this OSM PBF file" in text
+    assert "XML file" not in text

@@ -73,6 +73,17 @@ def utm_crs(lon: float, lat: float) -> CRS:
     return CRS.from_authority(infos[0].auth_name, infos[0].code)
 
 
+def zone_crs(lon: float, lat: float) -> CRS:
+    """The CGCS2000 3° Gauss–Krüger zone of a point in China, else its UTM zone (not logged).
+
+    Examples
+    --------
+    >>> zone_crs(19.8, -33.9).to_epsg()
+    32734
+    """
+    return gauss_kruger_crs(lon, lat) or utm_crs(lon, lat)
+
+
 def choose_working_crs(lon: float, lat: float) -> CRS:
     """Choose the projected working CRS for data centred on ``lon``, ``lat``.
 
@@ -84,7 +95,7 @@ def choose_working_crs(lon: float, lat: float) -> CRS:
     'WGS 84 / UTM zone 32N'
 
     """
-    crs = gauss_kruger_crs(lon, lat) or utm_crs(lon, lat)
+    crs = zone_crs(lon, lat)
     logger.info(
         "working CRS chosen for data centred at %.4f, %.4f: %s (EPSG:%s)",
         lon,

@@ -22,6 +22,7 @@ from zoning.crs import (
     impossible_bounds,
     lonlat_bounds,
     outside_area_of_use,
+    zone_crs,
 )
 from zoning.errors import LayerError, Problem, ValidationFailed, did_you_mean
 from zoning.layers.grid import Grid, read_grid, slope_degrees
@@ -636,9 +637,9 @@ def _covers(crs: CRS, parcels: gpd.GeoDataFrame, problems: list[Problem],
         return True
     centre_out, text = outside
     if centre_out:
-        right = choose_working_crs((lonlat[0] + lonlat[2]) / 2, (lonlat[1] + lonlat[3]) / 2)
+        right = zone_crs((lonlat[0] + lonlat[2]) / 2, (lonlat[1] + lonlat[3]) / 2)
         problems.append(Problem("crs", (
-            f"crs: {text} (the parcels): lengths and areas measured in it would be distorted; "
+            f"{text} (the parcels): lengths and areas measured in it would be distorted; "
             f"use crs: auto or {crs_label(right)}")))
         return False
     note = (f"crs: part of the parcels lie outside the area of use of {crs_label(crs)} "
