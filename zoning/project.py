@@ -36,14 +36,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class VectorLayer(_Strict):
-    """A vector layer: any OGR format (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, ...)."""
+class FileLayer(_Strict):
+    """A layer read from a file: any OGR vector format, or a CSV or Excel table of points."""
 
     path: str = Field(description="File path, relative to the project file.")
-    layer: str | None = Field(None, description="Layer name inside a multi-layer file.")
+    layer: str | None = Field(
+        None, description="Layer name inside a multi-layer file (sheet of an Excel table).")
     select: dict[str, list[str | int | float]] | None = Field(
         None, description="Keep only features whose field has one of these values."
     )
+    encoding: str | None = Field(
+        None, description="Encoding of the file's text (e.g. GBK) when it is not UTF-8 and "
+        "the file does not say so; default: UTF-8, else GB18030 (logged).")
+    crs: str | None = Field(
+        None, description="CRS of a CSV/Excel table's coordinates (required for tables), or "
+        "of a file that has none (e.g. a shapefile without .prj).")
+
+
+class PointFields(_Strict):
+    """Coordinate columns of a CSV or Excel table of points."""
+
+    x: str | None = Field(None, description="Easting or longitude column; default: x, lon, "
+                          "lng, longitude, easting, 经度.")
+    y: str | None = Field(None, description="Northing or latitude column; default: y, lat, "
+                          "latitude, northing, 纬度.")
+
+
+class VectorLayer(FileLayer):
+    """A vector layer: any OGR format (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, ...)."""
+
+    fields: PointFields | None = Field(
+        None, description="Coordinate columns when the layer is a table of points.")
 
 
 class ParcelFields(_Strict):
@@ -53,7 +76,7 @@ class ParcelFields(_Strict):
     landuse: str = Field(description="Field with the land-use code (GB/T 21010 by default).")
 
 
-class ParcelLayer(VectorLayer):
+class ParcelLayer(FileLayer):
     """The parcel layer (land-survey patches)."""
 
     fields: ParcelFields
@@ -87,6 +110,11 @@ class SubsidenceLayer(_Strict):
     form: Literal["polygons", "raster", "points", "panels"]
     path: str | None = Field(None, description="File path; not used by form 'panels'.")
     layer: str | None = None
+    encoding: str | None = Field(None, description="As for any vector layer.")
+    crs: str | None = Field(None, description="CRS of a CSV/Excel table of points (required "
+                            "for tables), or of a file that has none.")
+    fields: PointFields | None = Field(
+        None, description="Form 'points' from a CSV/Excel table: the coordinate columns.")
     depth_field: str = Field(
         "depth_m", description="Depth field of the polygons, value field of the points.")
     units: Literal["m", "mm"] = Field("m", description="Units of the depth values.")
@@ -118,10 +146,50 @@ class MineFields(_Strict):
     type: str = Field("type", description="Field with the type: underground or open_pit.")
 
 
-class MinesLayer(VectorLayer):
+class MinesLayer(FileLayer):
     """Mined areas (mine fields or concessions) with their stage and type."""
 
     fields: MineFields = Field(default_factory=MineFields)
+
+
+class PanelFields(_Strict):
+    """Fields of the panels layer when they are named otherwise (None: the engine's name).
+
+    Each maps the engine's name to the layer's field, e.g. ``thickness_m: HOUDU``.
+    """
+
+    thickness_m: str | None = Field(None, description="Mined seam thickness, m.")
+    depth_m: str | None = Field(None, description="Mean mining depth, m.")
+    dip_deg: str | None = Field(None, description="Seam dip, degrees.")
+    dip_dir_deg: str | None = Field(None, description="Dip direction, degrees from north.")
+    end_year: str | None = Field(None, description="Year mining of the panel ended.")
+    q: str | None = Field(None, description="Subsidence factor per panel.")
+    tan_beta: str | None = Field(None, description="tan β per panel.")
+    b: str | None = Field(None, description="Horizontal displacement factor per panel.")
+    theta_deg: str | None = Field(None, description="Propagation angle per panel, degrees.")
+    s_m: str | None = Field(None, description="Inflection-point offset per panel, m.")
+
+    def renames(self) -> dict[str, str]:
+        """``{layer field: engine name}`` of the fields given."""
+        return {field: name for name, field in self.model_dump().items() if field is not None}
+
+
+class PanelsLayer(FileLayer):
+    """Mined longwall panels for the probability integral method."""
+
+    fields: PanelFields = Field(default_factory=PanelFields)
+
+
+class RoadFields(_Strict):
+    """Fields of a vector road layer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    road_class: str = Field(
+        "highway", alias="class", description="Field with the road class (OSM highway "
+        "values by default: motorway ... track; any values with speeds).")
+    speed: str | None = Field(
+        None, description="Field with speeds in km/h; missing values fall back to the class.")
 
 
 class RoadsLayer(_Strict):
@@ -146,6 +214,16 @@ class RoadsLayer(_Strict):
     cache_dir: str | None = Field(
         None, description="osmnx's download cache, relative to the project file; default "
         "~/.cache/zoning/osmnx.")
+    encoding: str | None = Field(None, description="As for any vector layer.")
+    fields: RoadFields | None = Field(
+        None, description="Vector road layers: the class field (default highway) and a speed "
+        "field.")
+    speeds: dict[str, Annotated[float, Field(gt=0)]] | None = Field(
+        None, description="Speed (km/h) by road class, over the engine's OSM defaults; with "
+        "it every class of the layer must have a speed.")
+    main: list[str] | None = Field(
+        None, min_length=1, description="Road classes that are main roads (distance to main "
+        "road); default: OSM motorway, trunk, primary, secondary, tertiary and their links.")
 
     @model_validator(mode="after")
     def _one_source(self) -> RoadsLayer:
@@ -254,7 +332,7 @@ class Layers(_Strict):
 
     parcels: ParcelLayer
     subsidence: SubsidenceLayer | None = None
-    panels: VectorLayer | None = None
+    panels: PanelsLayer | None = None
     mines: MinesLayer | None = None
     gangue: VectorLayer | None = None
     towns: VectorLayer | None = None

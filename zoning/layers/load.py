@@ -16,7 +16,14 @@ from pyproj import CRS
 from rasterio.features import rasterize
 
 from zoning import columns as col
-from zoning.crs import choose_working_crs
+from zoning.crs import (
+    choose_working_crs,
+    crs_label,
+    impossible_bounds,
+    lonlat_bounds,
+    outside_area_of_use,
+    zone_crs,
+)
 from zoning.errors import LayerError, Problem, ValidationFailed, did_you_mean
 from zoning.layers.checks import (
     negative_problem,
@@ -27,15 +34,33 @@ from zoning.layers.checks import (
     sign_warning,
 )
 from zoning.layers.grid import Grid, read_grid, slope_degrees
+from zoning.layers.read import read_vector_file
 from zoning.layers.roads import (
+    FALLBACK_SPEED_KMH,
+    UNKNOWN_HIGHWAY,
     describe_request,
     download_graph,
     drive_graph,
+    flag_main_roads,
     is_osm_file,
+    osm_format,
     osm_road_lines,
     read_osm_graph,
+    unknown_classes,
 )
-from zoning.project import Layers, MinesLayer, Project, RoadsLayer, SubsidenceLayer, VectorLayer
+from zoning.layers.table import is_table, read_point_table
+from zoning.project import (
+    FileLayer,
+    Layers,
+    MinesLayer,
+    PanelsLayer,
+    PointFields,
+    Project,
+    RoadFields,
+    RoadsLayer,
+    SubsidenceLayer,
+    VectorLayer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +132,17 @@ def load_layers(project: Project) -> LayerSet:
     sources: dict[str, Path] = {}
     spec = project.layers
     parcels = _read_parcels(project, problems, notes, sources)
+    if parcels is not None and not _possible("parcels", parcels.crs, parcels.total_bounds,
+                                             sources, problems, notes):
+        parcels = None
     crs = _working_crs(project, parcels, problems, notes)
     raw: dict[str, gpd.GeoDataFrame] = {}
     for role in ("panels", "mines", "gangue", "towns", *PLANNING_ROLES):
         layer = getattr(spec, role)
         if layer is not None:
-            frame = _read_vector(project, role, layer, problems, sources)
+            frame = _read_vector(project, role, layer, problems, sources, notes)
+            if frame is not None and isinstance(layer, PanelsLayer):
+                frame = _mapped_panel_fields(layer, sources[role], frame, problems)
             if frame is not None and role in PLANNING_ROLES:
                 frame = _only_polygons(role, sources[role], frame, problems)
             if frame is not None:
@@ -137,9 +167,9 @@ def load_layers(project: Project) -> LayerSet:
         path = _existing(project, "subsidence", sub.path, problems, sources)
         scale = _SCALE[sub.units]
         if path is not None:
-            frame = _read_vector(project, "subsidence", VectorLayer(path=path.as_posix(),
-                                                                    layer=sub.layer),
-                                 problems, sources)
+            as_layer = VectorLayer(path=path.as_posix(), layer=sub.layer, encoding=sub.encoding,
+                                   crs=sub.crs, fields=sub.fields)
+            frame = _read_vector(project, "subsidence", as_layer, problems, sources, notes)
             if frame is not None:
                 role = POINTS if sub.form == "points" else "subsidence"
                 depths = _depth_vectors(sub, path, frame, scale, problems)
@@ -149,6 +179,10 @@ def load_layers(project: Project) -> LayerSet:
         roads = _read_roads(project, spec.roads, problems, notes, sources)
         if roads is not None:
             raw["roads"] = roads
+    raw = {role: frame for role, frame in raw.items() if frame.empty or _possible(
+        role, frame.crs, frame.total_bounds, sources, problems, notes)}
+    grids = {role: grid for role, grid in grids.items()
+             if _possible(role, grid.crs, grid.bounds, sources, problems, notes)}
     if problems or parcels is None or crs is None:
         raise ValidationFailed(problems)
     parcels = _to_crs("parcels", parcels, crs, notes)
@@ -260,10 +294,18 @@ def _read_raster(project: Project, role: str, path_text: str, units: str,
     if path is None:
         return None
     try:
-        return read_grid(path, _SCALE[units])
+        grid = read_grid(path, _SCALE[units])
     except LayerError as exc:
         problems.append(Problem(_where(role), str(exc)))
         return None
+    rows, cols = grid.values.shape
+    if role in _GRADIENT_ROLES and min(rows, cols) < 2:
+        problems.append(Problem(_where(role), (
+            f"{path}: the raster has {rows}×{cols} cell(s); the {role} raster needs at least "
+            "2×2 cells (tilt, curvature and slope are differences between neighbouring "
+            "cells): resample it to smaller cells (e.g. gdalwarp -tr 10 10)")))
+        return None
+    return grid
 
 
 def _depth_problems(parcels: gpd.GeoDataFrame, grid: Grid, path: Path) -> list[Problem]:
@@ -330,15 +372,39 @@ def _road_graph(project: Project, spec: RoadsLayer, crs: CRS,
     """The drivable road graph in the working CRS, for travel times to the towns."""
     path = project.resolve(spec.path) if spec.path is not None else None
     cache = project.resolve(spec.cache_dir) if spec.cache_dir is not None else None
+    fields = spec.fields or RoadFields()
     try:
         return drive_graph(path, place=spec.place, bbox=spec.bbox, crs=crs, layer=spec.layer,
-                           cache_dir=cache)
+                           highway_field=fields.road_class, speed_field=fields.speed,
+                           speeds=spec.speeds, encoding=spec.encoding, cache_dir=cache)
     except LayerError as exc:
         problems.append(Problem("layers.roads", f"road graph for travel times: {exc}"))
         return None
 
 
 def _read_roads(project: Project, spec: RoadsLayer, problems: list[Problem], notes: list[str],
+                sources: dict[str, Path]) -> gpd.GeoDataFrame | None:
+    """Road lines with their ``highway`` class and main-road flag, from any source."""
+    lines = _road_lines(project, spec, problems, notes, sources)
+    if lines is None:
+        return None
+    unknown = unknown_classes(lines, spec.speeds)
+    if not unknown.empty:
+        listed = ", ".join(f"{name!r} ({n} lines)" for name, n in unknown.head(10).items())
+        where = sources.get("roads", "the roads")
+        surveyed = spec.path is not None and not is_osm_file(Path(spec.path))
+        if spec.speeds is not None and surveyed:  # OSM has rare classes no one lists
+            problems.append(Problem("layers.roads.speeds", (
+                f"{where}: {len(unknown)} road class(es) have no speed: {listed}; add them to "
+                "roads.speeds (km/h)")))
+            return None
+        logger.warning("roads: %d road class(es) of %s have no speed and are driven at "
+                       "%g km/h: %s; give their speeds in roads.speeds (km/h)",
+                       len(unknown), where, FALLBACK_SPEED_KMH, listed)
+    return flag_main_roads(lines, spec.main)
+
+
+def _road_lines(project: Project, spec: RoadsLayer, problems: list[Problem], notes: list[str],
                 sources: dict[str, Path]) -> gpd.GeoDataFrame | None:
     """Road lines from the project's file, or downloaded for its place or bounding box."""
     if spec.path is None:
@@ -354,41 +420,64 @@ def _read_roads(project: Project, spec: RoadsLayer, problems: list[Problem], not
     path = _existing(project, "roads", spec.path, problems, sources)
     if path is None:
         return None
-    if not is_osm_file(path):
-        return _read_vector(project, "roads", VectorLayer(path=spec.path, layer=spec.layer),
-                            problems, sources)
-    try:
-        return osm_road_lines(read_osm_graph(path))
-    except LayerError as exc:
-        problems.append(Problem("layers.roads", str(exc)))
+    if is_osm_file(path):
+        if spec.layer is not None:
+            problems.append(Problem("layers.roads.layer", (
+                f"{path} is an {osm_format(path)} extract, read whole: 'layer' names a layer "
+                "of a vector file (GeoPackage, ...); remove it")))
+            return None
+        try:
+            return osm_road_lines(read_osm_graph(path))
+        except LayerError as exc:
+            problems.append(Problem("layers.roads", str(exc)))
+            return None
+    as_layer = VectorLayer(path=spec.path, layer=spec.layer, encoding=spec.encoding)
+    frame = _read_vector(project, "roads", as_layer, problems, sources, notes)
+    if frame is None:
         return None
+    field = (spec.fields or RoadFields()).road_class
+    if field in frame.columns:
+        return frame.assign(highway=frame[field].astype("string").fillna(UNKNOWN_HIGHWAY)
+                            .astype(str))
+    if spec.fields is not None:
+        problems.append(_missing_field("roads", path, field, frame))
+        return None
+    notes.append(f"roads: {path} has no {field!r} field; every line is a main road of class "
+                 f"{UNKNOWN_HIGHWAY!r} (name the class field with roads.fields.class)")
+    return frame
 
 
-def _read_vector(project: Project, role: str, spec: VectorLayer, problems: list[Problem],
-                 sources: dict[str, Path]) -> gpd.GeoDataFrame | None:
+def _read_vector(project: Project, role: str, spec: FileLayer, problems: list[Problem],
+                 sources: dict[str, Path], notes: list[str]) -> gpd.GeoDataFrame | None:
     path = _existing(project, role, spec.path, problems, sources)
     if path is None:
         return None
+    where = _where(role)
     try:
-        if spec.layer is not None:
-            available = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
-            if spec.layer not in available:
-                problems.append(Problem(
-                    f"layers.{role}.layer",
-                    f"{path} has no layer {spec.layer!r}{did_you_mean(spec.layer, available)}; "
-                    f"layers in the file: {available}",
-                ))
+        if is_table(path):
+            xy = getattr(spec, "fields", None)
+            xy = xy if isinstance(xy, PointFields) else PointFields()
+            frame, note = read_point_table(path, x=xy.x, y=xy.y, crs=spec.crs, sheet=spec.layer,
+                                           encoding=spec.encoding)
+        else:
+            if spec.layer is not None and not _has_layer(path, spec.layer, where, problems):
                 return None
-        frame = gpd.read_file(path, layer=spec.layer, engine="pyogrio", use_arrow=True)
-    except Exception as exc:  # pyogrio raises DataSourceError and friends
-        problems.append(Problem(f"layers.{role}", f"{path}: cannot read ({exc})"))
+            frame, note = read_vector_file(path, spec.layer, spec.encoding)
+    except LayerError as exc:
+        problems.append(Problem(where, str(exc)))
         return None
-    if frame.crs is None:
-        problems.append(Problem(
-            f"layers.{role}",
-            f"{path} has no CRS; assign one in the file (e.g. `ogr2ogr -a_srs EPSG:4548 out.gpkg "
-            f"{path.name}`) or export it again with its projection",
-        ))
+    except (UnicodeDecodeError, LookupError) as exc:
+        problems.append(Problem(f"{where}.encoding", (
+            f"{path}: the text cannot be decoded as {spec.encoding!r} ({exc}); give the file's "
+            "encoding (GBK, GB18030, UTF-8, ...) or remove encoding: to detect it")))
+        return None
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        problems.append(Problem(where, f"{path}: cannot read ({exc})"))
+        return None
+    if note is not None:
+        notes.append(f"{role}: {note}")
+    frame = _with_crs(role, path, spec.crs, frame, problems, notes)
+    if frame is None:
         return None
     if spec.select:
         for name, values in spec.select.items():
@@ -397,6 +486,64 @@ def _read_vector(project: Project, role: str, spec: VectorLayer, problems: list[
                 return None
             frame = frame[frame[name].isin(values)]
     return frame
+
+
+def _has_layer(path: Path, layer: str, where: str, problems: list[Problem]) -> bool:
+    available = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    if layer in available:
+        return True
+    problems.append(Problem(
+        f"{where}.layer",
+        f"{path} has no layer {layer!r}{did_you_mean(layer, available)}; "
+        f"layers in the file: {available}",
+    ))
+    return False
+
+
+def _with_crs(role: str, path: Path, given: str | None, frame: gpd.GeoDataFrame,
+              problems: list[Problem], notes: list[str]) -> gpd.GeoDataFrame | None:
+    """``frame`` with its CRS: the file's, else the project's ``crs:`` for the layer."""
+    where = _where(role)
+    if frame.crs is None and given is None:
+        problems.append(Problem(
+            where,
+            f"{path} has no CRS; give it in project.yaml ({where}.crs: EPSG:4548) or assign "
+            f"one in the file (e.g. `ogr2ogr -a_srs EPSG:4548 out.gpkg {path.name}`)",
+        ))
+        return None
+    if given is None:
+        return frame
+    try:
+        declared = CRS.from_user_input(given)
+    except Exception:  # pyproj raises CRSError; any failure means the same to the user
+        problems.append(Problem(f"{where}.crs", f"{given!r} is not a CRS pyproj understands "
+                                "(e.g. EPSG:4548)"))
+        return None
+    if frame.crs is None:
+        notes.append(f"{role}: {path} has no CRS; {declared.name} assigned from the project")
+        return frame.set_crs(declared)
+    if CRS.from_user_input(frame.crs) != declared:
+        problems.append(Problem(f"{where}.crs", (
+            f"{path} says its CRS is {frame.crs.name} but the project gives {given}; remove "
+            "crs: to use the file's, or fix the file")))
+        return None
+    return frame
+
+
+def _mapped_panel_fields(spec: PanelsLayer, path: Path, frame: gpd.GeoDataFrame,
+                         problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    """Panels with the fields named in ``layers.panels.fields`` renamed to the engine's names."""
+    renames = spec.fields.renames()
+    fields = [c for c in frame.columns if c != frame.geometry.name]
+    missing = [(name, given) for given, name in renames.items() if given not in frame.columns]
+    for name, given in missing:
+        problems.append(Problem(f"layers.panels.fields.{name}", (
+            f"{path} has no field {given!r}{did_you_mean(given, fields)} (mapped to {name}); "
+            f"fields: {fields}")))
+    if missing:
+        return None
+    return frame.drop(columns=[n for n in renames.values() if n in frame.columns
+                               and n not in renames]).rename(columns=renames)
 
 
 def _missing_field(role: str, path: Path, name: str, frame: pd.DataFrame) -> Problem:
@@ -410,7 +557,7 @@ def _missing_field(role: str, path: Path, name: str, frame: pd.DataFrame) -> Pro
 def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
                   sources: dict[str, Path]) -> gpd.GeoDataFrame | None:
     spec = project.layers.parcels
-    frame = _read_vector(project, "parcels", spec, problems, sources)
+    frame = _read_vector(project, "parcels", spec, problems, sources, notes)
     if frame is None:
         return None
     path = sources["parcels"]
@@ -481,8 +628,34 @@ def _examples(values: object, n: int = 5) -> str:
     return ", ".join(str(v) for v in items)
 
 
+def _possible(role: str, crs: object, bounds: object, sources: dict[str, Path],
+              problems: list[Problem], notes: list[str]) -> bool:
+    """False (with the problem) when a layer's coordinates cannot be in its CRS.
+
+    A projected layer lying outside its own CRS's area of use is possible but suspect: a
+    warning says so.
+    """
+    given = CRS.from_user_input(crs)
+    box = _box(bounds)
+    where = sources.get(role, role)
+    why = impossible_bounds(given, box)
+    if why is not None:
+        problems.append(Problem(_where(role), f"{where}: {why}"))
+        return False
+    if given.is_projected:
+        outside = outside_area_of_use(given, lonlat_bounds(given, box))
+        if outside is not None:
+            text = (f"{role}: {where} lies outside the area of use of its own CRS ({outside[1]}); "
+                    "are the coordinates in this CRS? measured there, lengths and areas are "
+                    "distorted")
+            logger.warning(text)
+            notes.append(text)
+    return True
+
+
 def _working_crs(project: Project, parcels: gpd.GeoDataFrame | None, problems: list[Problem],
                  notes: list[str]) -> CRS | None:
+    """The working CRS: the project's (checked against the parcels' location), or chosen."""
     if project.crs != "auto":
         try:
             crs = CRS.from_user_input(project.crs)
@@ -494,18 +667,51 @@ def _working_crs(project: Project, parcels: gpd.GeoDataFrame | None, problems: l
             problems.append(Problem("crs", f"{project.crs} is geographic; measuring needs a "
                                     "projected CRS (or 'auto')"))
             return None
-        return crs
+        if parcels is not None and _covers(crs, parcels, problems, notes):
+            return crs
+        return None if parcels is not None else crs
     if parcels is None:
         return None
     given = CRS.from_user_input(parcels.crs)
-    if given.is_projected and not _is_mercator(given):
+    lonlat = _lonlat(parcels)
+    lon, lat = (lonlat[0] + lonlat[2]) / 2, (lonlat[1] + lonlat[3]) / 2
+    outside = outside_area_of_use(given, lonlat)
+    if given.is_projected and not _is_mercator(given) and not (outside and outside[0]):
         return given
-    lon, lat = _centre_lonlat(parcels)
     crs = choose_working_crs(lon, lat)
-    why = "Mercator, which distorts areas" if given.is_projected else "geographic"
-    notes.append(f"parcels are in {given.name} ({why}); working CRS {crs.name} "
-                 f"(EPSG:{crs.to_epsg()}) chosen for their centre {lon:.3f}, {lat:.3f}")
+    if given.is_projected and not _is_mercator(given):
+        note = (f"parcels are in {given.name}, but their centre lies outside its area of use "
+                f"({outside[1] if outside else ''}); working CRS {crs.name} "
+                f"({crs_label(crs)}) chosen for their centre {lon:.3f}, {lat:.3f}, every layer "
+                "reprojected to it")
+        logger.warning(note)
+    else:
+        why = "Mercator, which distorts areas" if given.is_projected else "geographic"
+        note = (f"parcels are in {given.name} ({why}); working CRS {crs.name} "
+                f"(EPSG:{crs.to_epsg()}) chosen for their centre {lon:.3f}, {lat:.3f}")
+    notes.append(note)
     return crs
+
+
+def _covers(crs: CRS, parcels: gpd.GeoDataFrame, problems: list[Problem],
+            notes: list[str]) -> bool:
+    """True when the project's ``crs`` may measure the parcels (its area of use holds them)."""
+    lonlat = _lonlat(parcels)
+    outside = outside_area_of_use(crs, lonlat)
+    if outside is None:
+        return True
+    centre_out, text = outside
+    if centre_out:
+        right = zone_crs((lonlat[0] + lonlat[2]) / 2, (lonlat[1] + lonlat[3]) / 2)
+        problems.append(Problem("crs", (
+            f"{text} (the parcels): lengths and areas measured in it would be distorted; "
+            f"use crs: auto or {crs_label(right)}")))
+        return False
+    note = (f"crs: part of the parcels lie outside the area of use of {crs_label(crs)} "
+            f"({text}); measurements there carry more distortion")
+    logger.warning(note)
+    notes.append(note)
+    return True
 
 
 def _is_mercator(crs: CRS) -> bool:
@@ -514,9 +720,14 @@ def _is_mercator(crs: CRS) -> bool:
     return "mercator" in name and "transverse" not in name
 
 
-def _centre_lonlat(frame: gpd.GeoDataFrame) -> tuple[float, float]:
-    minx, miny, maxx, maxy = frame.to_crs("EPSG:4326").total_bounds
-    return (minx + maxx) / 2, (miny + maxy) / 2
+def _lonlat(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The layer's bounds in longitudes and latitudes."""
+    return lonlat_bounds(CRS.from_user_input(frame.crs), _box(frame.total_bounds))
+
+
+def _box(bounds: object) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = (float(v) for v in np.asarray(bounds))
+    return minx, miny, maxx, maxy
 
 
 def _to_crs(role: str, frame: gpd.GeoDataFrame, crs: CRS, notes: list[str]) -> gpd.GeoDataFrame:
@@ -534,6 +745,8 @@ GROUNDWATER = "groundwater"
 DEM = "dem"
 """A project raster of this name is elevation (m); the engine adds its slope as :data:`SLOPE`."""
 SLOPE = "slope_deg"
+_GRADIENT_ROLES = ("subsidence", DEM)
+"""Rasters whose differences between neighbouring cells are taken (need 2×2 cells)."""
 POINTS = "subsidence_points"
 """Role of subsidence survey or InSAR points among the vector layers."""
 PLANNING_ROLES = ("redline", "geohazard", "boundary")

@@ -17,6 +17,7 @@ import logging
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ import shapely
 from pyproj import CRS
 
 from zoning.errors import LayerError, did_you_mean
+from zoning.layers.read import read_vector_file
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,8 @@ FALLBACK_SPEED_KMH = 20.0
 any ``maxspeed`` in the graph (engine default)."""
 UNKNOWN_HIGHWAY = "road"
 """``highway`` value given to vector road lines that have no highway field."""
+MAIN_FLAG = "main"
+"""Boolean column of a road-line layer: the line is a main road (:func:`flag_main_roads`)."""
 
 NOT_DRIVABLE = frozenset(
     {"abandoned", "bridleway", "bus_guideway", "construction", "corridor", "cycleway",
@@ -97,17 +101,29 @@ def is_osm_file(path: Path) -> bool:
 
 
 def read_osm_graph(path: Path) -> nx.MultiDiGraph:
-    """Read every way of an OSM XML or PBF file into an osmnx graph (offline).
+    """Read every highway way of an OSM XML or PBF file into an osmnx graph (offline).
+
+    Extracts clipped at their edges (ways referencing nodes outside the file) are read:
+    see :func:`_osm_roads_xml`.
 
     Raises
     ------
     LayerError
-        If osmnx cannot read the file.
+        If osmium or osmnx cannot read the file.
     """
-    if path.name.lower().endswith(PBF_SUFFIXES):
-        with _pbf_as_xml(path) as xml:
-            return _graph_from_xml(xml, path, simplify=True)
-    return _graph_from_xml(path, path, simplify=True)
+    with _osm_roads_xml(path) as xml:
+        return _graph_from_xml(xml, path, simplify=True)
+
+
+def osm_format(path: Path) -> str:
+    """``OSM PBF`` or ``OSM XML``, for messages.
+
+    Examples
+    --------
+    >>> osm_format(Path("jiawang.osm.pbf")), osm_format(Path("a.osm.bz2"))
+    ('OSM PBF', 'OSM XML')
+    """
+    return "OSM PBF" if path.name.lower().endswith(PBF_SUFFIXES) else "OSM XML"
 
 
 def osm_road_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
@@ -119,16 +135,51 @@ def osm_road_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     return lines.reset_index(drop=True)
 
 
+def flag_main_roads(lines: gpd.GeoDataFrame, main: Sequence[str] | None = None,
+                    ) -> gpd.GeoDataFrame:
+    """A copy of ``lines`` with :data:`MAIN_FLAG`: its ``highway`` class is in ``main``.
+
+    ``main`` defaults to :data:`MAIN_ROADS` (OSM classes); lines without a ``highway``
+    field are all main.
+    """
+    classes = set(MAIN_ROADS if main is None else main)
+    flagged = lines.copy()
+    flagged[MAIN_FLAG] = (lines["highway"].isin(classes) if "highway" in lines.columns
+                          else True)
+    return flagged
+
+
 def main_roads(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Main roads of a road-line layer; all lines when it has no ``highway`` field."""
-    if "highway" not in lines.columns:
-        return lines
-    selected = lines[lines["highway"].isin(MAIN_ROADS)]
+    """Main roads of a road-line layer (:data:`MAIN_FLAG`, else the ``highway`` class).
+
+    All lines when it has neither field, or when none of them is a main road (logged).
+    """
+    if MAIN_FLAG not in lines.columns:
+        if "highway" not in lines.columns:
+            return lines
+        lines = flag_main_roads(lines)
+    selected = lines[lines[MAIN_FLAG].astype(bool)]
     if selected.empty:
-        logger.warning("no main roads (highway in %s) found; using every road line",
-                       sorted(MAIN_ROADS))
+        logger.warning("no main road among the %d road line(s) (classes %s); using every "
+                       "road line: name the main classes with roads.main", len(lines),
+                       sorted({str(v) for v in lines.get("highway", pd.Series()).unique()}))
         return lines
     return selected
+
+
+def unknown_classes(lines: gpd.GeoDataFrame,
+                    speeds: Mapping[str, float] | None = None) -> pd.Series:
+    """Counts of the drivable ``highway`` classes with no speed (defaults and ``speeds``).
+
+    Examples
+    --------
+    >>> lines = gpd.GeoDataFrame({"highway": ["县道", "县道", "primary", "footway"]})
+    >>> unknown_classes(lines).to_dict(), unknown_classes(lines, {"县道": 40}).to_dict()
+    ({'县道': 2}, {})
+    """
+    known = set(DEFAULT_SPEEDS_KMH) | set(speeds or {}) | NOT_DRIVABLE
+    classes = lines["highway"].astype(str)
+    return classes[~classes.isin(known)].value_counts()
 
 
 def is_drivable(tags: Mapping[str, Any]) -> bool:
@@ -158,6 +209,8 @@ def drive_graph(
     layer: str | None = None,
     highway_field: str = "highway",
     speed_field: str | None = None,
+    speeds: Mapping[str, float] | None = None,
+    encoding: str | None = None,
     cache_dir: Path | str | None = None,
 ) -> nx.MultiDiGraph:
     """The drivable road graph from exactly one of a file, a place name or a bounding box.
@@ -174,9 +227,14 @@ def drive_graph(
     crs
         Working CRS the graph is projected to; None: the file's CRS for vector files,
         the local UTM zone for OSM data.
-    layer, highway_field, speed_field
-        Vector files only: the layer, the field with OSM-style highway types (optional),
-        and a field with speeds in km/h (optional; missing values fall back to the type).
+    layer, highway_field, speed_field, encoding
+        Vector files only: the layer, the field with the road class (OSM highway types by
+        default; optional), a field with speeds in km/h (optional; missing values fall back
+        to the class) and the text encoding (None: detected, see
+        :func:`zoning.layers.read.read_vector_file`).
+    speeds
+        Speed (km/h) by class, over :data:`DEFAULT_SPEEDS_KMH`; classes in neither get
+        :data:`FALLBACK_SPEED_KMH`.
     cache_dir
         Online only: osmnx's cache folder (default :data:`DEFAULT_CACHE_DIR`).
 
@@ -204,12 +262,12 @@ def drive_graph(
         raise LayerError(f"roads: give exactly one of path, place or bbox; given: {given}")
     if path is not None:
         where = str(path)
-        graph = _local_graph(Path(path), crs, layer, highway_field, speed_field)
+        graph = _local_graph(Path(path), crs, layer, highway_field, speed_field, encoding)
     else:
         where = describe_request(place, bbox)
         graph = ox.project_graph(download_graph(place=place, bbox=bbox, cache_dir=cache_dir),
                                  to_crs=crs)
-    return _with_travel_times(graph, where)
+    return _with_travel_times(graph, where, speeds)
 
 
 def download_graph(
@@ -344,34 +402,112 @@ def _graph_from_xml(xml: Path, path: Path, *, simplify: bool) -> nx.MultiDiGraph
         with _osmnx_settings(useful_tags_way=tags):
             return ox.graph_from_xml(xml, simplify=simplify, retain_all=True)
     except Exception as exc:  # osmnx raises several types for bad files
-        raise LayerError(f"{path}: osmnx cannot read this OSM XML file ({exc})") from exc
+        raise LayerError(f"{path}: osmnx cannot read this {osm_format(path)} file ({exc})"
+                         ) from exc
 
 
 @contextmanager
-def _pbf_as_xml(path: Path) -> Iterator[Path]:
-    """The ways with a ``highway`` tag of a PBF file (and their nodes) as temporary OSM XML."""
-    with tempfile.TemporaryDirectory(prefix="zoning-pbf-") as folder:
+def _osm_roads_xml(path: Path) -> Iterator[Path]:
+    """The ways with a ``highway`` tag of an OSM file and their nodes, as temporary OSM XML.
+
+    An extract cut out of a larger file ("simple" clipping, the usual case) keeps the ways
+    crossing its edge with references to nodes it does not hold, which osmnx refuses
+    ("Some edges missing nodes"). Such ways are cut where their nodes are missing: each run
+    of at least two nodes present is kept as a way of its own, the rest dropped; the counts
+    are logged.
+    """
+    with tempfile.TemporaryDirectory(prefix="zoning-osm-") as folder:
         xml = Path(folder) / "roads.osm"
         try:
-            with osmium.BackReferenceWriter(str(xml), ref_src=str(path)) as writer:
-                ways = osmium.FileProcessor(str(path), osmium.osm.WAY)
-                for way in ways.with_filter(osmium.filter.KeyFilter("highway")):
-                    writer.add(way)
+            clipped = _write_roads_xml(path, xml)
         except Exception as exc:  # osmium raises RuntimeError and friends
             raise LayerError(
-                f"{path}: osmium cannot read this OSM PBF file ({exc}); check the file, or "
-                f"convert it to OSM XML (`osmium cat {path.name} -o roads.osm`) and give that"
+                f"{path}: osmium cannot read this {osm_format(path)} file ({exc}); check the "
+                f"file, or convert it (`osmium cat {path.name} -o roads.osm`) and give that"
             ) from exc
+        if clipped.ways:
+            logger.warning(
+                "%s: %d road way(s) reference %d node(s) missing from the extract (clipped at "
+                "its edge); they are cut there into %d piece(s), and %d way(s) left with "
+                "fewer than two nodes are dropped", path, clipped.ways, clipped.missing,
+                clipped.pieces, clipped.dropped)
         yield xml
+
+
+@dataclass
+class _Clipped:
+    """Counts of :func:`_write_roads_xml`.
+
+    Ways with missing nodes, the missing node references, pieces kept and ways dropped.
+    """
+
+    ways: int = 0
+    missing: int = 0
+    pieces: int = 0
+    dropped: int = 0
+
+
+def _write_roads_xml(path: Path, xml: Path) -> _Clipped:
+    """Write the highway ways of ``path`` and their nodes to ``xml``, cut at missing nodes."""
+    wanted: set[int] = set()
+    for way in _highway_ways(path):
+        wanted.update(node.ref for node in way.nodes)
+    present: set[int] = set()
+    clipped = _Clipped()
+    next_id = -1  # ids of the pieces after the first of a cut way (negative: not in OSM)
+    with osmium.SimpleWriter(str(xml)) as writer:
+        nodes = osmium.FileProcessor(str(path), osmium.osm.NODE)
+        for node in nodes.with_filter(osmium.filter.IdFilter(wanted)):
+            if isinstance(node, osmium.osm.Node) and node.location.valid():
+                present.add(node.id)
+                writer.add_node(node)
+        for way in _highway_ways(path):
+            refs = [node.ref for node in way.nodes]
+            runs = _runs(refs, present)
+            if len(runs) == 1 and len(runs[0]) == len(refs):
+                writer.add_way(way)
+                continue
+            clipped.ways += 1
+            clipped.missing += sum(ref not in present for ref in refs)
+            clipped.dropped += not runs
+            clipped.pieces += len(runs)
+            for i, run in enumerate(runs):
+                piece_id = way.id
+                if i > 0:
+                    piece_id, next_id = next_id, next_id - 1
+                writer.add_way(way.replace(nodes=run, id=piece_id))
+    return clipped
+
+
+def _highway_ways(path: Path) -> Iterator[osmium.osm.Way]:
+    """The ways of an OSM file with a ``highway`` tag."""
+    ways = osmium.FileProcessor(str(path), osmium.osm.WAY)
+    for way in ways.with_filter(osmium.filter.KeyFilter("highway")):
+        if isinstance(way, osmium.osm.Way):
+            yield way
+
+
+def _runs(refs: list[int], present: set[int]) -> list[list[int]]:
+    """Runs of consecutive ``refs`` in ``present`` with at least two nodes.
+
+    Examples
+    --------
+    >>> _runs([1, 2, 9, 3, 4, 5, 9, 6], {1, 2, 3, 4, 5, 6})
+    [[1, 2], [3, 4, 5]]
+    """
+    runs: list[list[int]] = [[]]
+    for ref in refs:
+        if ref in present:
+            runs[-1].append(ref)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if len(run) >= 2]
 
 
 def _drive_graph_from_osm(path: Path) -> nx.MultiDiGraph:
     """Drivable ways of an OSM XML or PBF file, simplified, in EPSG:4326."""
-    if path.name.lower().endswith(PBF_SUFFIXES):
-        with _pbf_as_xml(path) as xml:
-            graph = _graph_from_xml(xml, path, simplify=False)
-    else:
-        graph = _graph_from_xml(path, path, simplify=False)
+    with _osm_roads_xml(path) as xml:
+        graph = _graph_from_xml(xml, path, simplify=False)
     found = sorted({str(d.get("highway")) for _, _, d in graph.edges(data=True)})
     graph.remove_edges_from([(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True)
                              if not is_drivable(d)])
@@ -382,12 +518,15 @@ def _drive_graph_from_osm(path: Path) -> nx.MultiDiGraph:
     return ox.simplify_graph(graph)
 
 
-def _read_lines(path: Path, layer: str | None, crs: CRS | str | None) -> gpd.GeoDataFrame:
+def _read_lines(path: Path, layer: str | None, crs: CRS | str | None,
+                encoding: str | None) -> gpd.GeoDataFrame:
     """Road lines of a vector file, in ``crs`` when given."""
     try:
-        lines = gpd.read_file(path, layer=layer, engine="pyogrio")
+        lines, note = read_vector_file(path, layer, encoding)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise LayerError(f"{path}: cannot read road lines ({exc})") from exc
+    if note is not None:
+        logger.info("roads: %s", note)
     if lines.crs is None:
         raise LayerError(f"{path} has no CRS; assign one (`ogr2ogr -a_srs EPSG:4548 out.gpkg "
                          f"{path.name}`) or export it again with its projection")
@@ -395,14 +534,14 @@ def _read_lines(path: Path, layer: str | None, crs: CRS | str | None) -> gpd.Geo
 
 
 def _local_graph(path: Path, crs: CRS | str | None, layer: str | None, highway_field: str,
-                 speed_field: str | None) -> nx.MultiDiGraph:
+                 speed_field: str | None, encoding: str | None) -> nx.MultiDiGraph:
     """Drivable graph of a local OSM or vector file, projected (no speeds yet)."""
     if not path.exists():
         raise LayerError(f"roads: file not found: {path}")
     if is_osm_file(path):
         return ox.project_graph(_drive_graph_from_osm(path), to_crs=crs)
     try:
-        return vector_graph(_read_lines(path, layer, crs), highway_field=highway_field,
+        return vector_graph(_read_lines(path, layer, crs, encoding), highway_field=highway_field,
                             speed_field=speed_field)
     except LayerError as exc:
         raise LayerError(f"{path}: {exc}") from None
@@ -428,11 +567,12 @@ def _piece_attributes(lines: gpd.GeoDataFrame, source: np.ndarray, highway_field
     return attrs
 
 
-def _with_travel_times(graph: nx.MultiDiGraph, where: str) -> nx.MultiDiGraph:
-    """Add ``speed_kph`` (maxspeed, else :data:`DEFAULT_SPEEDS_KMH`) and ``travel_time``."""
+def _with_travel_times(graph: nx.MultiDiGraph, where: str,
+                       speeds: Mapping[str, float] | None) -> nx.MultiDiGraph:
+    """Add ``speed_kph`` (maxspeed, else ``speeds``, else the defaults) and ``travel_time``."""
     if graph.number_of_edges() == 0:
         raise LayerError(f"{where}: no drivable road")
-    graph = ox.add_edge_speeds(graph, hwy_speeds=dict(DEFAULT_SPEEDS_KMH),
+    graph = ox.add_edge_speeds(graph, hwy_speeds={**DEFAULT_SPEEDS_KMH, **(speeds or {})},
                                fallback=FALLBACK_SPEED_KMH)
     return ox.add_edge_travel_times(graph)
 

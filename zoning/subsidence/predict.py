@@ -164,8 +164,9 @@ def panel_table(panels: gpd.GeoDataFrame, params: PimParameters,
     missing = [f for f in REQUIRED_FIELDS if f not in frame.columns]
     if missing:
         hints = "; ".join(f"{f!r}{did_you_mean(f, list(panels.columns))}" for f in missing)
-        raise LayerError(f"{source}: panel field(s) missing: {hints}; map other names with "
-                         "fields (e.g. --field thickness_m=HOUDU)")
+        raise LayerError(f"{source}: panel field(s) missing: {hints}; map the layer's names "
+                         "in project.yaml (layers.panels.fields: {thickness_m: HOUDU}) or, "
+                         "on the command line, with --field thickness_m=HOUDU")
     if frame.crs is None or frame.crs.is_geographic:
         raise LayerError(f"{source}: panels need a projected CRS in metres (found "
                          f"{'none' if frame.crs is None else frame.crs.name})")
