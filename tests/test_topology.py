@@ -251,7 +251,8 @@ def test_the_overlaps_are_written_to_result_gpkg_and_the_table(overlapping_run: 
     section = report[report.index('<section id="topology">'):]
     section = section[:section.index("</section>")]
     assert "拓扑检查 Topology QC" in section and 'id="topology-overlaps"' in section
-    assert "<td>b</td><td>b2</td>" in section
+    assert ('<td>b</td><td>b2</td><td class="n">1.0000</td><td>duplicate</td>'
+            '<td class="n">是 yes') in section
     manifest = (overlapping_run / "manifest.json").read_text(encoding="utf-8")
     assert "accept_overlaps" in manifest  # the warning is among the run's notes
 

@@ -593,6 +593,10 @@ TOPOLOGY_ROWS = 10
 """How many of the largest overlaps and gaps the report lists."""
 
 
+def _yes_no(value: Any) -> str:
+    return number(bool(value))
+
+
 def _topology(result: RunResult) -> str:
     summary = result.tables.get(TOPOLOGY_TABLE)
     if summary is None:
@@ -614,7 +618,8 @@ def _topology(result: RunResult) -> str:
             {col.QC_PARCEL_A: "地块 A Parcel A", col.QC_PARCEL_B: "地块 B Parcel B",
              col.QC_OVERLAP_HA: "重叠面积 Overlap (ha)", col.QC_KIND: "类型 Kind",
              col.QC_SIGNIFICANT: "超限 Above tolerance"},
-            formats={col.QC_OVERLAP_HA: lambda v: f"{v:,.4f}"}, table_id="topology-overlaps")
+            formats={col.QC_OVERLAP_HA: lambda v: f"{v:,.4f}", col.QC_SIGNIFICANT: _yes_no},
+            table_id="topology-overlaps")
     gaps = _layer(result, GAPS_LAYER)
     if gaps is not None:
         out += _h3("最大缝隙", "Largest gaps") + table(
@@ -623,7 +628,8 @@ def _topology(result: RunResult) -> str:
              col.QC_BORDERING: "相邻地块 Bordering parcels",
              col.QC_SIGNIFICANT: "超限 Above tolerance"},
             formats={HA: lambda v: f"{v:,.4f}", col.QC_X: lambda v: f"{v:.1f}",
-                     col.QC_Y: lambda v: f"{v:.1f}"}, table_id="topology-gaps")
+                     col.QC_Y: lambda v: f"{v:.1f}", col.QC_SIGNIFICANT: _yes_no},
+            table_id="topology-gaps")
     return out
 
 
