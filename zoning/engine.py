@@ -34,6 +34,8 @@ from zoning.rulefields import engine_kinds, field_problems, input_kinds
 from zoning.rules.ruleset import ExpressionSite, RuleSet, load_rules
 from zoning.stage import Stage, StageOutput
 from zoning.subsidence import stage as subsidence_stage
+from zoning.topology import TABLE as TOPOLOGY_TABLE
+from zoning.topology import TopologyReport, check_topology, parcel_topology
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,9 @@ class Prepared:
     assessment: Assessment | None = None
     """The project's social-ecological assessment, when it names one (computed here: it is
     a few milliseconds, and its checks belong with the project's)."""
+    topology: TopologyReport | None = None
+    """Overlaps and gaps of the parcel layer (:mod:`zoning.topology`), checked here and
+    written with the outputs (layers ``qc_overlaps``, ``qc_gaps``, table ``qc_topology``)."""
 
 
 @dataclass
@@ -98,10 +103,14 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
         rules = load_rules(project.rule_paths())
     except ValidationFailed as exc:
         problems += exc.problems
+    found = None
     try:
         layers = load_layers(project)
     except ValidationFailed as exc:
         problems += exc.problems
+    else:
+        found = parcel_topology(layers.parcels, project.qc.overlap_tolerance_ha)
+        problems += check_topology(found, project.qc, layers.sources["parcels"], layers.notes)
     if rules is not None:
         input_columns = [] if layers is None else list(layers.parcels.columns)
         problems += _check_stages(rules, layers, input_columns)
@@ -114,7 +123,7 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
     if problems or rules is None or layers is None:
         raise ValidationFailed(problems)
     layers.parcels = _rename_clashes(layers, rules)
-    return Prepared(project, path, rules, layers, assessment)
+    return Prepared(project, path, rules, layers, assessment, found)
 
 
 def _assessment(project: Project, spec: AssessmentInput) -> Assessment:
@@ -206,6 +215,9 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
         result.layers.update(stage.layers(parcels, prepared.rules))
     for role, frame in prepared.layers.vectors.items():
         result.layers.setdefault(role, frame)
+    if prepared.topology is not None:
+        result.layers.update(prepared.topology.layers())
+        result.tables[TOPOLOGY_TABLE] = prepared.topology.summary()
     timings["layers"] = time.perf_counter() - start
     return result
 

@@ -316,6 +316,25 @@ class Outputs(_Strict):
         "zh (Chinese, the default) or en (English).")
 
 
+class QualityControl(_Strict):
+    """Parcel topology checks (拓扑检查): how much overlap and gap between parcels is tolerated."""
+
+    overlap_tolerance_ha: float = Field(
+        0.01, ge=0, description="A partial overlap of two parcels up to this area (ha) is a "
+        "digitising sliver: counted, not a problem. Duplicates and parcels inside another "
+        "are a problem at any size.")
+    overlap_tolerance_share: float = Field(
+        0.001, ge=0, le=1, description="Slivers together may cover at most this share of "
+        "the area the parcels cover; more is a problem too (a shifted or twice-digitised "
+        "layer).")
+    gap_tolerance_ha: float = Field(
+        0.01, ge=0, description="A gap between parcels up to this area (ha) is a digitising "
+        "sliver: counted, no warning.")
+    accept_overlaps: bool = Field(
+        False, description="Run although parcels overlap (every area total then counts the "
+        "overlaps twice), with a logged warning, instead of stopping with a problem.")
+
+
 class AssessmentInput(_Strict):
     """A social-ecological assessment to run with the project (:mod:`zoning.assess`)."""
 
@@ -392,6 +411,9 @@ class Project(_Strict):
     outputs: Outputs = Field(
         default_factory=Outputs, description="Options of the written files (parcels.xlsx "
         "headings).")
+    qc: QualityControl = Field(
+        default_factory=QualityControl, description="Parcel topology checks: overlaps "
+        "between parcels and gaps inside the study area (qc_overlaps, qc_gaps).")
     folder: Path = Field(Path("."), exclude=True, description="Folder of the project file.")
 
     @field_validator("name")

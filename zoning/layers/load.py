@@ -768,7 +768,7 @@ def _clean(role: str, frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataF
         geoms[invalid] = shapely.make_valid(geoms[invalid])
         notes.append(f"{role}: {int(invalid.sum())} invalid geometr(ies) repaired with make_valid")
     if role in _KIND:
-        geoms = _polygonal_part(geoms)
+        geoms = polygonal_part(geoms)
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if role in _KIND:
         empty |= shapely.area(geoms) <= 0
@@ -779,8 +779,8 @@ def _clean(role: str, frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataF
     return out
 
 
-def _polygonal_part(geoms: np.ndarray) -> np.ndarray:
-    """Polygonal parts of each geometry (make_valid may return collections)."""
+def polygonal_part(geoms: np.ndarray) -> np.ndarray:
+    """Polygonal parts of each geometry (make_valid and intersections may return collections)."""
     types = shapely.get_type_id(geoms)
     mixed = np.flatnonzero(types == 7)  # GeometryCollection
     if mixed.size == 0:
