@@ -248,7 +248,7 @@ class Layers(_Strict):
 
 
 RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "corridors", "reduction",
-                   "modes", "zones", "esv", "carbon"]
+                   "modes", "zones", "esv", "carbon", "costs"]
 
 
 class Project(_Strict):

@@ -71,8 +71,10 @@ def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[P
 
 
 def strategy_table(model: ReductionRules, applied: str, eligible_ha: float) -> pd.DataFrame:
-    """One row per city type: its quota (share or ha, and ha on this run), weight multipliers,
-    preferred value modes and source; ``applied`` marks the type in force.
+    """One row per city type: quota, weight multipliers, value preferences, source.
+
+    ``applied`` marks the type in force; the quota is given as the share (or hectares) and
+    as hectares on this run.
 
     ``target_ha`` is what the type's own target would give on ``eligible_ha``; the rule
     file's ``target`` (when given) overrides every type's.

@@ -43,9 +43,9 @@ RELEASE_TABLE = "reduction_release"
 WEIGHTS_TABLE = "reduction_weights"
 LAYER = "reduction"
 _TARGET = Output(col.REDUCE_TARGET_USE, col.REDUCE_TARGET_RULE, col.REDUCE_TARGET_REASON)
-COLUMNS = [col.CITY_TYPE, col.REDUCE_CANDIDATE, col.REDUCE_TRIGGERS, col.REDUCE_SCORE, col.REDUCE_INDICATORS,
-           col.REDUCE_SELECTED, col.REDUCE_REASON, *(_TARGET.column, _TARGET.rule_column,
-                                                     _TARGET.reason_column)]
+COLUMNS = [col.CITY_TYPE, col.REDUCE_CANDIDATE, col.REDUCE_TRIGGERS, col.REDUCE_SCORE,
+           col.REDUCE_INDICATORS, col.REDUCE_SELECTED, col.REDUCE_REASON,
+           *(_TARGET.column, _TARGET.rule_column, _TARGET.reason_column)]
 
 
 def _table(model: ReductionRules) -> Table:
