@@ -71,7 +71,7 @@ def test_manifest_records_inputs_and_timings(demo_out: Path):
     assert len(manifest["inputs"]["parcels"]["sha256"]) == 64
     assert set(manifest["rules"]) == {"landuse", "subsidence", "damage", "suitability",
                                       "corridors", "reduction", "modes", "zones", "esv",
-                                      "carbon", "assessment"}
+                                      "carbon", "costs", "assessment"}
     assert len(manifest["inputs"]["assessment_table"]["sha256"]) == 64
     assert {"derive", "subsidence", "damage", "suitability", "modes", "zones", "units",
             "write_assessment"} <= set(manifest["timings_s"])
