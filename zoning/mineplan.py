@@ -97,7 +97,7 @@ def _by_area(parcels: pd.DataFrame, column: str) -> pd.Series:
 def _bond_factor(parcels: pd.DataFrame, costs: CostsRules) -> pd.DataFrame:
     """Per mine: the worst safety risk (highest factor) and the factor of the bond basis."""
     factors = {k: f.value for k, f in costs.bond.factors.items()}
-    factor = parcels[col.SAFETY_RISK].map(factors)
+    factor = parcels[col.SAFETY_RISK].map(factors).astype(float)
     frame = pd.DataFrame({col.MINE_ID: parcels[col.MINE_ID], "factor": factor,
                           col.SAFETY_RISK: parcels[col.SAFETY_RISK],
                           "weighted": factor * parcels[col.AREA_HA],
