@@ -58,6 +58,12 @@ def test_declining_to_growing_changes_quota_and_what_retires_first(runs):
     assert list(g_rank.index[:5]) == ["JW001657", "JW001280", "JW001717", "JW001624",
                                       "JW001284"]
     assert set(_selected(growing)) < set(_selected(declining))
+    # the summary names the type-specific rules that fired, with their parcel counts
+    assert (d["city_triggers"], d["city_target_rules"]) == (
+        "closed_mine_land: 25", "declining_ecological_first: 171")
+    assert (g["city_triggers"], g["city_target_rules"]) == ("", "")
+    r = runs["regenerating"].tables[reduction_stage.SUMMARY_TABLE].iloc[0]
+    assert r["city_target_rules"] == "regenerating_green_near_town: 9"
 
 
 def test_target_uses_follow_the_city_type(runs):

@@ -475,6 +475,8 @@ SUMMARY_ROWS = (("city_type", "城市类型 City type", str),
                 ("parcels", "减量地块数 Parcels retired", number),
                 ("fragments", "减量片区数 Fragments", number),
                 ("total_score", "总得分 Total score", number),
+                ("city_triggers", "城市类型触发 City-type triggers (parcels)", str),
+                ("city_target_rules", "城市类型用途规则 City-type target uses (parcels)", str),
                 ("method", "求解方法 Method", str),
                 ("optimal", "是否最优 Optimal", number),
                 ("status", "求解状态 Solver status", str))

@@ -21,14 +21,17 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import pandas as pd
 
+from zoning import columns as col
 from zoning.errors import Problem
 from zoning.layers import LayerSet
 from zoning.rules._reduction import Preset, ReductionRules
 from zoning.rules.models import ModesRules
-from zoning.rules.ruleset import RuleSet
+from zoning.rules.ruleset import ExpressionSite, RuleSet
 
 KIND = "reduction"
 STRATEGY_TABLE = "city_strategy"
@@ -68,6 +71,25 @@ def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[P
                     f"city type {name!r} prefers unknown value mode(s) {unknown}; value modes "
                     f"of {rules.path('modes')} are {sorted(known)}"))
     return problems
+
+
+def naming_city_type(rules: RuleSet, sites: Sequence[ExpressionSite],
+                     ids: Sequence[str]) -> list[str]:
+    """Ids of the rules whose expression names the ``city_type`` column (type-specific rules)."""
+    return [i for i, site in zip(ids, sites, strict=True)
+            if col.CITY_TYPE in rules.expression(site).names]
+
+
+def held(ids: Sequence[str], values: pd.Series) -> str:
+    """``id: n`` for each of ``ids`` that ``n > 0`` of ``values`` (comma-joined ids) name.
+
+    Examples
+    --------
+    >>> held(["a", "b", "c"], pd.Series(["a,b", "b", None, ""]))
+    'a: 1; b: 2'
+    """
+    counts = values.dropna().str.split(",").explode().value_counts()
+    return "; ".join(f"{i}: {int(counts[i])}" for i in ids if i in counts.index)
 
 
 def strategy_table(model: ReductionRules, applied: str, eligible_ha: float) -> pd.DataFrame:

@@ -21,7 +21,14 @@ from zoning.decision import Output, Table, evaluate
 from zoning.errors import ReductionError
 from zoning.layers import LayerSet
 from zoning.reduction._quota import Selection, select, target_from
-from zoning.reduction.citytype import STRATEGY_TABLE, check, city_preset, strategy_table
+from zoning.reduction.citytype import (
+    STRATEGY_TABLE,
+    check,
+    city_preset,
+    held,
+    naming_city_type,
+    strategy_table,
+)
 from zoning.reduction.scoring import (
     KIND,
     SEES,
@@ -166,7 +173,12 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
         "triggered_ha": float(area[(fired != "").to_numpy()].sum()),
         "parcels": int(chosen.sum()), "total_score": selection.total_score,
         "fragments": selection.fragments, "method": selection.method,
-        "optimal": selection.optimal, "status": selection.status}])
+        "optimal": selection.optimal, "status": selection.status,
+        "city_triggers": held(naming_city_type(rules, trigger_sites(model),
+                                               [t.id for t in model.triggers]), fired),
+        "city_target_rules": held(naming_city_type(rules, _table(model).sites(),
+                                                   [r.id for r in model.target_use_rules]),
+                                  out.loc[chosen, _TARGET.rule_column])}])
     logger.info("reduction (%s city): %.1f of %.1f ha retired (%s), %d parcels", city,
                 selection.reached_ha, selection.target_ha, selection.method, int(chosen.sum()))
     layer = retired[[col.REDUCE_TARGET_USE, col.REDUCE_REASON, col.REDUCE_SCORE, col.AREA_HA,
