@@ -22,6 +22,7 @@ from conftest import boxes
 
 import zoning
 from zoning import runner
+from zoning._resources import demo_project
 from zoning.cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, main
 from zoning.engine import prepare
 from zoning.explain import explain
@@ -264,16 +265,18 @@ def test_internal_error_exits_3_with_the_traceback_in_a_file(tiny_project: Path,
 @pytest.mark.slow
 def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "zoning", "-q", "run"], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out = tmp_path / "out"
-    deadline = time.monotonic() + 600
-    while not (out.is_dir() and [p for p in out.iterdir() if p.is_dir()]):  # the staging
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    err = proc.communicate(timeout=120)[1]
+    with inputs_unchanged(demo_project().parent, ignore=()):
+        proc = subprocess.Popen([sys.executable, "-m", "zoning", "-q", "run"], cwd=tmp_path,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        deadline = time.monotonic() + 600
+        while not (out.is_dir() and [p for p in out.iterdir() if p.is_dir()]):  # the staging
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=120)[1]
     assert proc.returncode == EXIT_INTERRUPTED, err[-2000:]
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1] == ("interrupted (Ctrl-C): nothing written, earlier "
