@@ -27,7 +27,7 @@ from zoning.cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, main
 from zoning.engine import prepare
 from zoning.explain import explain
 from zoning.outputs.guard import MARKER, lock_path, mark
-from zoning.rules.loader import MAX_STRING, MAX_VALUES, SHOWN
+from zoning.rules.loader import MAX_BYTES, MAX_STRING, MAX_VALUES, SHOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 explain_module = importlib.import_module("zoning.explain")  # zoning.explain is the function
@@ -220,6 +220,17 @@ def test_huge_expression_is_refused_without_echoing_it(tiny_project: Path, capsy
     assert f"refused: a string of {len(when):,} characters, more than {MAX_STRING:,}" in err
     assert repr(when[:SHOWN]) in err and when[:SHOWN + 1] not in err
     assert len(err) < 1000
+
+
+@outcome("problem")
+def test_project_file_of_absurd_size(tiny_project: Path, capsys):
+    tiny_project.write_text(tiny_project.read_text(encoding="utf-8") + "#" * 6_000_000 + "\n",
+                            encoding="utf-8")
+    size = tiny_project.stat().st_size
+    with inputs_unchanged(tiny_project.parent):
+        assert main(["-q", "validate", str(tiny_project)]) == EXIT_INPUT
+    assert (f"{tiny_project}: the file has {size:,} bytes, more than the {MAX_BYTES:,} a "
+            "project or rule file may have") in capsys.readouterr().err
 
 
 @outcome("warning")
