@@ -26,7 +26,7 @@ from zoning._resources import demo_project
 from zoning.cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, main
 from zoning.engine import prepare
 from zoning.explain import explain
-from zoning.outputs.guard import MARKER, lock_path, mark
+from zoning.outputs.guard import MARKER, lock_path, mark, seal
 from zoning.rules.loader import MAX_BYTES, MAX_STRING, MAX_VALUES, SHOWN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +78,7 @@ def test_output_dir_dot_and_a_chinese_name(tiny_project: Path):
     _edit(tiny_project, name="贾汪2025", output_dir=".")
     with inputs_unchanged(tiny_project.parent, ignore=("贾汪2025",)):
         assert main(["-q", "run", str(tiny_project)]) == 0
+        assert main(["-q", "run", str(tiny_project)]) == 0  # replaces its own outputs
     out = tiny_project.parent / "贾汪2025"
     assert (out / "result.gpkg").is_file() and (out / MARKER).is_file()
     assert len(gpd.read_file(out / "result.gpkg", layer="parcels")) == 3
@@ -121,6 +122,25 @@ def test_existing_folder_not_written_by_the_engine(tiny_project: Path, capsys, m
 
 
 @outcome("problem")
+def test_file_added_to_an_earlier_output_folder(tiny_project: Path, capsys, monkeypatch):
+    """A planner saved notes into out/tiny after the last run: the folder is not replaced."""
+    earlier = tiny_project.parent / "out" / "tiny"
+    earlier.mkdir(parents=True)
+    (earlier / "result.gpkg").write_bytes(b"earlier run")
+    seal(earlier, earlier)
+    (earlier / "my notes.docx").write_bytes(b"planner's own file")
+    (earlier / "sub").mkdir()
+    (earlier / "sub" / "x.txt").write_text("mine", encoding="utf-8")
+    _no_stages(monkeypatch)
+    with inputs_unchanged(tiny_project.parent, ignore=()):
+        assert main(["-q", "run", str(tiny_project)]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert (f"{earlier}: the output folder holds 2 file(s) zoning did not write (my notes.docx, "
+            "sub/x.txt)") in err
+    assert "move them out of it" in err
+
+
+@outcome("problem")
 def test_out_naming_a_file(tiny_project: Path, capsys, monkeypatch):
     target = tiny_project.parent / "report.txt"
     target.write_text("not a folder", encoding="utf-8")
@@ -156,8 +176,8 @@ def test_leftovers_of_a_killed_run_are_cleaned(tiny_project: Path, caplog):
     out = tiny_project.parent / "out"
     earlier = out / "tiny"
     earlier.mkdir(parents=True)
-    mark(earlier, earlier)
     (earlier / "old.csv").write_text("earlier run", encoding="utf-8")
+    seal(earlier, earlier)  # as a finished run leaves it
     staging = out / ".tiny-k1ll3d00"
     staging.mkdir()
     mark(staging, earlier)

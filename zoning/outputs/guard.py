@@ -4,7 +4,8 @@ A run replaces its output folder whole (:mod:`zoning.outputs._atomic`). Before i
 
 - the folder may not hold (or be) any input, nor lie below a file;
 - an existing folder is replaced only if it carries the engine's marker file
-  (:data:`MARKER`, written into every output folder) or is empty;
+  (:data:`MARKER`, written into every output folder, listing the files written) and holds
+  no other file, or is empty;
 - one run at a time writes a folder: a lock file (:func:`output_lock`) beside it holds the
   process id; a second run is refused while that process lives, and a lock left by a dead
   process is taken over;
@@ -33,14 +34,41 @@ LEGACY_MANIFEST = "manifest.json"
 """Outputs of versions before the marker are recognised by their manifest's ``versions.zoning``."""
 
 
-def mark(folder: Path, destination: Path) -> None:
-    """Write the marker into ``folder``, recording the output folder it is meant to become."""
+def mark(folder: Path, destination: Path, files: list[str] | None = None) -> None:
+    """Write the marker into ``folder``, recording the output folder it is meant to become.
+
+    ``files`` lists the files the engine wrote into it, once it is finished (:func:`seal`).
+    """
     from zoning import __version__  # the package imports this module while it loads
 
     (folder / MARKER).write_text(json.dumps(
         {"engine": "zoning", "version": __version__, "destination": destination.name,
-         "note": "written by zoning; the next run into this folder replaces it whole"},
-        ensure_ascii=False) + "\n", encoding="utf-8")
+         "note": "written by zoning; the next run into this folder replaces it whole",
+         "files": files}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def seal(folder: Path, destination: Path) -> None:
+    """Rewrite the marker of a finished ``folder`` listing every file in it.
+
+    A later run then refuses to replace the folder while it holds files that are not in
+    the list (added by someone since), instead of deleting them.
+    """
+    mark(folder, destination, files=sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*")
+        if p.is_file() and p.name != MARKER))
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """Files in an output folder that its marker does not list (none when it lists none)."""
+    try:
+        listed = json.loads((folder / MARKER).read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return []
+    if not isinstance(listed, list):
+        return []
+    known = set(listed)
+    return sorted(name for p in folder.rglob("*") if p.is_file() and p.name != MARKER
+                  and (name := p.relative_to(folder).as_posix()) not in known)
 
 
 def written_by_engine(folder: Path, name: str | None = None) -> bool:
@@ -100,6 +128,12 @@ def output_problems(destination: Path, inputs: Iterable[Path] = ()) -> list[Prob
         return [Problem(where, f"the folder exists and was not written by zoning (it has no "
                                f"{MARKER} file); the run replaces its output folder whole, so "
                                f"it refuses to: move or delete the folder yourself, or {fix}")]
+    added = foreign_files(destination) if destination.is_dir() else []
+    if added:
+        shown = ", ".join(added[:5]) + (f" and {len(added) - 5} more" if len(added) > 5 else "")
+        return [Problem(where, f"the output folder holds {len(added)} file(s) zoning did not "
+                               f"write ({shown}); the run replaces its output folder whole, "
+                               f"which would delete them: move them out of it, or {fix}")]
     return []
 
 
