@@ -98,6 +98,10 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _some(names: list[str], n: int = 5) -> str:
+    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+
+
 def output_problems(destination: Path, inputs: Iterable[Path] = ()) -> list[Problem]:
     """What stops a run from replacing ``destination`` (empty when nothing does).
 
@@ -119,9 +123,8 @@ def output_problems(destination: Path, inputs: Iterable[Path] = ()) -> list[Prob
             break
     held = sorted({str(p) for p in inputs if _within(Path(p).resolve(), destination)})
     if held:
-        shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
         return [Problem(where, f"the output folder holds {len(held)} input(s) of the run "
-                               f"({shown}); the run replaces its output folder whole, which "
+                               f"({_some(held)}); the run replaces its output folder whole, which "
                                f"would delete them: {fix}")]
     if (destination.is_dir() and any(destination.iterdir())
             and not written_by_engine(destination)):
@@ -130,9 +133,8 @@ def output_problems(destination: Path, inputs: Iterable[Path] = ()) -> list[Prob
                                f"it refuses to: move or delete the folder yourself, or {fix}")]
     added = foreign_files(destination) if destination.is_dir() else []
     if added:
-        shown = ", ".join(added[:5]) + (f" and {len(added) - 5} more" if len(added) > 5 else "")
         return [Problem(where, f"the output folder holds {len(added)} file(s) zoning did not "
-                               f"write ({shown}); the run replaces its output folder whole, "
+                               f"write ({_some(added)}); the run replaces its output folder whole, "
                                f"which would delete them: move them out of it, or {fix}")]
     return []
 
