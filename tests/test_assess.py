@@ -20,7 +20,7 @@ from zoning import weights
 from zoning.assess import _assessment, _setpair, _table, assess, degrees, set_pair, write
 from zoning.assess._write import FILES
 from zoning.cli import main
-from zoning.errors import AssessmentError
+from zoning.errors import AssessmentError, ValidationFailed
 from zoning.outputs.guard import MARKER
 
 RULES = Path(__file__).resolve().parents[1] / "rules" / "assessment.yaml"
@@ -390,10 +390,14 @@ def test_cli_reports_problems_and_exits_1(tmp_path, capsys):
 
 def test_write_replaces_an_old_output_whole(tmp_path, illustrative):
     out = tmp_path / "o"
-    write(illustrative, out)  # an earlier output: it carries the engine's marker
-    (out / "stale.txt").write_text("old", encoding="utf-8")
+    write(illustrative, out)  # an earlier output: its marker lists the files written
+    (out / "assessment.csv").write_text("old", encoding="utf-8")
     write(illustrative, out)
-    assert not (out / "stale.txt").exists() and (out / "assessment.png").is_file()
+    assert (out / "assessment.csv").read_text(encoding="utf-8-sig") != "old"
+    (out / "notes.txt").write_text("mine", encoding="utf-8")  # not the engine's: kept
+    with pytest.raises(ValidationFailed, match=r"1 file\(s\) zoning did not write \(notes.txt\)"):
+        write(illustrative, out)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_public_api_and_schema():

@@ -22,11 +22,12 @@ from conftest import boxes
 
 import zoning
 from zoning import runner
+from zoning._resources import demo_project
 from zoning.cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, main
 from zoning.engine import prepare
 from zoning.explain import explain
-from zoning.outputs.guard import MARKER, lock_path, mark
-from zoning.rules.loader import MAX_STRING, MAX_VALUES, SHOWN
+from zoning.outputs.guard import MARKER, lock_path, mark, seal
+from zoning.rules.loader import MAX_BYTES, MAX_STRING, MAX_VALUES, SHOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 explain_module = importlib.import_module("zoning.explain")  # zoning.explain is the function
@@ -77,6 +78,7 @@ def test_output_dir_dot_and_a_chinese_name(tiny_project: Path):
     _edit(tiny_project, name="贾汪2025", output_dir=".")
     with inputs_unchanged(tiny_project.parent, ignore=("贾汪2025",)):
         assert main(["-q", "run", str(tiny_project)]) == 0
+        assert main(["-q", "run", str(tiny_project)]) == 0  # replaces its own outputs
     out = tiny_project.parent / "贾汪2025"
     assert (out / "result.gpkg").is_file() and (out / MARKER).is_file()
     assert len(gpd.read_file(out / "result.gpkg", layer="parcels")) == 3
@@ -120,6 +122,25 @@ def test_existing_folder_not_written_by_the_engine(tiny_project: Path, capsys, m
 
 
 @outcome("problem")
+def test_file_added_to_an_earlier_output_folder(tiny_project: Path, capsys, monkeypatch):
+    """A planner saved notes into out/tiny after the last run: the folder is not replaced."""
+    earlier = tiny_project.parent / "out" / "tiny"
+    earlier.mkdir(parents=True)
+    (earlier / "result.gpkg").write_bytes(b"earlier run")
+    seal(earlier, earlier)
+    (earlier / "my notes.docx").write_bytes(b"planner's own file")
+    (earlier / "sub").mkdir()
+    (earlier / "sub" / "x.txt").write_text("mine", encoding="utf-8")
+    _no_stages(monkeypatch)
+    with inputs_unchanged(tiny_project.parent, ignore=()):
+        assert main(["-q", "run", str(tiny_project)]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert (f"{earlier}: the output folder holds 2 file(s) zoning did not write (my notes.docx, "
+            "sub/x.txt)") in err
+    assert "move them out of it" in err
+
+
+@outcome("problem")
 def test_out_naming_a_file(tiny_project: Path, capsys, monkeypatch):
     target = tiny_project.parent / "report.txt"
     target.write_text("not a folder", encoding="utf-8")
@@ -155,8 +176,8 @@ def test_leftovers_of_a_killed_run_are_cleaned(tiny_project: Path, caplog):
     out = tiny_project.parent / "out"
     earlier = out / "tiny"
     earlier.mkdir(parents=True)
-    mark(earlier, earlier)
     (earlier / "old.csv").write_text("earlier run", encoding="utf-8")
+    seal(earlier, earlier)  # as a finished run leaves it
     staging = out / ".tiny-k1ll3d00"
     staging.mkdir()
     mark(staging, earlier)
@@ -221,6 +242,17 @@ def test_huge_expression_is_refused_without_echoing_it(tiny_project: Path, capsy
     assert len(err) < 1000
 
 
+@outcome("problem")
+def test_project_file_of_absurd_size(tiny_project: Path, capsys):
+    tiny_project.write_text(tiny_project.read_text(encoding="utf-8") + "#" * 6_000_000 + "\n",
+                            encoding="utf-8")
+    size = tiny_project.stat().st_size
+    with inputs_unchanged(tiny_project.parent):
+        assert main(["-q", "validate", str(tiny_project)]) == EXIT_INPUT
+    assert (f"{tiny_project}: the file has {size:,} bytes, more than the {MAX_BYTES:,} a "
+            "project or rule file may have") in capsys.readouterr().err
+
+
 @outcome("warning")
 def test_project_file_saved_in_gbk(tiny_project: Path, capsys, caplog):
     text = tiny_project.read_text(encoding="utf-8").replace("title: tiny test",
@@ -237,7 +269,7 @@ def test_project_file_saved_in_gbk(tiny_project: Path, capsys, caplog):
 
 # --- exit codes and Ctrl-C ---------------------------------------------------------------------
 
-@outcome("problem")
+@outcome("correct")  # not the input's fault: exit code 3, the traceback in a file
 def test_internal_error_exits_3_with_the_traceback_in_a_file(tiny_project: Path, capsys,
                                                             monkeypatch):
     def broken(*args: object, **kwargs: object) -> None:
@@ -264,16 +296,18 @@ def test_internal_error_exits_3_with_the_traceback_in_a_file(tiny_project: Path,
 @pytest.mark.slow
 def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "zoning", "-q", "run"], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out = tmp_path / "out"
-    deadline = time.monotonic() + 600
-    while not (out.is_dir() and [p for p in out.iterdir() if p.is_dir()]):  # the staging
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    err = proc.communicate(timeout=120)[1]
+    with inputs_unchanged(demo_project().parent, ignore=()):
+        proc = subprocess.Popen([sys.executable, "-m", "zoning", "-q", "run"], cwd=tmp_path,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        deadline = time.monotonic() + 600
+        while not (out.is_dir() and [p for p in out.iterdir() if p.is_dir()]):  # the staging
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=120)[1]
     assert proc.returncode == EXIT_INTERRUPTED, err[-2000:]
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1] == ("interrupted (Ctrl-C): nothing written, earlier "

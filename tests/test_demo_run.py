@@ -13,6 +13,7 @@ import zoning
 from zoning import columns as col
 from zoning.assess._write import FILES as ASSESSMENT_FILES
 from zoning.cli import main
+from zoning.outputs.guard import MARKER
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +77,7 @@ def test_manifest_records_inputs_and_timings(demo_out: Path):
     assert {"derive", "subsidence", "damage", "suitability", "modes", "zones", "units",
             "write_assessment"} <= set(manifest["timings_s"])
     assert sorted(p.name for p in (demo_out / "assessment").iterdir()) == sorted(
-        ASSESSMENT_FILES)
+        [*ASSESSMENT_FILES, MARKER])  # the marker: the assessment is written like any output
     assert manifest["project"]["synthetic"] is True
 
 

@@ -108,6 +108,13 @@ def run(project_path: Path | str | None = None, out_dir: Path | None = None, *,
     -------
     pathlib.Path
         The output folder.
+
+    Raises
+    ------
+    ValidationFailed
+        Before any stage runs: for a problem in the project, or when the output folder may
+        not be replaced (it holds an input, lies below a file, or exists without the
+        engine's marker: :mod:`zoning.outputs.guard`) or another run is writing it.
     """
     started = datetime.now(UTC)
     t0 = time.perf_counter()

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from zoning.outputs.guard import check_output, mark, output_lock, remove_stale
+from zoning.outputs.guard import check_output, mark, output_lock, remove_stale, seal
 
 
 def replace_folder(staging: Path, destination: Path) -> None:
@@ -52,4 +52,5 @@ def staged(destination: Path, inputs: Iterable[Path] = ()) -> Iterator[Path]:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        seal(staging, destination)
         replace_folder(staging, destination)

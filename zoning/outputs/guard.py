@@ -4,7 +4,8 @@ A run replaces its output folder whole (:mod:`zoning.outputs._atomic`). Before i
 
 - the folder may not hold (or be) any input, nor lie below a file;
 - an existing folder is replaced only if it carries the engine's marker file
-  (:data:`MARKER`, written into every output folder) or is empty;
+  (:data:`MARKER`, written into every output folder, listing the files written) and holds
+  no other file, or is empty;
 - one run at a time writes a folder: a lock file (:func:`output_lock`) beside it holds the
   process id; a second run is refused while that process lives, and a lock left by a dead
   process is taken over;
@@ -33,14 +34,41 @@ LEGACY_MANIFEST = "manifest.json"
 """Outputs of versions before the marker are recognised by their manifest's ``versions.zoning``."""
 
 
-def mark(folder: Path, destination: Path) -> None:
-    """Write the marker into ``folder``, recording the output folder it is meant to become."""
+def mark(folder: Path, destination: Path, files: list[str] | None = None) -> None:
+    """Write the marker into ``folder``, recording the output folder it is meant to become.
+
+    ``files`` lists the files the engine wrote into it, once it is finished (:func:`seal`).
+    """
     from zoning import __version__  # the package imports this module while it loads
 
     (folder / MARKER).write_text(json.dumps(
         {"engine": "zoning", "version": __version__, "destination": destination.name,
-         "note": "written by zoning; the next run into this folder replaces it whole"},
-        ensure_ascii=False) + "\n", encoding="utf-8")
+         "note": "written by zoning; the next run into this folder replaces it whole",
+         "files": files}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def seal(folder: Path, destination: Path) -> None:
+    """Rewrite the marker of a finished ``folder`` listing every file in it.
+
+    A later run then refuses to replace the folder while it holds files that are not in
+    the list (added by someone since), instead of deleting them.
+    """
+    mark(folder, destination, files=sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*")
+        if p.is_file() and p.name != MARKER))
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """Files in an output folder that its marker does not list (none when it lists none)."""
+    try:
+        listed = json.loads((folder / MARKER).read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return []
+    if not isinstance(listed, list):
+        return []
+    known = set(listed)
+    return sorted(name for p in folder.rglob("*") if p.is_file() and p.name != MARKER
+                  and (name := p.relative_to(folder).as_posix()) not in known)
 
 
 def written_by_engine(folder: Path, name: str | None = None) -> bool:
@@ -70,6 +98,10 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _some(names: list[str], n: int = 5) -> str:
+    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+
+
 def output_problems(destination: Path, inputs: Iterable[Path] = ()) -> list[Problem]:
     """What stops a run from replacing ``destination`` (empty when nothing does).
 
@@ -91,15 +123,19 @@ def output_problems(destination: Path, inputs: Iterable[Path] = ()) -> list[Prob
             break
     held = sorted({str(p) for p in inputs if _within(Path(p).resolve(), destination)})
     if held:
-        shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
         return [Problem(where, f"the output folder holds {len(held)} input(s) of the run "
-                               f"({shown}); the run replaces its output folder whole, which "
+                               f"({_some(held)}); the run replaces its output folder whole, which "
                                f"would delete them: {fix}")]
     if (destination.is_dir() and any(destination.iterdir())
             and not written_by_engine(destination)):
         return [Problem(where, f"the folder exists and was not written by zoning (it has no "
                                f"{MARKER} file); the run replaces its output folder whole, so "
                                f"it refuses to: move or delete the folder yourself, or {fix}")]
+    added = foreign_files(destination) if destination.is_dir() else []
+    if added:
+        return [Problem(where, f"the output folder holds {len(added)} file(s) zoning did not "
+                               f"write ({_some(added)}); the run replaces its output folder whole, "
+                               f"which would delete them: move them out of it, or {fix}")]
     return []
 
 
