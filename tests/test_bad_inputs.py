@@ -481,7 +481,7 @@ def test_clipped_pbf_extract_gives_roads(tmp_path, caplog):
 
 
 @outcome("correct")
-def test_clipped_pbf_in_a_project(tmp_path):
+def test_clipped_pbf_in_a_project(tmp_path, caplog):
     _clipped_pbf(tmp_path)
     centre = shapely.Point(-122.3025, 37.8110)
     utm = gpd.GeoSeries([centre], crs=4326).to_crs(32610).iloc[0]
@@ -492,8 +492,9 @@ def test_clipped_pbf_in_a_project(tmp_path):
     project = _write_project(tmp_path, {"roads": {"path": "clipped.osm.pbf"},
                                         "towns": {"path": "towns.gpkg"}},
                              groundwater={"depth_m": 2.5})
-    with inputs_unchanged(tmp_path):
+    with inputs_unchanged(tmp_path), caplog.at_level(logging.WARNING):
         layers = load_layers(load_project(project))
+    assert sum("missing from the extract" in r.getMessage() for r in caplog.records) == 1
     assert layers.crs.to_epsg() == 32610
     assert layers.road_graph is not None and layers.road_graph.number_of_edges() > 20
     assert len(layers.vectors["roads"]) > 20
