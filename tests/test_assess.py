@@ -21,6 +21,7 @@ from zoning.assess import _assessment, _setpair, _table, assess, degrees, set_pa
 from zoning.assess._write import FILES
 from zoning.cli import main
 from zoning.errors import AssessmentError
+from zoning.outputs.guard import MARKER
 
 RULES = Path(__file__).resolve().parents[1] / "rules" / "assessment.yaml"
 
@@ -334,7 +335,7 @@ def test_cli_writes_every_output(tmp_path, capsys):
     _raw().to_csv(table, index=False)
     out = tmp_path / "result"
     assert main(["assess", str(table), "--rules", str(RULES), "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, MARKER])
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
     with Image.open(out / "assessment.png") as image:
         image.verify()
@@ -389,7 +390,7 @@ def test_cli_reports_problems_and_exits_1(tmp_path, capsys):
 
 def test_write_replaces_an_old_output_whole(tmp_path, illustrative):
     out = tmp_path / "o"
-    out.mkdir()
+    write(illustrative, out)  # an earlier output: it carries the engine's marker
     (out / "stale.txt").write_text("old", encoding="utf-8")
     write(illustrative, out)
     assert not (out / "stale.txt").exists() and (out / "assessment.png").is_file()

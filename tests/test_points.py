@@ -233,6 +233,7 @@ def write_project(folder: Path, survey: gpd.GeoDataFrame, **subsidence) -> Path:
             "parcels": {"path": "parcels.gpkg", "layer": "parcels",
                         "fields": {"id": "BSM", "landuse": "DLBM"}},
             "subsidence": {"form": "points", "path": "levelling.gpkg", "layer": "points",
+                           "sign": "down_positive",
                            **subsidence},
         },
     }

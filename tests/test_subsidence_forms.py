@@ -111,7 +111,7 @@ def test_points_sampled_from_the_demo_raster_give_its_maxima(tmp_path):
     survey.to_file(tmp_path / "levelling.gpkg")
     from_points = subsidence_columns(demo_variant(
         tmp_path, {"form": "points", "path": str(tmp_path / "levelling.gpkg"),
-                   "depth_field": "W_mm", "units": "mm"}, "points"))
+                   "depth_field": "W_mm", "units": "mm", "sign": "down_positive"}, "points"))
     raster = subsidence_columns(demo_variant(
         tmp_path, {"form": "raster", "path": str(demo / "subsidence.tif")}, "raster"))
     big = raster[col.AREA_HA] > 1.0

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from zoning import __version__
@@ -43,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="show every rule tried for one parcel")
     explain.add_argument("parcel_id")
     explain.add_argument("project", nargs="?", type=Path, help="project.yaml")
+    explain.add_argument("--out", type=Path, help="parent folder of the last run's outputs, "
+                         "read when current (default: as `zoning run`)")
 
     schema = sub.add_parser("schema", help="print the JSON schema of project and rule files")
     schema.add_argument("--write", type=Path, help="write it to this file instead")
@@ -68,38 +74,74 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     logger.setLevel(level)
 
 
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+"""Exit codes: done; invalid input; wrong command line (argparse); a bug; Ctrl-C."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``zoning`` command; returns the exit code."""
+    """Entry point of the ``zoning`` command; returns the exit code.
+
+    0 done, 1 invalid input (every problem listed), 2 wrong command line, 3 internal error
+    (the traceback goes to a log file, named on the terminal), 130 interrupted (Ctrl-C).
+    """
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
     try:
         return _dispatch(args)
     except ValidationFailed as exc:
         print(str(exc), file=sys.stderr)
-        return 1
+        return EXIT_INPUT
     except ZoningError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted (Ctrl-C): nothing written, earlier outputs untouched",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: its traceback goes to a file
+        log = crash_log(exc)
+        print(f"internal error ({type(exc).__name__}: {_first_line(exc)}); this is a bug in "
+              f"zoning, not in the input: the traceback is in {log}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:200] if lines else "no message"
+
+
+def crash_log(exc: BaseException) -> Path:
+    """Write the traceback of an unexpected error, with the command line, to a new log file.
+
+    The file is ``zoning-error-<time>-<pid>.log`` in the temporary folder (a failed run
+    removes its staging folder and so its ``run.log``).
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = Path(tempfile.gettempdir()) / f"zoning-error-{stamp}-{os.getpid()}.log"
+    text = "".join(traceback.format_exception(exc))
+    path.write_text(f"zoning {__version__}\narguments: {sys.argv}\n\n{text}", encoding="utf-8")
+    logger.debug("traceback written to %s", path)
+    return path
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from zoning.runner import run
 
-        folder = run(args.project, args.out, progress=not args.quiet)
-        print(f"outputs written to {folder}")
-        for path in sorted(folder.iterdir()):
-            print(f"  {path.name}")
+        _listing(run(args.project, args.out, progress=not args.quiet))
     elif args.command == "validate":
         from zoning.engine import prepare
+        from zoning.outputs.guard import check_output
+        from zoning.runner import input_paths, output_destination
 
         prepared = prepare(args.project)
+        check_output(output_destination(prepared), input_paths(prepared))
         print(f"{prepared.project_path}: valid ({len(prepared.layers.parcels)} parcels, "
               f"working CRS {prepared.layers.crs.name})")
     elif args.command == "explain":
         from zoning.explain import explain
 
-        print(explain(args.parcel_id, args.project).to_text())
+        print(explain(args.parcel_id, args.project, out_dir=args.out).to_text())
     elif args.command == "schema":
         from zoning.schema import schema_text
 
@@ -108,19 +150,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         else:
             print(schema_text(), end="")
     elif args.command == "subsidence":
-        folder = subsidence_cli.run(args, progress=not args.quiet)
-        print(f"outputs written to {folder}")
-        for path in sorted(folder.iterdir()):
-            print(f"  {path.name}")
+        _listing(subsidence_cli.run(args, progress=not args.quiet))
     elif args.command == "mspa":
         return mspa_cli.run(args)
     elif args.command == "circuitscape":
         return circuitscape_cli.run(args, progress=not args.quiet)
     elif args.command == "assess":
-        folder = assess_cli.run(args)
-        print(f"outputs written to {folder}")
-        for path in sorted(folder.iterdir()):
-            print(f"  {path.name}")
+        _listing(assess_cli.run(args))
     elif args.command == "synth":
         from zoning.synthetic import generate_region
 
@@ -130,6 +166,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         for name, path in paths.items():
             print(f"{name}: {path}")
     return 0
+
+
+def _listing(folder: Path) -> None:
+    """Print where the outputs are and their names (not the hidden marker)."""
+    print(f"outputs written to {folder}")
+    for path in sorted(folder.iterdir()):
+        if not path.name.startswith("."):
+            print(f"  {path.name}")
 
 
 if __name__ == "__main__":

@@ -262,3 +262,22 @@ CARBON_BY_POOL = "carbon_by_pool"
 """Table: carbon before and after per pool, totalled over the parcels (t C)."""
 UNITS.update({ESV_BEFORE_YUAN: "yuan/yr", ESV_AFTER_YUAN: "yuan/yr", CARBON_BEFORE_T: "t C",
               CARBON_AFTER_T: "t C"})
+
+# --- parcel topology QC layers (qc_overlaps, qc_gaps; zoning.topology) -------------------
+QC_PARCEL_A = "parcel_a"
+"""First parcel of an overlapping pair (the earlier in the layer)."""
+QC_PARCEL_B = "parcel_b"
+QC_OVERLAP_HA = "overlap_ha"
+"""Area the two parcels share (ha)."""
+QC_KIND = "kind"
+"""``duplicate`` (the same geometry twice), ``contained`` (one inside the other), ``partial``."""
+QC_SIGNIFICANT = "significant"
+"""Above ``qc.overlap_tolerance_ha``, or a whole parcel; else a digitising sliver."""
+QC_GAP_ID = "gap_id"
+"""Gap number, 1 the largest."""
+QC_AREA_HA = "area_ha"
+QC_X = "x"
+QC_Y = "y"
+"""A point inside the gap (working CRS)."""
+QC_BORDERING = "bordering"
+"""Ids of (up to five) parcels around the gap."""

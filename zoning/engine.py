@@ -30,9 +30,12 @@ from zoning.layers import LayerSet, load_layers
 from zoning.layers.grid import Grid
 from zoning.project import AssessmentInput, Project, load_project
 from zoning.reduction import stage as reduction_stage
-from zoning.rules.ruleset import RuleSet, load_rules
+from zoning.rulefields import engine_kinds, field_problems, input_kinds
+from zoning.rules.ruleset import ExpressionSite, RuleSet, load_rules
 from zoning.stage import Stage, StageOutput
 from zoning.subsidence import stage as subsidence_stage
+from zoning.topology import TABLE as TOPOLOGY_TABLE
+from zoning.topology import TopologyReport, check_topology, parcel_topology
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,9 @@ class Prepared:
     assessment: Assessment | None = None
     """The project's social-ecological assessment, when it names one (computed here: it is
     a few milliseconds, and its checks belong with the project's)."""
+    topology: TopologyReport | None = None
+    """Overlaps and gaps of the parcel layer (:mod:`zoning.topology`), checked here and
+    written with the outputs (layers ``qc_overlaps``, ``qc_gaps``, table ``qc_topology``)."""
 
 
 @dataclass
@@ -97,10 +103,14 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
         rules = load_rules(project.rule_paths())
     except ValidationFailed as exc:
         problems += exc.problems
+    found = None
     try:
         layers = load_layers(project)
     except ValidationFailed as exc:
         problems += exc.problems
+    else:
+        found = parcel_topology(layers.parcels, project.qc.overlap_tolerance_ha)
+        problems += check_topology(found, project.qc, layers.sources["parcels"], layers.notes)
     if rules is not None:
         input_columns = [] if layers is None else list(layers.parcels.columns)
         problems += _check_stages(rules, layers, input_columns)
@@ -113,7 +123,7 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
     if problems or rules is None or layers is None:
         raise ValidationFailed(problems)
     layers.parcels = _rename_clashes(layers, rules)
-    return Prepared(project, path, rules, layers, assessment)
+    return Prepared(project, path, rules, layers, assessment, found)
 
 
 def _assessment(project: Project, spec: AssessmentInput) -> Assessment:
@@ -125,15 +135,37 @@ def _assessment(project: Project, spec: AssessmentInput) -> Assessment:
 def _check_stages(
     rules: RuleSet, layers: LayerSet | None, input_columns: list[str]
 ) -> list[Problem]:
-    """Check every stage's expressions against the columns available before it."""
+    """Check every stage's expressions against the columns available before it.
+
+    Names and kinds of value: the parcel layer's field dtypes and the documented types of
+    the engine's columns; then the values of the input fields the rules use.
+    """
     problems: list[Problem] = []
     available = {c for c in input_columns if c != "geometry"}
+    # fields named like engine columns are renamed: the rules see the engine's column
+    inputs = available - {c for stage in STAGES for c in stage.columns(rules)}
+    kinds = {**(input_kinds(layers.parcels) if layers is not None else {}), **engine_kinds()}
+    uses: dict[str, list[str]] = {}
     for stage in STAGES:
-        problems += rules.check_expressions(stage.sites(rules), available)
+        sites = stage.sites(rules)
+        problems += rules.check_expressions(sites, available, kinds)
+        for site in sites:
+            for name in _names(rules, site) & inputs:
+                uses.setdefault(name, []).append(rules.label(site))
         if layers is not None and stage.check is not None:
             problems += stage.check(layers.parcels, rules, layers)
         available |= set(stage.columns(rules))
+    if layers is not None:
+        problems += field_problems(layers.parcels, uses, layers.sources.get("parcels", "parcels"))
     return problems
+
+
+def _names(rules: RuleSet, site: ExpressionSite) -> frozenset[str]:
+    """Columns the expression at ``site`` names (none when it does not parse)."""
+    try:
+        return rules.expression(site).names
+    except ZoningError:
+        return frozenset()
 
 
 def _rename_clashes(layers: LayerSet, rules: RuleSet) -> gpd.GeoDataFrame:
@@ -183,6 +215,9 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
         result.layers.update(stage.layers(parcels, prepared.rules))
     for role, frame in prepared.layers.vectors.items():
         result.layers.setdefault(role, frame)
+    if prepared.topology is not None:
+        result.layers.update(prepared.topology.layers())
+        result.tables[TOPOLOGY_TABLE] = prepared.topology.summary()
     timings["layers"] = time.perf_counter() - start
     return result
 

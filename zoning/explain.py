@@ -8,6 +8,7 @@ shared boundaries, replayed on ``zone_before_mmu``), and the valuation (``after_
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,15 @@ from zoning import damage, modes, valuation, zones
 from zoning.decision import Step, trace
 from zoning.engine import RunResult, prepare, run_stages
 from zoning.errors import ZoningError, did_you_mean
+from zoning.outputs.current import read_result, stale_reason
 from zoning.rules._valuation import CARBON_POOLS, UNCHANGED, CarbonRules, EsvRules
 from zoning.rules.models import SuitabilityRules, ZonesRules
 from zoning.rules.ruleset import RuleSet
+from zoning.runner import output_destination
 from zoning.suitability import WEIGHTS_TABLE
 from zoning.suitability.scoring import GRADES, value_site, veto_cap
+
+logger = logging.getLogger(__name__)
 
 _SHOWN = (col.LANDUSE_CODE, col.LANDUSE_NAME_ZH, col.LAND_CLASS, col.AREA_HA, col.SUBS_MAX_M,
           col.SUBS_MEAN_M, col.GW_AFTER_M, col.PONDED_SHARE, col.GANGUE_SHARE, col.DIST_ROAD_M,
@@ -292,27 +297,55 @@ def _damage_lines(trace: damage.Trace) -> list[str]:
 
 
 def _fmt(value: Any) -> str:
+    """A value as shown: missing (None, NaN, NA) as ``missing``, floats to 3 digits, no -0."""
+    if value is None or value is pd.NA:
+        return "missing"
     if isinstance(value, float | np.floating):
-        return "missing" if np.isnan(value) else f"{value:.3g}"
+        return "missing" if np.isnan(value) else f"{value + 0.0:.3g}"
     return str(value)
 
 
+def _known_id(parcel_id: str, ids: pd.Index) -> str:
+    """``parcel_id`` as the table holds it (``6242406.0`` is ``6242406``), or an error."""
+    if parcel_id in ids:
+        return parcel_id
+    as_float = pd.to_numeric(pd.Series([parcel_id]), errors="coerce").iloc[0]
+    if pd.notna(as_float) and float(as_float).is_integer() and str(int(as_float)) in ids:
+        return str(int(as_float))
+    sample = [str(i) for i in ids[:5]]
+    hint = did_you_mean(parcel_id, ids.astype(str))
+    raise ZoningError(f"no parcel with id {parcel_id!r}{hint}; ids look like {sample}")
+
+
 def explain(parcel_id: str, project_path: Path | str | None = None,
-            result: RunResult | None = None) -> Explanation:
-    """Explain the assignments of one parcel (runs the stages unless ``result`` is given).
+            result: RunResult | None = None, out_dir: Path | str | None = None) -> Explanation:
+    """Explain the assignments of one parcel.
+
+    Without ``result``, the project is validated and the parcel id checked first; then the
+    parcel table is read from the last run's outputs (``<out_dir>/<name>/``, as
+    :func:`zoning.run` writes them) when they are current (same project, inputs, rule files
+    and zoning version; :func:`zoning.outputs.current.stale_reason`), and the stages are run
+    again only when they are not.
 
     Raises
     ------
     ZoningError
-        If no parcel has that id.
+        If no parcel has that id (with the closest ids).
     """
     if result is None:
-        result = run_stages(prepare(project_path), progress=False)
+        prepared = prepare(project_path)
+        parcel_id = _known_id(parcel_id, prepared.layers.parcels.index)
+        folder = output_destination(prepared, out_dir)
+        reason = stale_reason(prepared, folder)
+        if reason is None:
+            logger.info("explaining from the outputs in %s (current)", folder)
+            result = read_result(prepared, folder)
+        else:
+            logger.info("running the stages: the outputs in %s are not current (%s)",
+                        folder, reason)
+            result = run_stages(prepared, progress=False)
     parcels, rules = result.parcels, result.prepared.rules
-    if parcel_id not in parcels.index:
-        sample = [str(i) for i in parcels.index[:5]]
-        hint = did_you_mean(parcel_id, parcels.index.astype(str))
-        raise ZoningError(f"no parcel with id {parcel_id!r}{hint}; ids look like {sample}")
+    parcel_id = _known_id(parcel_id, parcels.index)
     row = parcels.loc[[parcel_id]]
     out = Explanation(parcel_id, {k: row[k].iloc[0] for k in _SHOWN if k in row})
     out.suitability = _suitability(row, rules, result.tables[WEIGHTS_TABLE])

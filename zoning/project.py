@@ -18,7 +18,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from zoning.errors import Problem, ValidationFailed
 from zoning.rules._reduction import CityType
@@ -87,6 +94,10 @@ class Interpolation(_Strict):
     neighbours: int = Field(12, ge=1, description="IDW: number of nearest points used.")
 
 
+Sign = Literal["down_positive", "down_negative"]
+"""Sign convention of subsidence values: subsidence positive or negative."""
+
+
 class SubsidenceLayer(_Strict):
     """Subsidence in one of four forms, all ending as the same per-parcel columns.
 
@@ -107,8 +118,18 @@ class SubsidenceLayer(_Strict):
     depth_field: str = Field(
         "depth_m", description="Depth field of the polygons, value field of the points.")
     units: Literal["m", "mm"] = Field("m", description="Units of the depth values.")
+    sign: Sign | None = Field(
+        None, description="Sign convention of the depth values: down_positive (subsidence "
+        "positive, as surveyed depths) or down_negative (subsidence negative, as InSAR "
+        "displacement). Default: down_negative for form 'points', else down_positive.")
     interpolation: Interpolation = Field(
         default_factory=Interpolation, description="Form 'points' only.")
+
+    @property
+    def down_sign(self) -> float:
+        """Factor turning the layer's values into the engine's depths (positive down)."""
+        sign = self.sign or ("down_negative" if self.form == "points" else "down_positive")
+        return -1.0 if sign == "down_negative" else 1.0
 
     @model_validator(mode="after")
     def _path_given(self) -> SubsidenceLayer:
@@ -295,6 +316,25 @@ class Outputs(_Strict):
         "zh (Chinese, the default) or en (English).")
 
 
+class QualityControl(_Strict):
+    """Parcel topology checks (拓扑检查): how much overlap and gap between parcels is tolerated."""
+
+    overlap_tolerance_ha: float = Field(
+        0.01, ge=0, description="A partial overlap of two parcels up to this area (ha) is a "
+        "digitising sliver: counted, not a problem. Duplicates and parcels inside another "
+        "are a problem at any size.")
+    overlap_tolerance_share: float = Field(
+        0.001, ge=0, le=1, description="Slivers together may cover at most this share of "
+        "the area the parcels cover; more is a problem too (a shifted or twice-digitised "
+        "layer).")
+    gap_tolerance_ha: float = Field(
+        0.01, ge=0, description="A gap between parcels up to this area (ha) is a digitising "
+        "sliver: counted, no warning.")
+    accept_overlaps: bool = Field(
+        False, description="Run although parcels overlap (every area total then counts the "
+        "overlaps twice), with a logged warning, instead of stopping with a problem.")
+
+
 class AssessmentInput(_Strict):
     """A social-ecological assessment to run with the project (:mod:`zoning.assess`)."""
 
@@ -325,6 +365,9 @@ class Layers(_Strict):
         None, description="Urban development boundary (城镇开发边界): polygons.")
 
 
+_NOT_IN_NAMES = '/\\:*?"<>|'
+"""Characters a project name may not hold: path separators and what Windows forbids."""
+
 RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "corridors", "reduction",
                    "modes", "zones", "esv", "carbon"]
 
@@ -344,7 +387,8 @@ class Project(_Strict):
     """
 
     schema_version: Literal[1]
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: str = Field(description="Folder name of the outputs below output_dir: any letters "
+                      "(Chinese welcome), not starting with '.', without / \\ : * ? \" < > |.")
     title: str
     synthetic: bool = Field(False, description="True for synthetic data; shown on every output.")
     crs: str = "auto"
@@ -367,7 +411,22 @@ class Project(_Strict):
     outputs: Outputs = Field(
         default_factory=Outputs, description="Options of the written files (parcels.xlsx "
         "headings).")
+    qc: QualityControl = Field(
+        default_factory=QualityControl, description="Parcel topology checks: overlaps "
+        "between parcels and gaps inside the study area (qc_overlaps, qc_gaps).")
     folder: Path = Field(Path("."), exclude=True, description="Folder of the project file.")
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, name: str) -> str:
+        bad = sorted(set(name) & set(_NOT_IN_NAMES) | {c for c in name if ord(c) < 32})
+        if not name.strip() or name.startswith(".") or name != name.strip() or bad:
+            found = f"found {name!r}" + (f" (with {bad})" if bad else "")
+            raise ValueError(
+                "the name is the output folder's name below output_dir: it may not be empty, "
+                "start with '.' (no '.' or '..') or with a space, nor hold / \\ : * ? \" < > | "
+                f"or control characters; {found}; e.g. 'demo' or '贾汪2025'")
+        return name
 
     @model_validator(mode="after")
     def _raster_names_free(self) -> Project:

@@ -7,9 +7,7 @@ at the end, so a failed run leaves no half output. Inputs are only ever read.
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,8 +23,9 @@ from zoning._resources import demo_project
 from zoning.corridors.maplayers import network_map_layers
 from zoning.engine import Prepared, RunResult, prepare, run_stages
 from zoning.outputs import LegendEntry
-from zoning.outputs._atomic import replace_folder
+from zoning.outputs._atomic import staged
 from zoning.outputs.gpkg import write_geopackage
+from zoning.outputs.guard import check_output, output_lock
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 from zoning.outputs.report import write_report
 from zoning.outputs.staticmap import write_static_map
@@ -113,10 +112,30 @@ def run(project_path: Path | str | None = None, out_dir: Path | None = None, *,
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     prepared = prepare(project_path)
+    destination = output_destination(prepared, out_dir)
+    check_output(destination, input_paths(prepared))
     prepare_seconds = time.perf_counter() - t0
-    result = run_stages(prepared, progress=progress)
-    result.timings = {"prepare": prepare_seconds, **result.timings}
-    return write(result, out_dir, started=started)
+    with output_lock(destination):
+        result = run_stages(prepared, progress=progress)
+        result.timings = {"prepare": prepare_seconds, **result.timings}
+        return write(result, out_dir, started=started)
+
+
+def output_destination(prepared: Prepared, out_dir: Path | str | None = None) -> Path:
+    """The output folder of a run: ``<out_dir>/<name>``; ``./out/demo`` for the embedded demo.
+
+    The default parent is the project's ``output_dir``, except for the embedded demo,
+    whose outputs go below the working directory, never into the installed package.
+    """
+    if out_dir is None and prepared.project_path.resolve() == demo_project().resolve():
+        out_dir = Path.cwd() / "out"
+    return prepared.project.output_folder(None if out_dir is None else Path(out_dir))
+
+
+def input_paths(prepared: Prepared) -> list[Path]:
+    """Every file a run reads: the project file, the layers and tables, the rule files."""
+    return [prepared.project_path, *input_files(prepared).values(),
+            *rule_files(prepared).values()]
 
 
 def write(result: RunResult, out_dir: Path | str | None = None, *,
@@ -148,25 +167,18 @@ def write(result: RunResult, out_dir: Path | str | None = None, *,
     """
     started = started if started is not None else datetime.now(UTC)
     prepared = result.prepared
-    if out_dir is None and prepared.project_path.resolve() == demo_project().resolve():
-        out_dir = Path.cwd() / "out"
-    destination = prepared.project.output_folder(None if out_dir is None else Path(out_dir))
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
-    handler = logging.FileHandler(staging / "run.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("zoning").addHandler(handler)
-    try:
-        logger.info("run of %s (%s) with arguments %s", prepared.project_path,
-                    prepared.project.title, sys.argv)
-        _write_all(result, staging, started)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        logging.getLogger("zoning").removeHandler(handler)
-        handler.close()
-    replace_folder(staging, destination)
+    destination = output_destination(prepared, out_dir)
+    with staged(destination, input_paths(prepared)) as staging:
+        handler = logging.FileHandler(staging / "run.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("zoning").addHandler(handler)
+        try:
+            logger.info("run of %s (%s) with arguments %s", prepared.project_path,
+                        prepared.project.title, sys.argv)
+            _write_all(result, staging, started)
+        finally:
+            logging.getLogger("zoning").removeHandler(handler)
+            handler.close()
     logger.info("outputs written to %s", destination)
     return destination
 
@@ -308,7 +320,7 @@ def _timings(timings: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 3) for k, v in timings.items()}
 
 
-def _input_files(prepared: Prepared) -> dict[str, Path]:
+def input_files(prepared: Prepared) -> dict[str, Path]:
     """Every input file by role: the layers, and the assessment table when there is one."""
     files = dict(prepared.layers.sources)
     if prepared.assessment is not None:
@@ -316,7 +328,7 @@ def _input_files(prepared: Prepared) -> dict[str, Path]:
     return files
 
 
-def _rule_files(prepared: Prepared) -> dict[str, Path]:
+def rule_files(prepared: Prepared) -> dict[str, Path]:
     """Every rule file by kind, the assessment's among them when there is one."""
     files = {kind: prepared.rules.path(kind) for kind in prepared.rules.models}
     if prepared.assessment is not None:
@@ -339,13 +351,15 @@ def _manifest(result: RunResult, started: datetime) -> dict[str, object]:
         "arguments": sys.argv,
         "started_utc": started.isoformat(),
         "finished_utc": datetime.now(UTC).isoformat(),
-        "inputs": {role: file_entry(path) for role, path in _input_files(prepared).items()},
-        "rules": {kind: file_entry(path) for kind, path in _rule_files(prepared).items()},
+        "inputs": {role: file_entry(path) for role, path in input_files(prepared).items()},
+        "rules": {kind: file_entry(path) for kind, path in rule_files(prepared).items()},
         "crs": {"name": prepared.layers.crs.name, "epsg": prepared.layers.crs.to_epsg(),
                 "wkt": prepared.layers.crs.to_wkt()},
         "groundwater_m": prepared.layers.groundwater_m,
         "notes": prepared.layers.notes,
         "parcels": len(parcels),
+        "parcel_dtypes": {name: str(dtype) for name, dtype in parcels.dtypes.items()
+                          if name != parcels.geometry.name},
         "area_ha": float(parcels[col.AREA_HA].sum()),
         "zones": parcels[col.ZONE].value_counts().to_dict(),
         "restoration_modes": parcels[col.RESTORATION_MODE].value_counts().to_dict(),

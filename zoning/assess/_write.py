@@ -9,8 +9,6 @@ from __future__ import annotations
 import base64
 import html
 import logging
-import shutil
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +17,7 @@ import pandas as pd
 
 from zoning.assess._assessment import Assessment
 from zoning.assess._chart import chart_png, orientation_lines
-from zoning.outputs._atomic import replace_folder
+from zoning.outputs._atomic import staged
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 
 logger = logging.getLogger(__name__)
@@ -128,9 +126,7 @@ def write(assessment: Assessment, folder: Path | str, notice: str | None = None,
     """
     started = datetime.now(UTC)
     destination = Path(folder)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
-    try:
+    with staged(destination, [assessment.table.path, assessment.rules_path]) as staging:
         wide = assessment.wide()
         for criterion, meaning in assessment.orientation.items():
             wide[f"{criterion}_larger_r_means"] = meaning
@@ -144,9 +140,5 @@ def write(assessment: Assessment, folder: Path | str, notice: str | None = None,
                                                  encoding="utf-8")
         write_manifest(staging / "manifest.json",
                        _manifest(assessment, arguments, notice, started))
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    replace_folder(staging, destination)
     logger.info("assessment written to %s", destination)
     return destination

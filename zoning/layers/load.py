@@ -25,6 +25,14 @@ from zoning.crs import (
     zone_crs,
 )
 from zoning.errors import LayerError, Problem, ValidationFailed, did_you_mean
+from zoning.layers.checks import (
+    negative_problem,
+    null_code_problem,
+    numbers,
+    parcel_geometry_problem,
+    raster_problems,
+    sign_warning,
+)
 from zoning.layers.grid import Grid, read_grid, slope_degrees
 from zoning.layers.read import read_vector_file
 from zoning.layers.roads import (
@@ -72,8 +80,8 @@ class LayerSet:
         Other vector layers by role (``subsidence``, ``panels``, ``mines``, ``gangue``,
         ``towns``, ``roads`` and the planning layers :data:`PLANNING_ROLES`). Subsidence
         of form ``points`` is under ``subsidence_points`` (:data:`POINTS`), form
-        ``polygons`` under ``subsidence``; both have ``depth_m`` in metres and single-part
-        geometries.
+        ``polygons`` under ``subsidence``; both have ``depth_m`` in metres, positive down
+        (after the layer's ``sign``), and single-part geometries.
     grids
         Raster layers by role, in metres: ``subsidence`` (form ``raster``) and
         ``groundwater`` (depth of the water table below the ground before subsidence,
@@ -185,6 +193,11 @@ def load_layers(project: Project) -> LayerSet:
             notes.append(f"{role}: raster reprojected from {grid.crs.name} to {crs.name}")
             grids[role] = grid.reprojected(crs)
     _check_overlap(parcels, vectors, grids, sources, problems)
+    if not problems:
+        for role, grid in grids.items():
+            problems += raster_problems(_where(role), sources[role], grid, parcels)
+    if "subsidence" in grids and sub is not None:
+        grids["subsidence"] = _down_positive(grids["subsidence"], sub, sources["subsidence"])
     if DEM in grids:
         grids[SLOPE] = slope_degrees(grids[DEM])
     if GROUNDWATER in grids and not problems:
@@ -201,6 +214,14 @@ def load_layers(project: Project) -> LayerSet:
                     subsidence=spec.subsidence, mines=spec.mines,
                     notes=notes, sources=sources, city_type=project.city_type,
                     road_graph=graph)
+
+
+def _down_positive(grid: Grid, sub: SubsidenceLayer, path: Path) -> Grid:
+    """The subsidence raster in the engine's convention (positive down), sign checked."""
+    values = grid.values * sub.down_sign
+    sign_warning(path, "band 1", values, "down_negative" if sub.down_sign < 0
+                 else "down_positive")
+    return Grid(values, grid.transform, grid.crs)
 
 
 def _only_polygons(role: str, path: Path, frame: gpd.GeoDataFrame,
@@ -240,16 +261,28 @@ def _depth_vectors(sub: SubsidenceLayer, path: Path, frame: gpd.GeoDataFrame, sc
         problems.append(Problem(
             "layers.subsidence", f"{path}: form {sub.form!r} expects {' or '.join(expected)} "
             f"geometries, found {found}; {hint}"))
-    depth = pd.to_numeric(frame[sub.depth_field], errors="coerce") * scale
-    if points and depth.isna().any():
-        bad = depth.isna().to_numpy()
+    depth = numbers(frame[sub.depth_field]) * scale * sub.down_sign
+    word = "point" if points else "polygon"
+    where = f"layers.subsidence.fields.{sub.depth_field}"
+    for what, bad in (("a missing or non-numeric", np.isnan(depth)),
+                      ("an infinite", np.isinf(depth))):
+        if not bad.any():
+            continue
         shown = ", ".join(f"{i}: {_plain(v)!r}" for i, v in zip(
             np.flatnonzero(bad)[:5], frame[sub.depth_field].to_numpy()[bad][:5], strict=True))
-        problems.append(Problem(
-            f"layers.subsidence.fields.{sub.depth_field}",
-            f"{path}: {int(bad.sum())} of {len(frame)} point(s) have a missing or non-numeric "
-            f"{sub.depth_field!r} (row: value {shown}); every point needs a depth in "
-            f"{sub.units}, so fix or remove them"))
+        problems.append(Problem(where, (
+            f"{path}: {int(bad.sum())} of {len(frame)} {word}(s) have {what} "
+            f"{sub.depth_field!r} (row: value {shown}); every {word} needs a finite depth in "
+            f"{sub.units}, so fix or remove them")))
+    declared = "down_negative" if sub.down_sign < 0 else "down_positive"
+    if points:
+        sign_warning(path, sub.depth_field, depth, declared)
+    else:
+        problems += negative_problem(
+            where, path, sub.depth_field, frame[sub.depth_field].reset_index(drop=True), depth,
+            f"subsidence depths under `sign: {declared}`",
+            "depth polygons give subsidence; if the data use negative for subsidence, set "
+            "`sign: down_negative` on layers.subsidence")
     return gpd.GeoDataFrame({"depth_m": depth}, geometry=frame.geometry.values,
                             crs=frame.crs).explode(index_parts=False)
 
@@ -533,6 +566,10 @@ def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
         problems.append(_missing_field("parcels", path, name, frame))
     if missing:
         return None
+    wrong_geometry = parcel_geometry_problem(path, frame.geometry, _POLYGONAL)
+    if wrong_geometry is not None:
+        problems.append(wrong_geometry)
+        return None
     ids = frame[spec.fields.id]
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
@@ -541,7 +578,7 @@ def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
             f"{int(blank.sum())} parcel(s) have no id (rows {_examples(np.flatnonzero(blank))}); "
             "every parcel needs a unique id",
         ))
-    text_ids = ids.astype(str)
+    text_ids = id_text(ids)
     dup = text_ids[text_ids.duplicated(keep=False) & ~blank]
     if not dup.empty:
         problems.append(Problem(
@@ -551,11 +588,39 @@ def _read_parcels(project: Project, problems: list[Problem], notes: list[str],
         ))
     if blank.any() or not dup.empty:
         return None
+    no_code = null_code_problem(path, spec.fields.landuse,
+                                frame[spec.fields.landuse].set_axis(text_ids.values))
+    if no_code is not None:
+        problems.append(no_code)
+        return None
     renamed = frame.rename(columns={spec.fields.landuse: col.LANDUSE_CODE})
     renamed[col.LANDUSE_CODE] = renamed[col.LANDUSE_CODE].astype(str)
     renamed.index = pd.Index(text_ids.values, name=col.PARCEL_ID)
     renamed = renamed.drop(columns=[spec.fields.id])
-    return _clean("parcels", renamed, notes)
+    cleaned = _clean("parcels", renamed, notes)
+    if cleaned.empty:
+        problems.append(Problem("layers.parcels", (
+            f"parcel layer {path}: none of its {len(renamed)} feature(s) has a geometry with "
+            "an area (all missing or empty); check the file")))
+        return None
+    return cleaned
+
+
+def id_text(ids: pd.Series) -> pd.Series:
+    """Parcel ids as text; whole numbers stored as floats lose their ``.0``.
+
+    Examples
+    --------
+    >>> id_text(pd.Series([6242406.0, 17.0])).tolist()
+    ['6242406', '17']
+    >>> id_text(pd.Series([1.5, 2.0])).tolist()
+    ['1.5', '2.0']
+    """
+    if pd.api.types.is_float_dtype(ids):
+        values = ids.dropna()
+        if (values == values.round()).all() and (values.abs() < 2**53).all():
+            return ids.astype("Int64").astype(str)
+    return ids.astype(str)
 
 
 def _examples(values: object, n: int = 5) -> str:
@@ -703,7 +768,7 @@ def _clean(role: str, frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataF
         geoms[invalid] = shapely.make_valid(geoms[invalid])
         notes.append(f"{role}: {int(invalid.sum())} invalid geometr(ies) repaired with make_valid")
     if role in _KIND:
-        geoms = _polygonal_part(geoms)
+        geoms = polygonal_part(geoms)
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if role in _KIND:
         empty |= shapely.area(geoms) <= 0
@@ -714,8 +779,8 @@ def _clean(role: str, frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataF
     return out
 
 
-def _polygonal_part(geoms: np.ndarray) -> np.ndarray:
-    """Polygonal parts of each geometry (make_valid may return collections)."""
+def polygonal_part(geoms: np.ndarray) -> np.ndarray:
+    """Polygonal parts of each geometry (make_valid and intersections may return collections)."""
     types = shapely.get_type_id(geoms)
     mixed = np.flatnonzero(types == 7)  # GeometryCollection
     if mixed.size == 0:

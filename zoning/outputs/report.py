@@ -40,6 +40,8 @@ from zoning.rules.models import (
     band_column,
 )
 from zoning.subsidence.stage import PONDING
+from zoning.topology import GAPS_LAYER, OVERLAPS_LAYER
+from zoning.topology import TABLE as TOPOLOGY_TABLE
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "sensitivity": ("权重敏感性", "Sensitivity of the suitability weights"),
     "ecosystem": ("生态系统服务价值与碳储量", "Ecosystem service value and carbon"),
     "assessment": ("社会-生态系统脆弱性与恢复力", "Social-ecological vulnerability and resilience"),
+    "topology": ("拓扑检查", "Topology QC"),
     "provenance": ("数据来源与可复现性", "Provenance"),
 }
 """Section ids and their Chinese and English headings, in report order."""
@@ -574,12 +577,68 @@ def _assessment_wide(found: assess.Assessment) -> pd.DataFrame:
     return out.reset_index()
 
 
+TOPOLOGY_ITEMS = {
+    "parcels": "地块面积之和 Sum of parcel areas",
+    "union": "地块覆盖面积 Area covered (union)",
+    "double_counted": "重复计算面积 Counted twice (sum − union)",
+    "overlaps": "超限重叠 Overlapping pairs above tolerance",
+    "duplicates": "其中重复图斑 of which duplicate geometries",
+    "contained": "其中包含图斑 of which one parcel inside another",
+    "overlap_slivers": "限差内重叠碎片 Sliver overlaps (counted)",
+    "gaps": "超限缝隙 Gaps above tolerance",
+    "gap_slivers": "限差内缝隙 Sliver gaps (counted)",
+}
+"""Rows of the topology summary (``qc_topology``), with their labels."""
+TOPOLOGY_ROWS = 10
+"""How many of the largest overlaps and gaps the report lists."""
+
+
+def _yes_no(value: Any) -> str:
+    return number(bool(value))
+
+
+def _topology(result: RunResult) -> str:
+    summary = result.tables.get(TOPOLOGY_TABLE)
+    if summary is None:
+        return _note("本次运行未做拓扑检查。", "This run has no topology check.")
+    shown = summary.assign(item=summary["item"].map(TOPOLOGY_ITEMS).fillna(summary["item"]))
+    out = table(shown, {"item": "项目 Item", "count": "数量 Count", HA: "面积 Area (ha)"},
+                formats={HA: lambda v: f"{v:,.4f}"}, table_id="topology")
+    qc = result.prepared.project.qc
+    out += _note(f"地块两两重叠不超过 {qc.overlap_tolerance_ha:g} 公顷、缝隙不超过 "
+                 f"{qc.gap_tolerance_ha:g} 公顷者视为数字化碎片，只计数。",
+                 f"Overlaps of a pair up to {qc.overlap_tolerance_ha:g} ha and gaps up to "
+                 f"{qc.gap_tolerance_ha:g} ha are digitising slivers, only counted "
+                 "(qc in project.yaml); result.gpkg holds them as layers qc_overlaps and "
+                 "qc_gaps.")
+    overlaps = _layer(result, OVERLAPS_LAYER)
+    if overlaps is not None:
+        out += _h3("最大重叠", "Largest overlaps") + table(
+            overlaps.drop(columns="geometry").head(TOPOLOGY_ROWS),
+            {col.QC_PARCEL_A: "地块 A Parcel A", col.QC_PARCEL_B: "地块 B Parcel B",
+             col.QC_OVERLAP_HA: "重叠面积 Overlap (ha)", col.QC_KIND: "类型 Kind",
+             col.QC_SIGNIFICANT: "超限 Above tolerance"},
+            formats={col.QC_OVERLAP_HA: lambda v: f"{v:,.4f}", col.QC_SIGNIFICANT: _yes_no},
+            table_id="topology-overlaps")
+    gaps = _layer(result, GAPS_LAYER)
+    if gaps is not None:
+        out += _h3("最大缝隙", "Largest gaps") + table(
+            gaps.drop(columns="geometry").head(TOPOLOGY_ROWS),
+            {col.QC_GAP_ID: "编号 Gap", HA: "面积 Area (ha)", col.QC_X: "X", col.QC_Y: "Y",
+             col.QC_BORDERING: "相邻地块 Bordering parcels",
+             col.QC_SIGNIFICANT: "超限 Above tolerance"},
+            formats={HA: lambda v: f"{v:,.4f}", col.QC_X: lambda v: f"{v:.1f}",
+                     col.QC_Y: lambda v: f"{v:.1f}", col.QC_SIGNIFICANT: _yes_no},
+            table_id="topology-gaps")
+    return out
+
+
 def _files(entries: Mapping[str, Mapping[str, Any]], what: str, table_id: str) -> str:
     frame = pd.DataFrame([{what: name, "path": e.get("path", ""), "bytes": e.get("bytes"),
                            "sha256": e.get("sha256", "")} for name, e in entries.items()])
     if frame.empty:
         return _note("无。", "None.")
-    return table(frame, {"role": "角色 Role", "kind": "类型 Kind", "path": "路径 Path",
+    return table(frame, {"role": "角色 Role", col.QC_KIND: "类型 Kind", "path": "路径 Path",
                          "bytes": "字节 Bytes", "sha256": "SHA-256"},
                  table_id=table_id)
 
@@ -629,6 +688,7 @@ def render_report(result: RunResult, manifest: Mapping[str, Any]) -> str:
         "sensitivity": _sensitivity(result),
         "ecosystem": _ecosystem(result),
         "assessment": _assessment(result),
+        "topology": _topology(result),
         "provenance": _provenance(manifest),
     }
     notice = (f'<p class="notice" id="synthetic-notice">{_esc(SYNTHETIC_NOTICE_ZH)}<br>'

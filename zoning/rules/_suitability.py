@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zoning import transforms, weights
+from zoning.errors import WeightsError
 from zoning.rules._base import Color, Identifier, Label, RuleFileBase, Strict
 
 CappedGrade = Literal["S2", "S3", "N"]
@@ -205,14 +207,19 @@ def check_ahp(ahp: Ahp, ids: list[str], what: str = "factor") -> None:
     Raises
     ------
     ValueError
-        If the matrix is not one row and column per id, or its CR is 0.1 or more (naming
-        the judgement that disagrees most with the others).
+        If the matrix is not one row and column per id, not positive, finite and
+        reciprocal (naming the cells by id), or its CR is 0.1 or more (naming the judgement
+        that disagrees most with the others).
     """
     n = len(ids)
     if len(ahp.matrix) != n or any(len(row) != n for row in ahp.matrix):
         raise ValueError(f"ahp.matrix must be {n}×{n}, one row and column per {what} in "
                          f"the order {ids}")
-    result = weights.ahp(ahp.matrix, ri=ahp.ri, method=ahp.method)
+    try:
+        result = weights.ahp(pd.DataFrame(ahp.matrix, index=ids, columns=ids), ri=ahp.ri,
+                             method=ahp.method)
+    except WeightsError as exc:  # zero, negative, infinite or non-reciprocal judgements
+        raise ValueError(f"ahp.matrix (rows and columns: the {what}s {ids}): {exc}") from None
     if not result.consistent:
         pair = result.worst_pair
         hint = (f"; the most inconsistent judgement is {ids[pair.i]} vs {ids[pair.j]} "

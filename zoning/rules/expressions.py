@@ -51,7 +51,9 @@ Meaning:
 
 * Values are numbers, text, or true/false. Comparisons need two values of the same
   kind; true/false can only be compared with ``==``/``!=``. ``in`` needs list items of
-  the same kind as its left side. Arithmetic needs numbers (true/false count as 1/0).
+  the same kind as its left side. Arithmetic needs numbers (true/false count as 1/0)
+  and is done in float64, so whole numbers never wrap around (``pop * pop`` for a
+  population of 4e9 is 1.6e19, not a negative int64).
   Breaking these rules raises an :class:`~zoning.errors.ExpressionError` naming the
   sub-expression and the column dtypes found.
 * Missing values (NaN, None, ``pd.NA``) use two-valued logic: every comparison and
@@ -90,6 +92,7 @@ from zoning.rules._parser import (
     Node,
     Not,
 )
+from zoning.rules._types import StaticKind, check_types
 
 __all__ = ["FUNCTIONS", "Expression", "FunctionSpec", "parse"]
 
@@ -188,13 +191,18 @@ def _divide(a: Any, b: Any) -> Any:
         return np.where(np.asarray(b) == 0, np.nan, np.true_divide(a, b))
 
 
+def _float(data: Any) -> Any:
+    """Numbers as float64: arithmetic never wraps around as int64 would (``pop * pop``)."""
+    return np.asarray(data, dtype=np.float64)
+
+
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "+": np.add,
     "-": np.subtract,
     "*": np.multiply,
     "/": _divide,
-    "%": lambda a, b: np.mod(np.asarray(a, dtype=np.float64), b),
-    "**": lambda a, b: np.power(np.asarray(a, dtype=np.float64), b),
+    "%": np.mod,
+    "**": np.power,
 }
 
 
@@ -235,7 +243,7 @@ class _Evaluator:
             case Name():
                 return self.column(node)
             case Negate(op=op, operand=operand):
-                number = self.as_number(operand, op)
+                number = _float(self.as_number(operand, op))
                 return _number(np.negative(number) if op == "-" else number)
             case Not(operand=operand):
                 return _boolean(~self.as_condition(operand, "'not'"))
@@ -246,10 +254,10 @@ class _Evaluator:
                     result = combine(result, self.as_condition(operand, f"{op!r}"))
                 return _boolean(result)
             case Arith(first=first, rest=rest):
-                result = self.as_number(first, rest[0][0])
+                result = _float(self.as_number(first, rest[0][0]))
                 for op, _, operand in rest:
                     with np.errstate(all="ignore"):
-                        result = _ARITH[op](result, self.as_number(operand, op))
+                        result = _ARITH[op](result, _float(self.as_number(operand, op)))
                 return _number(result)
             case Compare():
                 return self.compare(node)
@@ -664,6 +672,24 @@ class Expression:
                 hint = " (write null for a missing value)"
             errors.append(ExpressionError(f"unknown column {name!r}{hint}", self.source, position))
         return errors
+
+    def check_types(self, kinds: Mapping[str, StaticKind],
+                    condition: bool = False) -> list[ExpressionError]:
+        """Return the first type error found with the column ``kinds`` (empty if none).
+
+        Columns missing from ``kinds`` may hold anything. With ``condition``, the
+        expression must give true/false.
+
+        Examples
+        --------
+        >>> [e.message for e in parse("area_ha").check_types({"area_ha": "number"}, True)]
+        ['a condition must be true or false; this expression gives numbers; compare it, \
+e.g. area_ha > 0']
+        >>> [e.message for e in parse("'a' * 10**10").check_types({})]
+        ["'*' needs numbers, but 'a' is text"]
+
+        """
+        return check_types(self._tree, self.source, kinds, condition)
 
     def evaluate(self, table: pd.DataFrame) -> pd.Series:
         """Evaluate over every row of ``table``; the result is indexed like ``table``.

@@ -7,6 +7,7 @@ planner can jump straight to the mistake.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ import yaml
 from pydantic import ValidationError
 
 from zoning.errors import Problem, RuleError
+
+logger = logging.getLogger(__name__)
 
 Key = tuple[str | int, ...]
 
@@ -86,34 +89,127 @@ class YamlDocument:
         return problems
 
 
+MAX_BYTES = 5_000_000
+"""Largest project or rule file read (bytes); real ones are a few kilobytes."""
+MAX_ALIASES = 100
+"""Most aliases (``*name``) a file may use; anchors and aliases repeat blocks of a file."""
+MAX_VALUES = 100_000
+"""Most values a file may hold with every alias expanded (stops "billion laughs")."""
+MAX_STRING = 10_000
+"""Longest single string (an expression, a label) in characters."""
+SHOWN = 60
+"""Characters of a refused string shown in the message."""
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A YAML file past one of the limits (aliases, values, string length)."""
+
+    def __init__(self, problem: str, mark: yaml.Mark) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader counting aliases as it composes, refusing more than the limit."""
+
+    aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise _Refused(f"more than {MAX_ALIASES} aliases (*name); write the repeated "
+                               "blocks out instead", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+def _text(path: Path) -> str:
+    """The file's text: UTF-8, else GB18030 (GBK) with a warning, else a located error."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise RuleError(f"{path}: the file has {size:,} bytes, more than the {MAX_BYTES:,} "
+                            "a project or rule file may have; is it the right file?")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise RuleError(f"{path}: not UTF-8 text (byte {exc.start} cannot be read) nor "
+                            "GB18030/GBK; save the file as UTF-8") from None
+    logger.warning("%s: not UTF-8; read as GB18030 (GBK). Save it as UTF-8 (in Notepad: "
+                   "Save as, Encoding UTF-8) to read it the same everywhere", path)
+    return text
+
+
 def load_yaml(path: Path) -> YamlDocument:
-    """Read a YAML file, keeping the position of every value.
+    """Read a YAML file (UTF-8, or GB18030 with a warning), keeping every value's position.
+
+    Anchors and aliases are allowed, but at most :data:`MAX_ALIASES` of them and
+    :data:`MAX_VALUES` values once expanded; files over :data:`MAX_BYTES` and strings over
+    :data:`MAX_STRING` characters are refused, so no file can exhaust the memory.
 
     Raises
     ------
     RuleError
-        If the file cannot be read or is not valid YAML; the message gives the line.
+        If the file cannot be read, is not valid YAML or passes a limit; the message gives
+        the line.
 
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleError(f"{path}: cannot read the file ({exc.strerror})") from exc
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(_text(path))
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = None
         positions: dict[Key, Position] = {}
         if node is not None:
+            _check_size(node, {}, set())
+            data = loader.construct_document(node)
             _record(node, (), positions, loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise RuleError(f"{where}: not valid YAML: {problem}") from exc
+        kind = "refused" if isinstance(exc, _Refused) else "not valid YAML"
+        raise RuleError(f"{where}: {kind}: {problem}") from exc
+    except RecursionError:
+        raise RuleError(f"{path}: not valid YAML: nested too deep") from None
     finally:
         loader.dispose()
     return YamlDocument(path=path, data=data, positions=positions)
+
+
+def _check_size(node: yaml.Node, sizes: dict[int, int], open_: set[int]) -> int:
+    """Values under ``node`` with aliases expanded (each shared node counted once per use).
+
+    Raises a YAML error at the node for a string over :data:`MAX_STRING` characters, an
+    alias inside its own anchor, or more than :data:`MAX_VALUES` values.
+    """
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_:
+        raise _Refused("an alias inside its own anchor (a recursive structure)",
+                       node.start_mark)
+    if isinstance(node, yaml.ScalarNode):
+        if len(node.value) > MAX_STRING:
+            raise _Refused(f"a string of {len(node.value):,} characters, more than "
+                           f"{MAX_STRING:,} ({node.value[:SHOWN]!r}...); shorten it",
+                           node.start_mark)
+        size = 1
+    else:
+        open_.add(key)
+        items = node.value if isinstance(node, yaml.SequenceNode) else [
+            n for pair in node.value for n in pair]
+        size = 1 + sum(_check_size(item, sizes, open_) for item in items)
+        open_.discard(key)
+    if size > MAX_VALUES:
+        raise _Refused(f"more than {MAX_VALUES:,} values once its aliases (*name) are "
+                       "expanded; write the repeated blocks out instead", node.start_mark)
+    sizes[key] = size
+    return size
 
 
 def _record(

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from zoning._resources import rules_dir
 from zoning.errors import ExpressionError, Problem, ValidationFailed
+from zoning.rules._types import StaticKind
 from zoning.rules.expressions import Expression, parse
 from zoning.rules.loader import Key, YamlDocument, load_yaml
 from zoning.rules.models import RULE_MODELS, RuleFileBase
@@ -34,6 +35,16 @@ class ExpressionSite:
     """Columns visible to this expression besides those present before its stage."""
     optional: bool = False
     """Columns it names may be absent: its stage leaves it out then (parse errors still count)."""
+
+    @property
+    def condition(self) -> bool:
+        """Whether the expression must give true/false (``when``, ``where``, a veto, a lock)."""
+        return str(self.key[-1]) in CONDITION_KEYS or "veto" in self.key
+
+
+CONDITION_KEYS = frozenset({"when", "applies_to", "where", "barrier", "eligible", "locked_in",
+                            "locked_out"})
+"""Rule-file keys whose expressions are conditions (true/false)."""
 
 
 @dataclass
@@ -63,22 +74,57 @@ class RuleSet:
         return self._compiled[cache_key]
 
     def check_expressions(
-        self, sites: Iterable[ExpressionSite], columns: Collection[str]
+        self, sites: Iterable[ExpressionSite], columns: Collection[str],
+        kinds: Mapping[str, StaticKind] | None = None,
     ) -> list[Problem]:
-        """Parse every expression and check the columns it names; return the problems."""
+        """Parse every expression and check the columns it names; return the problems.
+
+        With ``kinds`` (the kind of value of each known column: number, text, bool), an
+        expression whose columns all exist is also type-checked: text compared with a
+        number, arithmetic on text, a condition that is not true/false.
+        """
         problems: list[Problem] = []
         for site in sites:
             doc = self.documents[site.kind]
             try:
                 expr = self.expression(site)
             except ExpressionError as exc:
-                problems.append(doc.problem(site.key, _one_line(exc), exc.position))
+                problems.append(doc.problem(site.key, self._located(site, exc), exc.position))
                 continue
-            if site.optional:
+            if site.optional and not expr.names <= {*columns, *site.sees}:
                 continue
-            for err in expr.check({*columns, *site.sees}):
-                problems.append(doc.problem(site.key, _one_line(err), err.position))
+            errors = expr.check({*columns, *site.sees})
+            if not errors and kinds is not None:
+                errors = expr.check_types(kinds, site.condition)
+            for err in errors:
+                problems.append(doc.problem(site.key, self._located(site, err), err.position))
         return problems
+
+    def label(self, site: ExpressionSite) -> str:
+        """Where ``site`` stands: ``file:line:column``, with its rule's id when it has one."""
+        rule = _rule_id(self.documents[site.kind].data, site.key)
+        where = self.documents[site.kind].where(site.key)
+        return f"{where} (rule {rule!r})" if rule else where
+
+    def _located(self, site: ExpressionSite, exc: ExpressionError) -> str:
+        """The error in one line, with the id of the rule holding the expression."""
+        rule = _rule_id(self.documents[site.kind].data, site.key)
+        return f"{_one_line(exc)}{f' (rule {rule!r})' if rule else ''}"
+
+
+def _rule_id(data: object, key: Key) -> str | None:
+    """The ``id`` of the innermost mapping along ``key`` in a rule file's data, if any."""
+    found = None
+    for part in key:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            break
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            found = data["id"]
+    return found
 
 
 def _one_line(exc: ExpressionError) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
-import tempfile
 from itertools import pairwise
 from pathlib import Path
 
@@ -20,6 +18,8 @@ import pandas as pd
 import pyogrio
 
 from zoning.errors import LayerError
+from zoning.outputs._atomic import staged
+from zoning.outputs.guard import check_output
 from zoning.rules.models import SubsidenceRules
 from zoning.rules.ruleset import default_rule_paths, load_rules
 from zoning.subsidence.predict import panel_table, predict, with_overrides
@@ -52,6 +52,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, progress: bool = True) -> Path:
     """Run ``subsidence predict`` and return the output folder."""
+    check_output(Path(args.out), [Path(args.panels)])  # before any computation
     fields_map = dict(_pair(text) for text in args.field)
     paths = default_rule_paths()
     if args.rules:
@@ -74,21 +75,13 @@ def run(args: argparse.Namespace, progress: bool = True) -> Path:
     deformation = predict(panels, params, resolution_m=resolution, fields_map=fields_map,
                           progress=progress, source=str(args.panels))
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with staged(out, [Path(args.panels)]) as staging:
         deformation.write(staging)
         contours = level_polygons(deformation.subsidence, spec.contours_m)
         contours.to_file(staging / "contours.gpkg", layer="contours", driver="GPKG")
         panel_table(panels, params, fields_map, str(args.panels)).to_csv(staging / "panels.csv")
         band_areas(deformation.subsidence.values, deformation.subsidence.cell_area,
                    spec.contours_m).to_csv(staging / "bands.csv", index=False)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if out.exists():
-        shutil.rmtree(out)
-    staging.rename(out)
     return out
 
 

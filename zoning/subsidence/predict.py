@@ -174,13 +174,14 @@ def panel_table(panels: gpd.GeoDataFrame, params: PimParameters,
     for name in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS):
         if name in frame.columns:
             values[name] = pd.to_numeric(frame[name], errors="coerce")
-    bad = values[list(REQUIRED_FIELDS)].isna().any(axis=1)
+    bad = ~np.isfinite(values[list(REQUIRED_FIELDS)]).all(axis=1) | np.isinf(values).any(axis=1)
     bad |= (values["thickness_m"] <= 0) | (values["depth_m"] <= 0)
     bad |= ~values["dip_deg"].between(0, 89.9)
     if bad.any():
         rows = ", ".join(str(i) for i in values.index[bad][:5])
         raise LayerError(f"{source}: {int(bad.sum())} panel(s) with missing or impossible "
-                         f"thickness_m/depth_m/dip_deg (need > 0, > 0, 0-90), e.g. rows {rows}")
+                         "thickness_m/depth_m/dip_deg (need finite numbers > 0, > 0, 0-90) "
+                         f"or infinite {'/'.join(OPTIONAL_FIELDS)}, e.g. rows {rows}")
 
     def per_panel(name: str, default: float | None) -> pd.Series:
         given = values[name] if name in values else pd.Series(np.nan, index=values.index)

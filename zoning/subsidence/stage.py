@@ -24,6 +24,7 @@ from rasterio.features import rasterize
 from zoning import columns as col
 from zoning.errors import LayerError, Problem
 from zoning.layers import LayerSet
+from zoning.layers.checks import negative_problem, numbers, value_problems
 from zoning.layers.grid import Grid, GridSpec, snapped_grid
 from zoning.layers.load import GROUNDWATER, POINTS
 from zoning.overlay import (
@@ -229,10 +230,14 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
 
 
 def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[Problem]:
-    """Form ``panels`` needs a panels layer whose fields the prediction can use."""
+    """Form ``panels`` needs a panels layer whose fields the prediction can use.
+
+    With another form, a panels layer gives the years since mining: its thickness and
+    depth, where present, must be finite and not negative.
+    """
     sub = layers.subsidence
     if sub is None or sub.form != "panels":
-        return []
+        return _panel_fields(layers)
     panels = layers.vectors.get("panels")
     if panels is None:
         return [Problem("layers.subsidence", "form 'panels' predicts subsidence from the "
@@ -243,6 +248,24 @@ def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[P
     except LayerError as exc:
         return [Problem("layers.panels", str(exc))]
     return []
+
+
+def _panel_fields(layers: LayerSet) -> list[Problem]:
+    panels = layers.vectors.get("panels")
+    if panels is None:
+        return []
+    source = layers.sources.get("panels", "panels")
+    problems: list[Problem] = []
+    for name in ("thickness_m", "depth_m"):
+        if name not in panels.columns:
+            continue
+        raw = panels[name].reset_index(drop=True)
+        problems += value_problems(f"layers.panels.{name}", source, name, raw,
+                                   missing_ok="those panels reach no further than their edge")
+        problems += negative_problem(f"layers.panels.{name}", source, name, raw, numbers(raw),
+                                     "a seam's thickness and depth", "write them positive, "
+                                     "in metres")
+    return problems
 
 
 STAGE = Stage(name="subsidence", run=run, columns=columns, check=check)

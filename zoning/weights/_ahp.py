@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import WeightsError, did_you_mean
-from zoning.weights._arrays import SHOWN, FloatArray, Vector, cells, float_array, labelled
+from zoning.weights._arrays import SHOWN, FloatArray, Vector, float_array, labelled
 from zoning.weights._random_index import random_index
 
 logger = logging.getLogger(__name__)
@@ -149,8 +149,10 @@ def _comparison_matrix(matrix: Any) -> tuple[FloatArray, pd.Index | None]:
     bad = np.argwhere(a <= 0)
     if len(bad):
         raise WeightsError(
-            f"comparison matrix: expected positive judgements, found values <= 0 at "
-            f"{cells(bad)}; every cell is a ratio of importance (1/9 ... 9)")
+            "comparison matrix: expected positive judgements, found values <= 0: "
+            + ", ".join(f"a{name(int(i), int(j))} = {a[i, j]:g}" for i, j in bad[:SHOWN])
+            + (f" and {len(bad) - SHOWN} more" if len(bad) > SHOWN else "")
+            + "; every cell is a ratio of importance (1/9 ... 9)")
     diagonal = np.flatnonzero(np.abs(np.diag(a) - 1) > RECIPROCITY_RTOL)
     if len(diagonal):
         raise WeightsError(

@@ -1,0 +1,89 @@
+"""What the rules expect of the parcel table's columns, checked before anything runs.
+
+Two things: the kind of value (number, text, true/false) of every column an expression
+may name, for the static type check of the rule expressions (:meth:`RuleSet.check_expressions
+<zoning.rules.ruleset.RuleSet.check_expressions>`); and the values of the parcel layer's
+own fields that the rules use as numbers: text among numbers and infinities are problems,
+missing values a warning (the rules see them as missing).
+
+Examples
+--------
+>>> kinds = engine_kinds()
+>>> kinds["land_class"], kinds["area_ha"], kinds["is_construction"]
+('text', 'number', 'bool')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zoning import columns as col
+from zoning.dictionary import BOOL, FLOAT, PARCEL_LIST, TEXT
+from zoning.errors import Problem
+from zoning.layers.checks import numbers, value_problems
+from zoning.rules._types import StaticKind, column_kind
+
+_DICTIONARY_KINDS: dict[str, StaticKind] = {TEXT: "text", FLOAT: "number", BOOL: "bool"}
+MISSING_SEEN_AS = ("the rules see them as missing: a comparison with a missing value is false, "
+                   "arithmetic on it gives a missing value, and a suitability or reduction "
+                   "factor scores it with its `missing:` setting")
+"""What the engine does with a missing value of a field the rules use (for the warning)."""
+
+
+def engine_kinds() -> dict[str, StaticKind]:
+    """The kind of value of the engine's own columns (documented ones; the rest are unknown)."""
+    kinds: dict[str, StaticKind] = dict.fromkeys(col.UNITS, "number")
+    kinds.update({e.name: _DICTIONARY_KINDS[e.dtype] for e in PARCEL_LIST
+                  if e.dtype in _DICTIONARY_KINDS})
+    return kinds
+
+
+def _numeric_share(column: pd.Series) -> float:
+    """Share of the given (non-missing) values that read as numbers."""
+    given = column.dropna()
+    return float(np.isfinite(numbers(given)).mean()) if len(given) else 0.0
+
+
+def mixed_numeric(column: pd.Series) -> bool:
+    """A field of text or mixed values most of which are numbers, but not all."""
+    if column_kind(column) == "number":
+        return False
+    share = _numeric_share(column)
+    return 0.5 <= share < 1.0
+
+
+def input_kinds(parcels: pd.DataFrame) -> dict[str, StaticKind]:
+    """The kind of value of each field of the parcel layer.
+
+    Numbers mixed with text are ``any``: :func:`field_problems` reports them with their rows.
+    """
+    return {str(name): "any" if mixed_numeric(parcels[name]) else column_kind(parcels[name])
+            for name in parcels.columns if name != "geometry"}
+
+
+def field_problems(parcels: pd.DataFrame, uses: Mapping[str, Sequence[str]],
+                   source: Path | str) -> list[Problem]:
+    """Values of the fields the rules use as numbers: text, infinity, missing values.
+
+    Parameters
+    ----------
+    parcels
+        The parcel layer as read, indexed by parcel id.
+    uses
+        For each field of the layer, where the rules name it (``file:line:col (rule)``).
+    source
+        The parcel layer's file, for the messages.
+    """
+    problems: list[Problem] = []
+    for name, where in uses.items():
+        column = parcels[name]
+        if column_kind(column) != "number" and not mixed_numeric(column):
+            continue
+        used_by = ", ".join(sorted(set(where))[:3])
+        problems += value_problems(f"{source}:{name}", source, name, column, word="parcel",
+                                   missing_ok=MISSING_SEEN_AS, used_by=used_by)
+    return problems
