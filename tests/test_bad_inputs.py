@@ -144,11 +144,11 @@ def _lonlat(x: float, y: float) -> tuple[float, float]:
 
 
 def _insar_table(n: int = 6) -> pd.DataFrame:
-    """A grid of points over the parcels with a depth of 1 m, longitudes and latitudes."""
+    """A grid of points over the parcels subsided 1 m (InSAR's sign: -1), lon and lat."""
     xs, ys = np.meshgrid(np.linspace(535_950, 536_350, n), np.linspace(3_806_950, 3_807_150, 3))
     lonlat = [_lonlat(x, y) for x, y in zip(xs.ravel(), ys.ravel(), strict=True)]
     return pd.DataFrame({"lon": [p[0] for p in lonlat], "lat": [p[1] for p in lonlat],
-                         "vel": 1.0})
+                         "vel": -1.0})
 
 
 def _points_project(folder: Path, table: str, **sub: object) -> Path:
