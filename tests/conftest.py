@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -31,6 +32,18 @@ def shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data not available: {path}")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _restore_zoning_logger():
+    """Undo what ``zoning.cli.main`` does to the ``zoning`` logger (handler on a captured
+    stream, level), so that a command-line test leaves later tests' log capture intact."""
+    logger = logging.getLogger("zoning")
+    handlers, level, propagate = logger.handlers[:], logger.level, logger.propagate
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    logger.propagate = propagate
 
 
 def boxes(n: int = 3, size: float = 100.0, x0: float = 536_000.0, y0: float = 3_807_000.0):

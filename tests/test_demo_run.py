@@ -71,7 +71,7 @@ def test_manifest_records_inputs_and_timings(demo_out: Path):
     assert len(manifest["inputs"]["parcels"]["sha256"]) == 64
     assert set(manifest["rules"]) == {"landuse", "subsidence", "damage", "suitability",
                                       "corridors", "reduction", "modes", "zones", "esv",
-                                      "carbon", "assessment"}
+                                      "carbon", "costs", "assessment"}
     assert len(manifest["inputs"]["assessment_table"]["sha256"]) == 64
     assert {"derive", "subsidence", "damage", "suitability", "modes", "zones", "units",
             "write_assessment"} <= set(manifest["timings_s"])
@@ -114,3 +114,18 @@ def test_write_of_a_result_gives_the_files_of_a_run(demo_result, demo_out: Path,
     assert demo_result.timings == timings  # the shared result is not changed
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "write_report" in manifest["timings_s"] and "units" in manifest["timings_s"]
+
+
+def test_mine_plans_and_city_strategy_are_written(demo_out: Path):
+    mines = pd.read_csv(demo_out / "mines.csv", encoding="utf-8-sig")
+    parcels = gpd.read_file(demo_out / "result.gpkg", layer="parcels")
+    assert mines[col.MINE_ID].tolist() == ["M1", "M2", "M3", "M4"]
+    grades = [c for c in mines.columns if c.startswith("damage_") and c.endswith("_ha")]
+    assert len(grades) == 4
+    assert mines[grades].sum(axis=1).to_numpy() == pytest.approx(mines[col.AREA_HA].to_numpy(),
+                                                                rel=1e-5)  # written to 6 digits
+    inside = parcels[parcels[col.MINE_ID].notna()]
+    assert mines["cost_yuan"].sum() == pytest.approx(inside[col.RESTORATION_COST_YUAN].sum(),
+                                                     rel=1e-5)
+    strategy = pd.read_csv(demo_out / "city_strategy.csv", encoding="utf-8-sig")
+    assert strategy.loc[strategy["applied"], "city_type"].tolist() == ["declining"]

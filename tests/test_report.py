@@ -19,7 +19,7 @@ from zoning.runner import _manifest
 
 HEADINGS_EN = ("Overview", "Planning zones", "Restoration and value-realization modes",
                "Restoration suitability", "Subsidence and damage",
-               "Ecological security pattern", "Land reduction",
+               "Ecological security pattern", "Land reduction", "Per-mine plans",
                "Sensitivity of the suitability weights",
                "Ecosystem service value and carbon",
                "Social-ecological vulnerability and resilience", "Provenance")

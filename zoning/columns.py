@@ -139,6 +139,9 @@ NODE_TYPES = ("barrier", "pinch_point", "stepping_stone")
 """Node types, the first taking precedence when a parcel holds several."""
 
 # --- land reduction ------------------------------------------------------------------
+CITY_TYPE = "city_type"
+"""Resource-based city type in force (``growing``, ``mature``, ``declining``, ``regenerating``),
+the same on every parcel; added first by the reduction stage so any later rule may name it."""
 REDUCE_CANDIDATE = "reduce_candidate"
 """True for eligible construction land that may be retired (and is not locked out)."""
 REDUCE_TRIGGERS = "reduce_triggers"
@@ -199,6 +202,11 @@ EARTHWORK_STATUS = "earthwork_status"
 """``balanced``, ``no_fill_needed``, ``insufficient_cut``, ``no_cells``, ``no_groundwater``;
 missing where the parcel is not balanced (another mode)."""
 
+# --- per-mine plans (一矿一策) ----------------------------------------------------------
+RESTORATION_COST_YUAN = "restoration_cost_yuan"
+"""Estimated restoration cost of the parcel (yuan): unit cost of each measure of its
+restoration mode × area, plus the earthwork volume × its unit cost (``rules/costs.yaml``)."""
+
 # --- zoning --------------------------------------------------------------------------
 ZONE = "zone"
 ZONE_RULE = "zone_rule"
@@ -237,6 +245,7 @@ UNITS: dict[str, str] = {
     FIELD_AREA_HA: "ha",
     POND_SHARE: "fraction",
     EARTH_VOLUME_M3: "m3",
+    RESTORATION_COST_YUAN: "yuan",
     FIELD_HEIGHT_M: "m",
     POND_EDGE_SUBS_M: "m",
 }

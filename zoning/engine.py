@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from zoning import assess, damage, derive, modes, suitability, units, valuation, zones
+from zoning import assess, damage, derive, mineplan, modes, suitability, units, valuation, zones
 from zoning import columns as col
 from zoning._resources import demo_project
 from zoning.assess import Assessment
@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 
 STAGES: tuple[Stage, ...] = (derive.STAGE, subsidence_stage.STAGE, damage.STAGE,
                              corridors_stage.STAGE, suitability.STAGE, reduction_stage.STAGE,
-                             modes.STAGE, zones.STAGE, units.STAGE, valuation.STAGE)
+                             modes.STAGE, zones.STAGE, units.STAGE, valuation.STAGE,
+                             mineplan.STAGE)
 """The pipeline, in order. A new capability is a new stage module added here."""
 
 

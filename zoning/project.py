@@ -369,7 +369,7 @@ _NOT_IN_NAMES = '/\\:*?"<>|'
 """Characters a project name may not hold: path separators and what Windows forbids."""
 
 RuleKind = Literal["landuse", "subsidence", "damage", "suitability", "corridors", "reduction",
-                   "modes", "zones", "esv", "carbon"]
+                   "modes", "zones", "esv", "carbon", "costs"]
 
 
 class Project(_Strict):

@@ -27,11 +27,15 @@ from zoning import assess
 from zoning import columns as col
 from zoning.corridors.maplayers import LEVEL_ENTRIES, NODE_ENTRIES
 from zoning.engine import RunResult
+from zoning.mineplan import BOND_YUAN, COST_YUAN, EARTHWORK, cost_column, damage_column, mode_column
+from zoning.mineplan import TABLE as MINES_TABLE
 from zoning.outputs._charts import bar_chart
 from zoning.outputs._legend import NO_DATA_ENTRY, LegendEntry, category_key, resolve_legend
+from zoning.reduction.citytype import STRATEGY_TABLE
 from zoning.reduction.stage import LAYER as REDUCTION_LAYER
 from zoning.rules.models import (
     Category,
+    CostsRules,
     DamageRules,
     ModesRules,
     ReductionRules,
@@ -57,6 +61,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "subsidence": ("沉陷与损毁", "Subsidence and damage"),
     "network": ("生态安全格局", "Ecological security pattern"),
     "reduction": ("用地减量", "Land reduction"),
+    "mines": ("一矿一策", "Per-mine plans"),
     "sensitivity": ("权重敏感性", "Sensitivity of the suitability weights"),
     "ecosystem": ("生态系统服务价值与碳储量", "Ecosystem service value and carbon"),
     "assessment": ("社会-生态系统脆弱性与恢复力", "Social-ecological vulnerability and resilience"),
@@ -473,6 +478,8 @@ SUMMARY_ROWS = (("city_type", "城市类型 City type", str),
                 ("parcels", "减量地块数 Parcels retired", number),
                 ("fragments", "减量片区数 Fragments", number),
                 ("total_score", "总得分 Total score", number),
+                ("city_triggers", "城市类型触发 City-type triggers (parcels)", str),
+                ("city_target_rules", "城市类型用途规则 City-type target uses (parcels)", str),
                 ("method", "求解方法 Method", str),
                 ("optimal", "是否最优 Optimal", number),
                 ("status", "求解状态 Solver status", str))
@@ -504,7 +511,55 @@ def _reduction(result: RunResult) -> str:
     weights = result.tables.get("reduction_weights")
     if weights is not None and not weights.empty:
         out += _h3("指标权重", "Indicator weights") + table(weights, table_id="reduction-weights")
-    return out
+    return out + _city_strategy(result)
+
+
+def _city_strategy(result: RunResult) -> str:
+    """The city type applied and what each type would set (quota, weights, value modes)."""
+    strategy = result.tables.get(STRATEGY_TABLE)
+    if strategy is None or strategy.empty:
+        return ""
+    applied = strategy[strategy["applied"]].iloc[0]
+    return (_h3("城市类型策略", "City-type strategy")
+            + _note(f"采用{applied['label_zh']}城市策略：减量目标 {ha(applied['target_ha'])} ha，"
+                    f"权重调整 {applied['weight_multipliers'] or '无'}，"
+                    f"优先价值实现模式 {applied['value_preferences'] or '无'}。",
+                    f"{applied['label_en']} city applied: target {ha(applied['target_ha'])} "
+                    f"ha, weights {applied['weight_multipliers'] or 'unchanged'}, value modes "
+                    f"favoured {applied['value_preferences'] or 'none'}.")
+            + table(strategy, table_id="city-strategy"))
+
+
+MINE_HEADERS = {"mine_id": "矿井 Mine", col.MINE_STAGE: "阶段 Stage", col.MINE_TYPE: "类型 Type",
+                col.AREA_HA: "面积 Area (ha)", "ponded_ha": "积水 Ponded (ha)",
+                col.EARTH_VOLUME_M3: "土方 Earth (m³)", col.STRATEGY: "策略 Strategy",
+                col.MONITORING: "监测 Monitoring", "safety_risk_worst": "最高风险 Worst risk",
+                "bond_factor": "保证金系数 Bond factor", COST_YUAN: "修复费用 Cost (万元)",
+                BOND_YUAN: "保证金 Bond (万元)"}
+"""Columns of the per-mine table shown in the report (all are in ``mines.csv``)."""
+
+
+def _mines(result: RunResult) -> str:
+    plans = result.tables.get(MINES_TABLE)
+    if plans is None or plans.empty:
+        return _note("本次运行无矿井图层或矿区内无地块。",
+                     "This run has no mines layer, or no parcel lies in a mine.")
+    rules = result.prepared.rules
+    wan = {c: (lambda v: "—" if _missing(v) else f"{float(v) / YUAN_PER_WAN:,.1f}")
+           for c in (COST_YUAN, BOND_YUAN)}
+    grades = [damage_column(g) for g in rules.get("damage", DamageRules).grades]
+    modes = [mode_column(m) for m in rules.get("modes", ModesRules).restoration_modes
+             if plans[mode_column(m)].sum() > 0]
+    costs = [cost_column(m) for m in (*rules.get("costs", CostsRules).measures, EARTHWORK)]
+    return (_note("每个矿井的损毁、修复模式、土方平衡、费用估算与按安全风险分级的保证金"
+                  "（明细见 mines.csv）。",
+                  "Damage, restoration modes, earth balance, estimated cost and the bond "
+                  "graded by safety risk of each mine (details in mines.csv).")
+            + table(plans[list(MINE_HEADERS)], MINE_HEADERS, formats=wan, table_id="mines")
+            + _h3("按损毁程度与修复模式的面积", "Area by damage grade and restoration mode")
+            + table(plans[["mine_id", *grades, *modes]], table_id="mines-area")
+            + _h3("按措施的费用估算（元）", "Estimated cost by measure (yuan)")
+            + table(plans[["mine_id", *costs]], table_id="mines-cost"))
 
 
 def _sensitivity(result: RunResult) -> str:
@@ -685,6 +740,7 @@ def render_report(result: RunResult, manifest: Mapping[str, Any]) -> str:
         "subsidence": _subsidence(result),
         "network": _network(result),
         "reduction": _reduction(result),
+        "mines": _mines(result),
         "sensitivity": _sensitivity(result),
         "ecosystem": _ecosystem(result),
         "assessment": _assessment(result),

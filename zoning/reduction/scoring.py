@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from zoning import columns as col
 from zoning.errors import did_you_mean
 from zoning.rules._reduction import Indicator, Preset, ReductionRules
 from zoning.rules._suitability import Weighting
@@ -30,6 +31,8 @@ from zoning.suitability.scoring import (
 logger = logging.getLogger(__name__)
 
 KIND = "reduction"
+SEES = (col.CITY_TYPE,)
+"""Columns the reduction rules may name besides those before the stage: the city type."""
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,12 @@ class Scored:
 def indicator_site(i: int, indicator: Indicator) -> ExpressionSite:
     """Where indicator ``i`` states its value."""
     return ExpressionSite(KIND, ("score", "indicators", i, "value"), indicator.value,
-                          optional=indicator.optional)
+                          SEES, optional=indicator.optional)
 
 
 def trigger_sites(model: ReductionRules) -> list[ExpressionSite]:
     """Where each trigger states its condition."""
-    return [ExpressionSite(KIND, ("triggers", i, "when"), t.when)
+    return [ExpressionSite(KIND, ("triggers", i, "when"), t.when, SEES)
             for i, t in enumerate(model.triggers)]
 
 
@@ -135,15 +138,16 @@ def top_indicators(scored: Scored, top_k: int) -> list[str]:
     return joined_names(np.where(positive, order, -1), scored.ids)
 
 
-def weights_table(scored: Scored, model: ReductionRules) -> pd.DataFrame:
-    """One row per indicator: its weight, how it was derived, or why it was left out."""
+def weights_table(scored: Scored, model: ReductionRules, preset: Preset) -> pd.DataFrame:
+    """One row per indicator: its weight, the city type's multiplier, or why it was left out."""
     rows = []
     for indicator in model.score.indicators:
+        multiplier = preset.weight_multipliers.get(indicator.id, 1.0)
         if indicator.id in scored.ids:
             w = float(scored.weights[scored.ids.index(indicator.id)])
-            rows.append({"indicator": indicator.id, "weight": w, "method": scored.method,
-                         "left_out": ""})
+            rows.append({"indicator": indicator.id, "weight": w, "multiplier": multiplier,
+                         "method": scored.method, "left_out": ""})
         else:
-            rows.append({"indicator": indicator.id, "weight": 0.0, "method": "",
-                         "left_out": scored.left_out[indicator.id]})
+            rows.append({"indicator": indicator.id, "weight": 0.0, "multiplier": multiplier,
+                         "method": "", "left_out": scored.left_out[indicator.id]})
     return pd.DataFrame(rows)

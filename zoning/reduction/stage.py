@@ -1,9 +1,10 @@
 """Reduction stage: candidates, triggers, score, quota selection, target use and release.
 
-Adds ``reduce_candidate``, ``reduce_triggers``, ``reduce_score``, ``reduce_indicators``,
+Adds ``city_type`` (first, so that the reduction rules and every later stage may name it),
+``reduce_candidate``, ``reduce_triggers``, ``reduce_score``, ``reduce_indicators``,
 ``reduce_selected``, ``reduce_reason`` and the target use (``reduce_target_use`` with its
 rule and reason); writes the ``reduction`` layer (the retired parcels) and the tables
-``reduction_summary``, ``reduction_release`` and ``reduction_weights``.
+``reduction_summary``, ``reduction_release``, ``reduction_weights`` and ``city_strategy``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,17 @@ from zoning.decision import Output, Table, evaluate
 from zoning.errors import ReductionError
 from zoning.layers import LayerSet
 from zoning.reduction._quota import Selection, select, target_from
+from zoning.reduction.citytype import (
+    STRATEGY_TABLE,
+    check,
+    city_preset,
+    held,
+    naming_city_type,
+    strategy_table,
+)
 from zoning.reduction.scoring import (
     KIND,
+    SEES,
     indicator_site,
     score,
     top_indicators,
@@ -29,7 +39,7 @@ from zoning.reduction.scoring import (
     triggers,
     weights_table,
 )
-from zoning.rules._reduction import Preset, ReductionRules
+from zoning.rules._reduction import ReductionRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage, StageOutput
 
@@ -40,17 +50,17 @@ RELEASE_TABLE = "reduction_release"
 WEIGHTS_TABLE = "reduction_weights"
 LAYER = "reduction"
 _TARGET = Output(col.REDUCE_TARGET_USE, col.REDUCE_TARGET_RULE, col.REDUCE_TARGET_REASON)
-COLUMNS = [col.REDUCE_CANDIDATE, col.REDUCE_TRIGGERS, col.REDUCE_SCORE, col.REDUCE_INDICATORS,
-           col.REDUCE_SELECTED, col.REDUCE_REASON, *(_TARGET.column, _TARGET.rule_column,
-                                                     _TARGET.reason_column)]
+COLUMNS = [col.CITY_TYPE, col.REDUCE_CANDIDATE, col.REDUCE_TRIGGERS, col.REDUCE_SCORE,
+           col.REDUCE_INDICATORS, col.REDUCE_SELECTED, col.REDUCE_REASON,
+           *(_TARGET.column, _TARGET.rule_column, _TARGET.reason_column)]
 
 
 def _table(model: ReductionRules) -> Table:
-    return Table(KIND, "target_use_rules", model.target_use_rules, [_TARGET])
+    return Table(KIND, "target_use_rules", model.target_use_rules, [_TARGET], SEES)
 
 
 def _lock_sites(model: ReductionRules) -> dict[str, ExpressionSite]:
-    return {key: ExpressionSite(KIND, (key,), text) for key, text in
+    return {key: ExpressionSite(KIND, (key,), text, SEES) for key, text in
             (("eligible", model.eligible), ("locked_in", model.locked_in),
              ("locked_out", model.locked_out)) if text is not None}
 
@@ -66,12 +76,6 @@ def sites(rules: RuleSet) -> list[ExpressionSite]:
     return [*_lock_sites(model).values(), *trigger_sites(model),
             *(indicator_site(i, f) for i, f in enumerate(model.score.indicators)),
             *_table(model).sites()]
-
-
-def preset(model: ReductionRules, city_type: str | None) -> tuple[str, Preset]:
-    """The city type in force (the project's, else the rule file's default) and its preset."""
-    name = city_type or model.default_city_type
-    return name, model.city_types[name]  # type: ignore[index]
 
 
 def _mask(parcels: pd.DataFrame, rules: RuleSet, site: ExpressionSite | None) -> np.ndarray:
@@ -120,11 +124,12 @@ def _release(selected: pd.DataFrame, model: ReductionRules) -> pd.DataFrame:
 def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOutput:
     """Score the eligible land, fill the quota, give the retired parcels a target use."""
     model = rules.get(KIND, ReductionRules)
+    city, strategy = city_preset(model, layers.city_type)
+    parcels = parcels.assign(**{col.CITY_TYPE: city})
     sites_ = _lock_sites(model)
     eligible = _mask(parcels, rules, sites_["eligible"])
     locked_out = _mask(parcels, rules, sites_.get("locked_out")) & eligible
     locked_in = _mask(parcels, rules, sites_.get("locked_in")) & eligible
-    city, strategy = preset(model, layers.city_type)
     target = model.target or strategy.target
     pool = parcels[eligible]
     fired = triggers(pool, rules)
@@ -143,7 +148,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     except ReductionError as exc:
         raise ReductionError(f"{rules.path(KIND)} ({city} city): {exc}") from exc
     named = top_indicators(scored, model.score.top_k)
-    out = pd.DataFrame(index=parcels.index)
+    out = pd.DataFrame({col.CITY_TYPE: parcels[col.CITY_TYPE]}, index=parcels.index)
     out[col.REDUCE_CANDIDATE] = eligible & ~locked_out
     out[col.REDUCE_TRIGGERS] = pd.Series(None, index=parcels.index, dtype=object)
     out.loc[eligible, col.REDUCE_TRIGGERS] = fired.to_numpy()
@@ -160,21 +165,28 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     for name in target_use.columns:
         out[name] = pd.Series(None, index=parcels.index, dtype=object)
         out.loc[chosen, name] = target_use[name]
-    retired = gpd.GeoDataFrame(parcels[chosen].join(out[chosen]), geometry=parcels.geometry.name)
+    retired = gpd.GeoDataFrame(parcels[chosen].join(out.loc[chosen, COLUMNS[1:]]),
+                               geometry=parcels.geometry.name)
     summary = pd.DataFrame([{
         "city_type": city, "target_ha": selection.target_ha, "reached_ha": selection.reached_ha,
         "overshoot_ha": selection.overshoot_ha, "eligible_ha": float(area.sum()),
         "triggered_ha": float(area[(fired != "").to_numpy()].sum()),
         "parcels": int(chosen.sum()), "total_score": selection.total_score,
         "fragments": selection.fragments, "method": selection.method,
-        "optimal": selection.optimal, "status": selection.status}])
+        "optimal": selection.optimal, "status": selection.status,
+        "city_triggers": held(naming_city_type(rules, trigger_sites(model),
+                                               [t.id for t in model.triggers]), fired),
+        "city_target_rules": held(naming_city_type(rules, _table(model).sites(),
+                                                   [r.id for r in model.target_use_rules]),
+                                  out.loc[chosen, _TARGET.rule_column])}])
     logger.info("reduction (%s city): %.1f of %.1f ha retired (%s), %d parcels", city,
                 selection.reached_ha, selection.target_ha, selection.method, int(chosen.sum()))
     layer = retired[[col.REDUCE_TARGET_USE, col.REDUCE_REASON, col.REDUCE_SCORE, col.AREA_HA,
                      col.LAND_CLASS, retired.geometry.name]].reset_index()
     tables = {SUMMARY_TABLE: summary, RELEASE_TABLE: _release(retired, model),
-              WEIGHTS_TABLE: weights_table(scored, model)}
+              WEIGHTS_TABLE: weights_table(scored, model, strategy),
+              STRATEGY_TABLE: strategy_table(model, city, float(area.sum()))}
     return StageOutput(out[COLUMNS], layers={LAYER: layer}, tables=tables)
 
 
-STAGE = Stage(name="reduction", run=run, columns=columns, sites=sites)
+STAGE = Stage(name="reduction", run=run, columns=columns, sites=sites, check=check)

@@ -12,7 +12,7 @@ ordered rules.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -76,14 +76,26 @@ class Target(Strict):
 
 
 class Preset(Strict):
-    """A city type's default strategy."""
+    """A city type's strategy: its quota, which land retires first, what value it seeks.
+
+    Which land retires first is set by ``weight_multipliers`` and by trigger and target-use
+    conditions naming the ``city_type`` column (the reduction stage adds it first, so every
+    later rule file may name it too).
+    """
 
     label: Label
     target: Target
-    weight_multipliers: dict[Identifier, float] = Field(
-        default_factory=dict, description="Indicator id → factor on its weight (then "
+    weight_multipliers: dict[Identifier, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict, description="Indicator id → factor (> 0) on its weight (then "
                                           "renormalised), e.g. idle land weighs more.")
+    value_preferences: list[Identifier] = Field(
+        default_factory=list,
+        description="Value-realization modes (keys of value_modes in the modes rules) this "
+                    "city type favours, most favoured first; recorded in the city_strategy "
+                    "table for value rules to follow through the city_type column.")
     description: str = ""
+    source: str = Field(min_length=1, description="Publication or reasoning the strategy "
+                                                  "follows (`engine default: ...`).")
 
 
 class Selection(Strict):
@@ -97,6 +109,7 @@ class Selection(Strict):
         0.0, ge=0, description="Score lost per eligible parcel left isolated among retired "
                                "ones (milp only).")
     time_limit_s: float = Field(30.0, gt=0)
+    source: str = Field("", description="Where the selection settings come from.")
 
 
 class Release(Strict):

@@ -25,6 +25,7 @@ from zoning.rules._base import (
     Strict,
 )
 from zoning.rules._corridors import CorridorRules
+from zoning.rules._costs import CostsRules
 from zoning.rules._reduction import ReductionRules
 from zoning.rules._suitability import Factor, Score, SuitabilityRules, Use
 from zoning.rules._tables import Category, DecisionTable, Rule
@@ -32,7 +33,7 @@ from zoning.rules._valuation import CarbonRules, EsvRules
 
 __all__ = [
     "RULE_MODELS", "TOOL_RULE_MODELS", "AssessmentRules", "CarbonRules",
-    "Category", "CorridorRules", "DamageRules", "EsvRules", "Factor",
+    "Category", "CorridorRules", "CostsRules", "DamageRules", "EsvRules", "Factor",
     "Label",
     "LandUseRules", "ModesRules", "ReductionRules", "Rule", "Score", "Sourced", "SubsidenceRules",
     "SuitabilityRules", "Use", "ZonesRules", "band_column",
@@ -422,6 +423,7 @@ RULE_MODELS: dict[str, type[RuleFileBase]] = {
     "zones": ZonesRules,
     "esv": EsvRules,
     "carbon": CarbonRules,
+    "costs": CostsRules,
 }
 """Rule-file kinds and their models."""
 
