@@ -144,11 +144,11 @@ def _lonlat(x: float, y: float) -> tuple[float, float]:
 
 
 def _insar_table(n: int = 6) -> pd.DataFrame:
-    """A grid of points over the parcels with a depth of 1 m, longitudes and latitudes."""
+    """A grid of points over the parcels subsided 1 m (InSAR's sign: -1), lon and lat."""
     xs, ys = np.meshgrid(np.linspace(535_950, 536_350, n), np.linspace(3_806_950, 3_807_150, 3))
     lonlat = [_lonlat(x, y) for x, y in zip(xs.ravel(), ys.ravel(), strict=True)]
     return pd.DataFrame({"lon": [p[0] for p in lonlat], "lat": [p[1] for p in lonlat],
-                         "vel": 1.0})
+                         "vel": -1.0})
 
 
 def _points_project(folder: Path, table: str, **sub: object) -> Path:
@@ -481,7 +481,7 @@ def test_clipped_pbf_extract_gives_roads(tmp_path, caplog):
 
 
 @outcome("correct")
-def test_clipped_pbf_in_a_project(tmp_path):
+def test_clipped_pbf_in_a_project(tmp_path, caplog):
     _clipped_pbf(tmp_path)
     centre = shapely.Point(-122.3025, 37.8110)
     utm = gpd.GeoSeries([centre], crs=4326).to_crs(32610).iloc[0]
@@ -492,8 +492,9 @@ def test_clipped_pbf_in_a_project(tmp_path):
     project = _write_project(tmp_path, {"roads": {"path": "clipped.osm.pbf"},
                                         "towns": {"path": "towns.gpkg"}},
                              groundwater={"depth_m": 2.5})
-    with inputs_unchanged(tmp_path):
+    with inputs_unchanged(tmp_path), caplog.at_level(logging.WARNING):
         layers = load_layers(load_project(project))
+    assert sum("missing from the extract" in r.getMessage() for r in caplog.records) == 1
     assert layers.crs.to_epsg() == 32610
     assert layers.road_graph is not None and layers.road_graph.number_of_edges() > 20
     assert len(layers.vectors["roads"]) > 20

@@ -407,14 +407,15 @@ def _graph_from_xml(xml: Path, path: Path, *, simplify: bool) -> nx.MultiDiGraph
 
 
 @contextmanager
-def _osm_roads_xml(path: Path) -> Iterator[Path]:
+def _osm_roads_xml(path: Path, level: int = logging.WARNING) -> Iterator[Path]:
     """The ways with a ``highway`` tag of an OSM file and their nodes, as temporary OSM XML.
 
     An extract cut out of a larger file ("simple" clipping, the usual case) keeps the ways
     crossing its edge with references to nodes it does not hold, which osmnx refuses
     ("Some edges missing nodes"). Such ways are cut where their nodes are missing: each run
     of at least two nodes present is kept as a way of its own, the rest dropped; the counts
-    are logged.
+    are logged at ``level`` (a project reads its extract twice, for the road lines and for
+    the drivable graph, and warns once).
     """
     with tempfile.TemporaryDirectory(prefix="zoning-osm-") as folder:
         xml = Path(folder) / "roads.osm"
@@ -426,10 +427,10 @@ def _osm_roads_xml(path: Path) -> Iterator[Path]:
                 f"file, or convert it (`osmium cat {path.name} -o roads.osm`) and give that"
             ) from exc
         if clipped.ways:
-            logger.warning(
-                "%s: %d road way(s) reference %d node(s) missing from the extract (clipped at "
-                "its edge); they are cut there into %d piece(s), and %d way(s) left with "
-                "fewer than two nodes are dropped", path, clipped.ways, clipped.missing,
+            logger.log(
+                level, "%s: %d road way(s) reference %d node(s) missing from the extract "
+                "(clipped at its edge); they are cut there into %d piece(s), and %d way(s) left "
+                "with fewer than two nodes are dropped", path, clipped.ways, clipped.missing,
                 clipped.pieces, clipped.dropped)
         yield xml
 
@@ -506,7 +507,7 @@ def _runs(refs: list[int], present: set[int]) -> list[list[int]]:
 
 def _drive_graph_from_osm(path: Path) -> nx.MultiDiGraph:
     """Drivable ways of an OSM XML or PBF file, simplified, in EPSG:4326."""
-    with _osm_roads_xml(path) as xml:
+    with _osm_roads_xml(path, logging.INFO) as xml:  # read_osm_graph warns
         graph = _graph_from_xml(xml, path, simplify=False)
     found = sorted({str(d.get("highway")) for _, _, d in graph.edges(data=True)})
     graph.remove_edges_from([(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True)
