@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import logging
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import shapely
 import yaml
 
 from zoning import columns as col
+from zoning import topology
 from zoning._resources import demo_project
 from zoning.engine import prepare
 from zoning.errors import ValidationFailed
@@ -95,6 +97,16 @@ def test_a_parcel_island_inside_the_hole_is_not_gap():
     assert len(found.gaps) == 1
     assert found.gaps.iloc[0][col.QC_AREA_HA] == pytest.approx(1.0 - 0.06)
     assert found.gaps.iloc[0].geometry.area == pytest.approx(10_000 - 600)
+
+
+def test_nested_rings_give_two_gaps_each_counted_once():
+    # 7 x 7 squares of 1 ha: the outer ring and the ring around the centre kept; the ring
+    # between them (16 ha) and the centre (1 ha) are gaps
+    shapes = {f"q{i}{j}": _box(100 * i, 100 * j, 100, 100) for i in range(7) for j in range(7)
+              if max(abs(i - 3), abs(j - 3)) in (1, 3)}
+    found = parcel_topology(_frame(shapes))
+    assert found.gaps[col.QC_AREA_HA].tolist() == pytest.approx([16.0, 1.0])
+    assert found.union_ha == pytest.approx(49 - 17)
 
 
 def test_the_outer_boundary_is_no_gap():
@@ -280,3 +292,8 @@ def test_overlaps_are_reported_with_the_other_problems(tiny_project: Path):
     assert "layers.parcels" in where and len(where) >= 2
     overlap = next(p for p in caught.value.problems if p.where == "layers.parcels")
     assert "1 duplicate geometr(ies)" in overlap.message and "b/b2 1 ha" in overlap.message
+
+
+def test_docstring_examples_hold():
+    outcome = doctest.testmod(topology)
+    assert outcome.attempted >= 10 and outcome.failed == 0
