@@ -294,6 +294,36 @@ def test_overlaps_are_reported_with_the_other_problems(tiny_project: Path):
     assert "1 duplicate geometr(ies)" in overlap.message and "b/b2 1 ha" in overlap.message
 
 
+@pytest.mark.realdata
+def test_real_mine_concessions_that_overlap(tmp_path: Path):
+    from conftest import shared
+
+    raw = gpd.read_file(shared("gem", "subset_huainan.geojson"))
+    mines = raw[raw["mine feature category"] == "mine boundary"]
+    found = parcel_topology(mines.set_index("id").to_crs("EPSG:4548"))
+    assert found.overlaps[[col.QC_PARCEL_A, col.QC_PARCEL_B]].values.tolist() == [
+        ["M0426.B1", "M0388.B1"], ["M0426.B1", "M1127.B1"]]
+    assert found.overlaps[col.QC_OVERLAP_HA].tolist() == pytest.approx([17.17, 0.1246],
+                                                                      abs=0.005)
+    assert found.parcels_ha == pytest.approx(35_920.8, abs=0.1)
+    assert found.union_ha == pytest.approx(35_903.5, abs=0.1)
+    assert found.gaps.empty
+    # as a project's parcel layer (the GeoJSON read in place), a problem before anything runs
+    project = tmp_path / "project.yaml"
+    project.write_text(yaml.safe_dump({
+        "schema_version": 1, "name": "gem", "title": "GEM", "crs": "auto",
+        "layers": {"parcels": {"path": str(shared("gem", "subset_huainan.geojson")),
+                               "select": {"mine feature category": ["mine boundary"]},
+                               "fields": {"id": "id", "landuse": "mine feature subcategory"}}}},
+        allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as caught:
+        prepare(project)
+    overlap = [p for p in caught.value.problems if p.where == "layers.parcels"]
+    assert len(overlap) == 1
+    assert "but they cover 35,903.53 ha; 2 pair(s)" in overlap[0].message
+    assert "largest M0426.B1/M0388.B1 17.17 ha (partial)" in overlap[0].message
+
+
 def test_docstring_examples_hold():
     outcome = doctest.testmod(topology)
     assert outcome.attempted >= 10 and outcome.failed == 0
