@@ -265,6 +265,8 @@ def test_the_overlaps_are_written_to_result_gpkg_and_the_table(overlapping_run: 
     assert "拓扑检查 Topology QC" in section and 'id="topology-overlaps"' in section
     assert ('<td>b</td><td>b2</td><td class="n">1.0000</td><td>duplicate</td>'
             '<td class="n">是 yes') in section
+    assert ('<tr data-key="overlaps"><th>地块重叠（已接受）Overlapping parcels (accepted)</th>'
+            '<td class="n">1 pairs; 1.00 ha counted twice in the totals') in report
     manifest = (overlapping_run / "manifest.json").read_text(encoding="utf-8")
     assert "accept_overlaps" in manifest  # the warning is among the run's notes
 
