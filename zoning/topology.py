@@ -314,7 +314,7 @@ def check_topology(found: TopologyReport, options: QualityControl, path: Path | 
         warnings.append(f"{path}: {len(gaps)} gap(s) of more than qc.gap_tolerance_ha = "
                         f"{options.gap_tolerance_ha:g} ha inside the study area are covered by "
                         f"no parcel, {gaps[QC_AREA_HA].sum():,.4g} ha in total; largest "
-                        f"{largest} (layer qc_gaps)")
+                        f"{largest} (a run writes them to layer qc_gaps of result.gpkg)")
     counted = [(len(slivers), "overlap", sliver_ha),
                (len(found.gaps) - len(gaps), "gap",
                 float(found.gaps[QC_AREA_HA].sum() - gaps[QC_AREA_HA].sum()))]
