@@ -271,6 +271,15 @@ def test_the_overlaps_are_written_to_result_gpkg_and_the_table(overlapping_run: 
     assert "accept_overlaps" in manifest  # the warning is among the run's notes
 
 
+def test_the_overlaps_open_styled_in_qgis(overlapping_run: Path):
+    from zoning.outputs.styles import styled_layers
+
+    rows = styled_layers(overlapping_run / "result.gpkg")
+    qml = rows[rows.f_table_name == OVERLAPS_LAYER].styleQML.tolist()
+    assert len(qml) == 1
+    assert f'attr="{col.QC_KIND}"' in qml[0] and 'value="duplicate"' in qml[0]
+
+
 def test_no_gap_layer_when_there_is_no_gap(overlapping_run: Path):
     import pyogrio
 
