@@ -22,7 +22,7 @@ HEADINGS_EN = ("Overview", "Planning zones", "Restoration and value-realization 
                "Ecological security pattern", "Land reduction", "Per-mine plans",
                "Sensitivity of the suitability weights",
                "Ecosystem service value and carbon",
-               "Social-ecological vulnerability and resilience", "Provenance")
+               "Social-ecological vulnerability and resilience", "Topology QC", "Provenance")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -281,3 +281,15 @@ def test_manifest_and_provenance_list_the_assessment_inputs(report, manifest, de
     assert manifest["rules"]["assessment"]["path"] == str(found.rules_path)
     text = report.read_text(encoding="utf-8")
     assert manifest["inputs"]["assessment_table"]["sha256"] in text
+
+
+def test_topology_section_shows_the_demo_clean(report, demo_result):
+    tables = _parse(report.read_text(encoding="utf-8")).tables
+    rows = {r[0]: r[1:] for r in tables["topology"]["rows"]}
+    assert rows["地块面积之和 Sum of parcel areas"] == ["—", "9,999.9999"]  # 9,999.99987
+    assert rows["超限重叠 Overlapping pairs above tolerance"] == ["0", "0.0000"]
+    assert rows["超限缝隙 Gaps above tolerance"] == ["0", "0.0000"]
+    assert rows["限差内缝隙 Sliver gaps (counted)"] == ["9", "0.0001"]
+    assert "topology-overlaps" not in tables  # the demo has no overlap at all
+    assert len(tables["topology-gaps"]["rows"]) == 9
+    assert len(demo_result.layers["qc_gaps"]) == 9 and demo_result.layers["qc_overlaps"].empty

@@ -17,7 +17,7 @@ from zoning.outputs.gpkg import write_geopackage
 from zoning.outputs.styles import run_styles, styled_layers, write_styles
 
 STYLED = {"parcels", "zones", "subsidence_contours", "ponding", "sources", "corridors",
-          "corridor_areas", "nodes", "reduction", "planning_units"}
+          "corridor_areas", "nodes", "reduction", "planning_units", "qc_gaps"}
 SYMBOL_TYPE = {"corridors": "line", "nodes": "marker", "zones": "fill", "parcels": "fill"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import logging
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import shapely
 import yaml
 
 from zoning import columns as col
+from zoning import topology
 from zoning._resources import demo_project
 from zoning.engine import prepare
 from zoning.errors import ValidationFailed
@@ -95,6 +97,16 @@ def test_a_parcel_island_inside_the_hole_is_not_gap():
     assert len(found.gaps) == 1
     assert found.gaps.iloc[0][col.QC_AREA_HA] == pytest.approx(1.0 - 0.06)
     assert found.gaps.iloc[0].geometry.area == pytest.approx(10_000 - 600)
+
+
+def test_nested_rings_give_two_gaps_each_counted_once():
+    # 7 x 7 squares of 1 ha: the outer ring and the ring around the centre kept; the ring
+    # between them (16 ha) and the centre (1 ha) are gaps
+    shapes = {f"q{i}{j}": _box(100 * i, 100 * j, 100, 100) for i in range(7) for j in range(7)
+              if max(abs(i - 3), abs(j - 3)) in (1, 3)}
+    found = parcel_topology(_frame(shapes))
+    assert found.gaps[col.QC_AREA_HA].tolist() == pytest.approx([16.0, 1.0])
+    assert found.union_ha == pytest.approx(49 - 17)
 
 
 def test_the_outer_boundary_is_no_gap():
@@ -253,8 +265,19 @@ def test_the_overlaps_are_written_to_result_gpkg_and_the_table(overlapping_run: 
     assert "拓扑检查 Topology QC" in section and 'id="topology-overlaps"' in section
     assert ('<td>b</td><td>b2</td><td class="n">1.0000</td><td>duplicate</td>'
             '<td class="n">是 yes') in section
+    assert ('<tr data-key="overlaps"><th>地块重叠（已接受）Overlapping parcels (accepted)</th>'
+            '<td class="n">1 pairs; 1.00 ha counted twice in the totals') in report
     manifest = (overlapping_run / "manifest.json").read_text(encoding="utf-8")
     assert "accept_overlaps" in manifest  # the warning is among the run's notes
+
+
+def test_the_overlaps_open_styled_in_qgis(overlapping_run: Path):
+    from zoning.outputs.styles import styled_layers
+
+    rows = styled_layers(overlapping_run / "result.gpkg")
+    qml = rows[rows.f_table_name == OVERLAPS_LAYER].styleQML.tolist()
+    assert len(qml) == 1
+    assert f'attr="{col.QC_KIND}"' in qml[0] and 'value="duplicate"' in qml[0]
 
 
 def test_no_gap_layer_when_there_is_no_gap(overlapping_run: Path):
@@ -280,3 +303,38 @@ def test_overlaps_are_reported_with_the_other_problems(tiny_project: Path):
     assert "layers.parcels" in where and len(where) >= 2
     overlap = next(p for p in caught.value.problems if p.where == "layers.parcels")
     assert "1 duplicate geometr(ies)" in overlap.message and "b/b2 1 ha" in overlap.message
+
+
+@pytest.mark.realdata
+def test_real_mine_concessions_that_overlap(tmp_path: Path):
+    from conftest import shared
+
+    raw = gpd.read_file(shared("gem", "subset_huainan.geojson"))
+    mines = raw[raw["mine feature category"] == "mine boundary"]
+    found = parcel_topology(mines.set_index("id").to_crs("EPSG:4548"))
+    assert found.overlaps[[col.QC_PARCEL_A, col.QC_PARCEL_B]].values.tolist() == [
+        ["M0426.B1", "M0388.B1"], ["M0426.B1", "M1127.B1"]]
+    assert found.overlaps[col.QC_OVERLAP_HA].tolist() == pytest.approx([17.17, 0.1246],
+                                                                      abs=0.005)
+    assert found.parcels_ha == pytest.approx(35_920.8, abs=0.1)
+    assert found.union_ha == pytest.approx(35_903.5, abs=0.1)
+    assert found.gaps.empty
+    # as a project's parcel layer (the GeoJSON read in place), a problem before anything runs
+    project = tmp_path / "project.yaml"
+    project.write_text(yaml.safe_dump({
+        "schema_version": 1, "name": "gem", "title": "GEM", "crs": "auto",
+        "layers": {"parcels": {"path": str(shared("gem", "subset_huainan.geojson")),
+                               "select": {"mine feature category": ["mine boundary"]},
+                               "fields": {"id": "id", "landuse": "mine feature subcategory"}}}},
+        allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as caught:
+        prepare(project)
+    overlap = [p for p in caught.value.problems if p.where == "layers.parcels"]
+    assert len(overlap) == 1
+    assert "but they cover 35,903.53 ha; 2 pair(s)" in overlap[0].message
+    assert "largest M0426.B1/M0388.B1 17.17 ha (partial)" in overlap[0].message
+
+
+def test_docstring_examples_hold():
+    outcome = doctest.testmod(topology)
+    assert outcome.attempted >= 10 and outcome.failed == 0

@@ -11,9 +11,9 @@ exactly one parcel. Two faults break it, and both corrupt every area total of a 
 :func:`parcel_topology` measures both with shapely 2: candidate pairs from the parcels'
 STR tree (``sindex.query(..., predicate="intersects")`` of the parcels shrunk by
 :data:`SHRINK_M`, so that neighbours merely sharing an edge drop out), then their
-intersection areas, all vectorised; gaps are the interior
-rings of the union of the parcels, less any parcel islands inside them. :func:`check_topology` turns
-the report into validation problems and warnings under the project's ``qc`` options.
+intersection areas, all vectorised; gaps are the interior rings of the union of the
+parcels, less any parcel islands inside them. :func:`check_topology` turns the report into
+validation problems and warnings under the project's ``qc`` options.
 
 Examples
 --------
@@ -227,9 +227,11 @@ def _gaps(parcels: gpd.GeoDataFrame, union: shapely.Geometry, ids: np.ndarray,
     first = np.repeat(np.cumsum(counts) - counts, counts)
     holes = shapely.polygons(shapely.get_interior_ring(np.repeat(parts, counts),
                                                        np.arange(counts.sum()) - first))
-    hole, island = shapely.STRtree(parts).query(holes, predicate="contains")
-    for k in np.unique(hole):  # parcels lying inside a hole: usually none or a handful
-        holes[k] = shapely.difference(holes[k], shapely.union_all(parts[island[hole == k]]))
+    # parcels standing inside a hole are no gap (their own holes are gaps of their own)
+    filled = shapely.polygons(shapely.get_exterior_ring(parts))
+    hole, island = shapely.STRtree(filled).query(holes, predicate="contains")
+    for k in np.unique(hole):  # usually none or a handful
+        holes[k] = shapely.difference(holes[k], shapely.union_all(filled[island[hole == k]]))
     area = shapely.area(holes)
     holes = holes[area > NOISE_M2]
     area = area[area > NOISE_M2]
@@ -237,10 +239,12 @@ def _gaps(parcels: gpd.GeoDataFrame, union: shapely.Geometry, ids: np.ndarray,
     holes, area = holes[order], area[order]
     inner = shapely.point_on_surface(holes)
     near, parcel = parcels.sindex.query(holes, predicate="intersects")
-    bordering = [", ".join(ids[parcel[near == k]][:SHOWN]) for k in range(len(holes))]
+    first_ids = pd.Series(ids[parcel], index=near).groupby(level=0).head(SHOWN)
+    bordering = first_ids.groupby(level=0).agg(", ".join).reindex(range(len(holes)),
+                                                                   fill_value="")
     return gpd.GeoDataFrame({
         QC_GAP_ID: np.arange(1, len(holes) + 1), QC_AREA_HA: area / M2_PER_HA,
-        QC_X: shapely.get_x(inner), QC_Y: shapely.get_y(inner), QC_BORDERING: bordering,
+        QC_X: shapely.get_x(inner), QC_Y: shapely.get_y(inner), QC_BORDERING: bordering.to_numpy(),
         QC_SIGNIFICANT: area / M2_PER_HA > tolerance_ha},
         geometry=holes, crs=parcels.crs)
 
@@ -310,7 +314,7 @@ def check_topology(found: TopologyReport, options: QualityControl, path: Path | 
         warnings.append(f"{path}: {len(gaps)} gap(s) of more than qc.gap_tolerance_ha = "
                         f"{options.gap_tolerance_ha:g} ha inside the study area are covered by "
                         f"no parcel, {gaps[QC_AREA_HA].sum():,.4g} ha in total; largest "
-                        f"{largest} (layer qc_gaps)")
+                        f"{largest} (a run writes them to layer qc_gaps of result.gpkg)")
     counted = [(len(slivers), "overlap", sliver_ha),
                (len(found.gaps) - len(gaps), "gap",
                 float(found.gaps[QC_AREA_HA].sum() - gaps[QC_AREA_HA].sum()))]

@@ -281,6 +281,14 @@ def _overview(result: RunResult, manifest: Mapping[str, Any]) -> str:
     summary = result.tables.get("reduction_summary")
     if summary is not None and not summary.empty:
         rows.append(("city_type", "城市类型 City type", str(summary["city_type"].iloc[0])))
+    topology = result.tables.get(TOPOLOGY_TABLE)
+    if topology is not None:
+        found = topology.set_index("item")
+        if found.at["overlaps", "count"] > 0:
+            rows.append(("overlaps", "地块重叠（已接受）Overlapping parcels (accepted)",
+                         f"{found.at['overlaps', 'count']:,} pairs; "
+                         f"{found.at['double_counted', HA]:,.2f} ha counted twice in the "
+                         "totals (see 拓扑检查 Topology QC)"))
     return key_value_table(rows, "overview")
 
 

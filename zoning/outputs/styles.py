@@ -40,6 +40,7 @@ from zoning.reduction.stage import LAYER as REDUCTION_LAYER
 from zoning.rules.models import Category, ModesRules, ReductionRules, ZonesRules
 from zoning.rules.ruleset import RuleSet
 from zoning.subsidence.stage import CONTOURS, PONDING
+from zoning.topology import GAPS_LAYER, OVERLAPS_LAYER
 from zoning.units import LAYER as UNITS_LAYER
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,11 @@ MARKER_SIZE_MM = 3.0
 DEPTH_COLUMN = "depth_m"
 """Depth column of the subsidence contours."""
 PONDING_ENTRY = LegendEntry("ponded", "积水区", "Ponded (below the water table)", "#0d47a1")
+OVERLAP_ENTRIES = (LegendEntry("duplicate", "重复图斑", "Duplicate geometry", "#b71c1c"),
+                   LegendEntry("contained", "包含图斑", "Parcel inside another", "#e65100"),
+                   LegendEntry("partial", "部分重叠", "Partial overlap", "#fbc02d"))
+"""Styles of the topology QC layer ``qc_overlaps`` by kind of overlap."""
+GAP_ENTRY = LegendEntry("gap", "缝隙", "Gap between parcels", "#d500f9")
 DEPTH_RAMP = "Blues"
 """Matplotlib colour map of the subsidence contours, as on the web map."""
 DEPTH_RAMP_START = 0.25
@@ -263,6 +269,10 @@ def run_styles(rules: RuleSet, layers: Mapping[str, gpd.GeoDataFrame]
         out["nodes"] = [categorized(frame, col.NODE_TYPE, NODE_ENTRIES)]
     if (frame := present(REDUCTION_LAYER, col.REDUCE_TARGET_USE)) is not None:
         out[REDUCTION_LAYER] = [categorized(frame, col.REDUCE_TARGET_USE, uses)]
+    if (frame := present(OVERLAPS_LAYER, col.QC_KIND)) is not None:
+        out[OVERLAPS_LAYER] = [categorized(frame, col.QC_KIND, OVERLAP_ENTRIES)]
+    if present(GAPS_LAYER, "") is not None:
+        out[GAPS_LAYER] = [Style("", (GAP_ENTRY,))]
     return out
 
 
