@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from zoning import assess, damage, derive, modes, suitability, units, valuation, zones
+from zoning import assess, damage, derive, modes, rasterstats, suitability, units, valuation, zones
 from zoning import columns as col
 from zoning._resources import demo_project
 from zoning.assess import Assessment
@@ -36,9 +36,10 @@ from zoning.subsidence import stage as subsidence_stage
 
 logger = logging.getLogger(__name__)
 
-STAGES: tuple[Stage, ...] = (derive.STAGE, subsidence_stage.STAGE, damage.STAGE,
-                             corridors_stage.STAGE, suitability.STAGE, reduction_stage.STAGE,
-                             modes.STAGE, zones.STAGE, units.STAGE, valuation.STAGE)
+STAGES: tuple[Stage, ...] = (derive.STAGE, rasterstats.STAGE, subsidence_stage.STAGE,
+                             damage.STAGE, corridors_stage.STAGE, suitability.STAGE,
+                             reduction_stage.STAGE, modes.STAGE, zones.STAGE, units.STAGE,
+                             valuation.STAGE)
 """The pipeline, in order. A new capability is a new stage module added here."""
 
 
@@ -53,6 +54,9 @@ class Prepared:
     assessment: Assessment | None = None
     """The project's social-ecological assessment, when it names one (computed here: it is
     a few milliseconds, and its checks belong with the project's)."""
+    stages: tuple[Stage, ...] = STAGES
+    """The pipeline of this project: :data:`STAGES` with the raster statistics of its own
+    rasters (:func:`stages_for`)."""
 
 
 @dataclass
@@ -91,6 +95,7 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
     """
     path = Path(project_path) if project_path is not None else demo_project()
     project = load_project(path)
+    stages = stages_for(project)
     problems: list[Problem] = []
     rules = layers = None
     try:
@@ -103,7 +108,9 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
         problems += exc.problems
     if rules is not None:
         input_columns = [] if layers is None else list(layers.parcels.columns)
-        problems += _check_stages(rules, layers, input_columns)
+        problems += _check_stages(rules, layers, input_columns, stages)
+        others = [c for s in stages if s.name != rasterstats.NAME for c in s.columns(rules)]
+        problems += rasterstats.clashes(project.rasters, others)
     assessment = None
     if project.assessment is not None:
         try:
@@ -112,8 +119,14 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
             problems += exc.problems
     if problems or rules is None or layers is None:
         raise ValidationFailed(problems)
-    layers.parcels = _rename_clashes(layers, rules)
-    return Prepared(project, path, rules, layers, assessment)
+    layers.parcels = _rename_clashes(layers, rules, stages)
+    return Prepared(project, path, rules, layers, assessment, stages)
+
+
+def stages_for(project: Project) -> tuple[Stage, ...]:
+    """:data:`STAGES` with the raster-statistics stage of the project's own rasters."""
+    own = rasterstats.stage(project.rasters)
+    return tuple(own if s is rasterstats.STAGE else s for s in STAGES)
 
 
 def _assessment(project: Project, spec: AssessmentInput) -> Assessment:
@@ -123,12 +136,13 @@ def _assessment(project: Project, spec: AssessmentInput) -> Assessment:
 
 
 def _check_stages(
-    rules: RuleSet, layers: LayerSet | None, input_columns: list[str]
+    rules: RuleSet, layers: LayerSet | None, input_columns: list[str],
+    stages: Sequence[Stage] = STAGES,
 ) -> list[Problem]:
     """Check every stage's expressions against the columns available before it."""
     problems: list[Problem] = []
     available = {c for c in input_columns if c != "geometry"}
-    for stage in STAGES:
+    for stage in stages:
         problems += rules.check_expressions(stage.sites(rules), available)
         if layers is not None and stage.check is not None:
             problems += stage.check(layers.parcels, rules, layers)
@@ -136,9 +150,10 @@ def _check_stages(
     return problems
 
 
-def _rename_clashes(layers: LayerSet, rules: RuleSet) -> gpd.GeoDataFrame:
+def _rename_clashes(layers: LayerSet, rules: RuleSet,
+                    stages: Sequence[Stage] = STAGES) -> gpd.GeoDataFrame:
     """Input fields named like engine columns are kept under ``<name>_input``."""
-    produced = {c for stage in STAGES for c in stage.columns(rules)}
+    produced = {c for stage in stages for c in stage.columns(rules)}
     clashes = {c: f"{c}_input" for c in layers.parcels.columns if c in produced}
     for name, new in clashes.items():
         layers.notes.append(f"parcels: input field {name!r} renamed {new!r} (engine column)")
@@ -146,18 +161,19 @@ def _rename_clashes(layers: LayerSet, rules: RuleSet) -> gpd.GeoDataFrame:
 
 
 def run_stages(prepared: Prepared, *, progress: bool = True,
-               stages: Sequence[Stage] = STAGES) -> RunResult:
+               stages: Sequence[Stage] | None = None) -> RunResult:
     """Run the stages on the prepared project and return the finished parcel table.
 
-    Grids a stage makes (the subsidence surface, say) are handed to the later stages in
-    ``layers.grids``, over any input raster of the same name; the prepared layers
-    themselves are not changed.
+    ``stages`` default to the project's own pipeline (``prepared.stages``). Grids a stage
+    makes (the subsidence surface, say) are handed to the later stages in ``layers.grids``,
+    over any input raster of the same name; the prepared layers themselves are not changed.
     """
     parcels = prepared.layers.parcels
     timings: dict[str, float] = {}
     grids: dict[str, Grid] = {}
     layers: dict[str, gpd.GeoDataFrame] = {}
     tables: dict[str, pd.DataFrame] = {}
+    stages = prepared.stages if stages is None else stages
     for stage in tqdm(stages, desc="stages", unit="stage", disable=not progress):
         start = time.perf_counter()
         seen = replace(prepared.layers, grids={**prepared.layers.grids, **grids})

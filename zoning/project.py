@@ -14,11 +14,19 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from zoning.errors import Problem, ValidationFailed
 from zoning.rules._reduction import CityType
@@ -156,11 +164,25 @@ def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
 class RasterLayer(_Strict):
     """Any other raster the rules may name (``grid: <name>`` in a resistance factor).
 
-    A raster named ``dem`` (elevation, m) also gives ``slope_deg``, its slope in degrees.
+    A raster named ``dem`` (elevation, m) also gives ``slope_deg``, its slope in degrees, and
+    the parcel columns ``slope_mean_deg``, ``slope_max_deg``, ``slope_share_gt_15`` and
+    ``slope_share_gt_25``. Every raster ``<name>`` gives the parcel columns ``<name>_mean``,
+    ``<name>_max`` and ``<name>_share_gt_<t>`` for each threshold ``t`` of ``shares``
+    (:mod:`zoning.rasterstats`).
     """
 
     path: str = Field(description="GDAL raster, relative to the project file.")
     scale: float = Field(1.0, gt=0, description="Factor applied to the values (units).")
+    shares: list[float] = Field(
+        default_factory=list, description="Thresholds t: each gives the parcel column "
+        "<name>_share_gt_<t>, the share of the parcel's cells with a value above t.")
+
+    @field_validator("shares")
+    @classmethod
+    def _distinct(cls, shares: list[float]) -> list[float]:
+        if len(set(shares)) != len(shares) or any(not math.isfinite(t) for t in shares):
+            raise ValueError(f"shares must be distinct finite numbers, found {shares}")
+        return shares
 
 
 RESERVED_RASTERS = ("subsidence", "groundwater", "tilt", "curvature", "strain",
