@@ -7,19 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rasterio
 import yaml
-from affine import Affine
+from _rasters import SHAPE, X0, centres_x, write_raster
 
 from zoning import columns as col
 from zoning._resources import rules_dir
 from zoning.engine import prepare, run_stages
 from zoning.errors import ValidationFailed
 from zoning.suitability import STAGE as SUITABILITY
-
-X0, Y1 = 535_900.0, 3_807_200.0  # the rasters cover the tiny project's parcels with a margin
-CELL = 10.0
-SHAPE = (30, 50)  # rows, columns: 300 m × 500 m
 
 
 def run_to(project: Path, last: str = "rasters"):
@@ -28,20 +23,6 @@ def run_to(project: Path, last: str = "rasters"):
     names = [s.name for s in prepared.stages]
     return run_stages(prepared, progress=False,
                       stages=prepared.stages[: names.index(last) + 1]).parcels
-
-
-def write_raster(path: Path, values: np.ndarray, cell: float = CELL) -> Path:
-    """A GeoTIFF in EPSG:4548 whose top-left corner is (X0, Y1)."""
-    with rasterio.open(path, "w", driver="GTiff", width=values.shape[1], height=values.shape[0],
-                       count=1, dtype="float64", crs="EPSG:4548", nodata=np.nan,
-                       transform=Affine(cell, 0, X0, 0, -cell, Y1)) as dst:
-        dst.write(values, 1)
-    return path
-
-
-def centres_x(shape: tuple[int, int] = SHAPE, cell: float = CELL) -> np.ndarray:
-    """Easting of every cell centre."""
-    return np.broadcast_to(X0 + (np.arange(shape[1]) + 0.5) * cell, shape)
 
 
 def with_rasters(project: Path, rasters: dict[str, dict[str, object]], **extra: object) -> Path:

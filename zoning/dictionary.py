@@ -62,6 +62,10 @@ def _e(name: str, dtype: str, zh: str, en: str, meaning: str) -> Entry:
 PARCEL_LIST: tuple[Entry, ...] = (
     # identity and land use before
     _e(col.PARCEL_ID, TEXT, "图斑编号", "Parcel ID", "id from the parcel layer"),
+    _e(col.PARENT_ID, TEXT, "原图斑编号", "Parent parcel ID",
+       "id of the parcel a piece was split from (split: option); its own id when not split"),
+    _e(col.SPLIT, BOOL, "是否分割", "Split",
+       "piece of a parcel split by subsidence band or ponding (id <parent id>-<k>)"),
     _e(col.LANDUSE_CODE, TEXT, "地类编码", "Land-use code",
        "land-use code of the parcel layer (GB/T 21010-2017 by default)"),
     _e(col.LANDUSE_NAME_ZH, TEXT, "地类名称", "Land-use name (zh)", "Chinese name of the code"),

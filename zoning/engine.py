@@ -20,7 +20,18 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from zoning import assess, damage, derive, modes, rasterstats, suitability, units, valuation, zones
+from zoning import (
+    assess,
+    damage,
+    derive,
+    modes,
+    rasterstats,
+    split,
+    suitability,
+    units,
+    valuation,
+    zones,
+)
 from zoning import columns as col
 from zoning._resources import demo_project
 from zoning.assess import Assessment
@@ -41,6 +52,8 @@ STAGES: tuple[Stage, ...] = (derive.STAGE, rasterstats.STAGE, subsidence_stage.S
                              reduction_stage.STAGE, modes.STAGE, zones.STAGE, units.STAGE,
                              valuation.STAGE)
 """The pipeline, in order. A new capability is a new stage module added here."""
+SPLIT_COLUMNS = (col.PARENT_ID, col.SPLIT)
+"""Columns every parcel gets before the stages (:mod:`zoning.split`)."""
 
 
 @dataclass
@@ -106,8 +119,10 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
         layers = load_layers(project)
     except ValidationFailed as exc:
         problems += exc.problems
+    if layers is not None:
+        problems += split.check(project.split, layers)
     if rules is not None:
-        input_columns = [] if layers is None else list(layers.parcels.columns)
+        input_columns = [] if layers is None else [*layers.parcels.columns, *SPLIT_COLUMNS]
         problems += _check_stages(rules, layers, input_columns, stages)
         others = [c for s in stages if s.name != rasterstats.NAME for c in s.columns(rules)]
         problems += rasterstats.clashes(project.rasters, others)
@@ -119,7 +134,10 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
             problems += exc.problems
     if problems or rules is None or layers is None:
         raise ValidationFailed(problems)
-    layers.parcels = _rename_clashes(layers, rules, stages)
+    layers.parcels, split_problems = split.apply(
+        project.split, _rename_clashes(layers, rules, stages), rules, layers)
+    if split_problems:
+        raise ValidationFailed(split_problems)
     return Prepared(project, path, rules, layers, assessment, stages)
 
 
@@ -153,7 +171,7 @@ def _check_stages(
 def _rename_clashes(layers: LayerSet, rules: RuleSet,
                     stages: Sequence[Stage] = STAGES) -> gpd.GeoDataFrame:
     """Input fields named like engine columns are kept under ``<name>_input``."""
-    produced = {c for stage in stages for c in stage.columns(rules)}
+    produced = {*SPLIT_COLUMNS, *(c for stage in stages for c in stage.columns(rules))}
     clashes = {c: f"{c}_input" for c in layers.parcels.columns if c in produced}
     for name, new in clashes.items():
         layers.notes.append(f"parcels: input field {name!r} renamed {new!r} (engine column)")

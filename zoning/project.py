@@ -250,6 +250,24 @@ class AssessmentInput(_Strict):
         False, description="True when the table holds invented values: every output says so.")
 
 
+class Split(_Strict):
+    """Split parcels by subsidence depth band and ponding before the stages run."""
+
+    by: list[Literal["subsidence_bands", "ponding"]] = Field(
+        min_length=1, description="subsidence_bands: the depth bands of the damage rules "
+        "(depth_bands_m); ponding: the edge of the ground subsided to the water table.")
+    min_area_ha: float = Field(
+        0.01, ge=0, description="Pieces smaller than this merge back into the largest piece "
+        "of their parcel (ha).")
+
+    @field_validator("by")
+    @classmethod
+    def _once(cls, by: list[str]) -> list[str]:
+        if len(set(by)) != len(by):
+            raise ValueError(f"split.by lists a criterion twice: {by}")
+        return by
+
+
 class Layers(_Strict):
     """All layers of a project; only parcels are required."""
 
@@ -299,6 +317,9 @@ class Project(_Strict):
     groundwater: Groundwater | None = None
     rasters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], RasterLayer] = Field(
         default_factory=dict, description="Further rasters by name (dem, ndvi, ...).")
+    split: Split | None = Field(
+        None, description="Split parcels by subsidence band and ponding before the stages "
+        "(pieces <parent id>-<k>, columns parent_id and split).")
     basemap: Basemap | None = Field(
         None, description="Online tiles under map.html; none by default (works offline).")
     city_type: CityType | None = Field(
