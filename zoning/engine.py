@@ -149,7 +149,9 @@ def stages_for(project: Project) -> tuple[Stage, ...]:
 
 def _assessment(project: Project, spec: AssessmentInput) -> Assessment:
     """Assess the table the project names, with its rules or the shipped ones."""
-    rules = project.resolve(spec.rules) if spec.rules is not None else None
+    rules: Path | str | None = spec.rules
+    if spec.rules is not None and spec.rules not in assess.RULE_SETS:
+        rules = project.resolve(spec.rules)
     return assess.assess(project.resolve(spec.table), rules)
 
 

@@ -244,8 +244,9 @@ class AssessmentInput(_Strict):
 
     table: str = Field(description="CSV or Excel table of years (or units) × indicators.")
     rules: str | None = Field(
-        None, description="kind: assessment rule file; the shipped rules/assessment.yaml "
-                          "when not given.")
+        None, description="kind: assessment rule file, or a shipped set by name: engine (the "
+                          "default, rules/assessment.yaml) or jiawang (Table 1 of Ma et al. "
+                          "2026 with its published weights, rules/assessment_jiawang.yaml).")
     illustrative: bool = Field(
         False, description="True when the table holds invented values: every output says so.")
 
