@@ -13,11 +13,11 @@ CELL = 10.0
 SHAPE = (30, 50)  # rows, columns: 300 m × 500 m
 
 
-def write_raster(path: Path, values: np.ndarray, cell: float = CELL) -> Path:
-    """A GeoTIFF in EPSG:4548 whose top-left corner is (X0, Y1)."""
+def write_raster(path: Path, values: np.ndarray, cell: float = CELL, x0: float = X0) -> Path:
+    """A GeoTIFF in EPSG:4548 whose top-left corner is (x0, Y1)."""
     with rasterio.open(path, "w", driver="GTiff", width=values.shape[1], height=values.shape[0],
                        count=1, dtype="float64", crs="EPSG:4548", nodata=np.nan,
-                       transform=Affine(cell, 0, X0, 0, -cell, Y1)) as dst:
+                       transform=Affine(cell, 0, x0, 0, -cell, Y1)) as dst:
         dst.write(values, 1)
     return path
 
