@@ -208,7 +208,7 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
         if list(added.columns) != expected or not added.index.equals(parcels.index):
             raise ZoningError(f"stage {stage.name!r} returned columns {list(added.columns)}, "
                               f"expected {expected} indexed like the parcels")
-        parcels = parcels.join(added)
+        parcels = parcels.join(added).copy()  # one block per dtype: many joins fragment it
         timings[stage.name] = time.perf_counter() - start
         logger.info("stage %s: %d columns in %.2f s", stage.name, len(expected),
                     timings[stage.name])
