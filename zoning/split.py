@@ -33,7 +33,7 @@ import rasterio.features
 import shapely
 
 from zoning import columns as col
-from zoning.errors import Problem
+from zoning.errors import Problem, ZoningError
 from zoning.layers import LayerSet
 from zoning.overlay import flatten_depth_polygons
 from zoning.project import Split
@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 BANDS, PONDING = "subsidence_bands", "ponding"
 """What parcels can be split by (``split.by``)."""
 _WATER_DECIMALS = 6  # as the subsidence stage: ground at the water table counts as ponded
+_NOT_SUBSIDED = 0
+"""Class code of ground outside the surface: the shallowest band (bounds are > 0), dry."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,9 @@ def classes(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
         ``subsidence_bands``, ``ponding`` or both.
     """
     sub = layers.subsidence
-    assert sub is not None  # check() reports it first
+    if sub is None:
+        raise ZoningError("split: the parcels are split by the subsidence surface, but the "
+                          "project has no layers.subsidence")
     bounds = rules.get("damage", DamageRules).depth_bands_m
     gw = layers.groundwater_m
     extent = shapely.box(*parcels.total_bounds).buffer(1.0)
@@ -116,9 +120,8 @@ def classes(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
                                                connectivity=4))
         codes = np.array([int(v) for _, v in shapes], dtype="int32")
         geoms = np.array([shapely.geometry.shape(g) for g, _ in shapes], dtype=object)
-    zero = int(_code(np.zeros(1), None if gw is None and "groundwater" not in layers.grids
-                     else np.full(1, -1.0), bounds, by)[0])
     unique = np.unique(codes)
+    zero = _NOT_SUBSIDED
     merged = [shapely.union_all(geoms[codes == c]) for c in unique]
     outside = shapely.difference(extent, shapely.union_all(merged))
     if zero in unique:
