@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
+import rasterio
+import shapely
 import yaml
 from _rasters import SHAPE, X0, centres_x, write_raster
+from affine import Affine
+from conftest import shared
 
 from zoning import columns as col
 from zoning._resources import rules_dir
@@ -102,3 +108,59 @@ def test_a_steep_dem_takes_s1_cropland_away(tiny_project: Path) -> None:
     assert steep.loc["a", col.suit_factor("cultivated", "slope")] == pytest.approx(0.3)
     assert steep.loc["a", col.suit_score("cultivated")] < flat.loc["a", col.suit_score(
         "cultivated")]
+
+
+# --- real terrain: the eo-learn test patch (Sentinel-2 NDVI and a DEM, about 1 km² in Slovenia) ---
+
+def _eo_rasters(folder: Path) -> tuple[np.ndarray, np.ndarray, Affine]:
+    """DEM (m) and the first NDVI date of the eo-learn patch, written as GeoTIFFs in EPSG:32633."""
+    patch = shared("eo", "TestEOPatch")
+    dem = np.load(patch / "data_timeless" / "DEM.npy")[:, :, 0].astype("float64")
+    ndvi = np.load(patch / "data" / "NDVI.npy")[0, :, :, 0].astype("float64")
+    ring = json.loads((patch / "bbox.geojson").read_text(encoding="utf-8"))["coordinates"][0]
+    (x0, y0), (x1, y1) = np.min(ring, axis=0), np.max(ring, axis=0)
+    transform = Affine((x1 - x0) / dem.shape[1], 0, x0, 0, -(y1 - y0) / dem.shape[0], y1)
+    for name, values in (("dem", dem), ("ndvi", ndvi)):
+        with rasterio.open(folder / f"{name}.tif", "w", driver="GTiff", width=values.shape[1],
+                           height=values.shape[0], count=1, dtype="float64", crs="EPSG:32633",
+                           transform=transform) as dst:
+            dst.write(values, 1)
+    return dem, ndvi, transform
+
+
+@pytest.mark.realdata
+def test_real_dem_and_ndvi_per_parcel(tmp_path: Path) -> None:
+    dem, ndvi, transform = _eo_rasters(tmp_path)
+    x0, y1 = transform.c + 50, transform.f - 50  # 4 × 4 dryland parcels of 200 m, 50 m inside
+    squares = [shapely.box(x0 + 200 * i, y1 - 200 * (j + 1), x0 + 200 * (i + 1), y1 - 200 * j)
+               for j in range(4) for i in range(4)]
+    gpd.GeoDataFrame({"BSM": [f"p{k}" for k in range(16)], "DLBM": ["0103"] * 16},
+                     geometry=squares, crs="EPSG:32633").to_file(tmp_path / "parcels.gpkg")
+    project = {"schema_version": 1, "name": "eo", "title": "eo-learn patch", "crs": "auto",
+               "layers": {"parcels": {"path": "parcels.gpkg",
+                                      "fields": {"id": "BSM", "landuse": "DLBM"}}}}
+    (tmp_path / "project.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
+    flat = run_to(tmp_path / "project.yaml", SUITABILITY.name)
+    with_rasters(tmp_path / "project.yaml", {"dem": {"path": "dem.tif"},
+                                            "ndvi": {"path": "ndvi.tif", "shares": [0.5]}})
+    hilly = run_to(tmp_path / "project.yaml", SUITABILITY.name)
+    # the same statistics computed here independently: cells whose centres lie in the square
+    dy, dx = np.gradient(dem, abs(transform.e), transform.a)
+    slope = np.degrees(np.arctan(np.hypot(dx, dy)))
+    cols, rows = np.meshgrid(np.arange(dem.shape[1]) + 0.5, np.arange(dem.shape[0]) + 0.5)
+    xs, ys = transform * (cols, rows)
+    for k, square in enumerate(squares):
+        a, b, c, d = square.bounds
+        inside = (xs > a) & (xs < c) & (ys > b) & (ys < d)
+        row = hilly.loc[f"p{k}"]
+        assert row[col.SLOPE_MEAN_DEG] == pytest.approx(slope[inside].mean(), rel=1e-12)
+        assert row[col.SLOPE_MAX_DEG] == pytest.approx(slope[inside].max(), rel=1e-12)
+        assert row["slope_share_gt_15"] == pytest.approx((slope[inside] > 15).mean())
+        assert row["ndvi_mean"] == pytest.approx(ndvi[inside].mean(), rel=1e-12)
+        assert row["ndvi_share_gt_0p5"] == pytest.approx((ndvi[inside] > 0.5).mean())
+    cultivated = col.suit_class("cultivated")
+    assert (flat[cultivated] == "S1").all()  # no DEM: nothing tells the hills from a plain
+    steep = hilly[col.SLOPE_MEAN_DEG] > 6  # the S2 cap of the 6-15° grade and above
+    assert 0 < steep.sum() < 16, hilly[col.SLOPE_MEAN_DEG].describe()
+    assert (hilly.loc[~steep, cultivated] == "S1").all()
+    assert (hilly.loc[steep, cultivated] != "S1").all()
