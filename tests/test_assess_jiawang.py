@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from zoning import assess
 from zoning.cli import main
+from zoning.engine import prepare
 
 TABLE_1 = {  # indicator id: (target, criterion, weight, direction) as printed in Table 1
     "unemployment_rate": ("social", "vulnerability", 0.206, "-"),
@@ -87,3 +89,14 @@ def test_cli_selects_the_rule_set_by_name(tmp_path: Path) -> None:
 def test_engine_rule_set_remains_the_default() -> None:
     assert assess.rules_path(None) == assess.rules_path("engine")
     assert assess.default_rules_path().name == "assessment.yaml"
+
+
+def test_a_project_names_the_rule_set(tiny_project: Path) -> None:
+    data = yaml.safe_load(tiny_project.read_text(encoding="utf-8"))
+    data["assessment"] = {"table": str(assess.illustrative_table("jiawang")),
+                          "rules": "jiawang", "illustrative": True}
+    tiny_project.write_text(yaml.safe_dump(data), encoding="utf-8")
+    found = prepare(tiny_project).assessment
+    assert found is not None and found.rules_path.name == "assessment_jiawang.yaml"
+    assert found.weighting() == ("权重为直接输入值", "weights entered directly")
+    assert assess.assess().weighting()[1] == "weights combining entropy and AHP"

@@ -131,6 +131,19 @@ class Assessment:
     table: Table
     rules_path: Path
 
+    def weighting(self) -> tuple[str, str]:
+        """How the groups were weighted, in Chinese and English (for reports).
+
+        Examples
+        --------
+        >>> assess(rules="jiawang").weighting()[1]
+        'weights entered directly'
+        """
+        kinds = dict.fromkeys(_weighting_kind(g) for t in self.rules.targets.values()
+                              for g in t.groups().values())
+        words = [WEIGHTING_WORDS[k] for k in kinds]
+        return "、".join(w[0] for w in words), ", ".join(w[1] for w in words)
+
     def wide(self) -> pd.DataFrame:
         """Everything per row: ``<target>_<criterion>_<a|b|c|r|degree>`` and differences."""
         label = self.table.label
@@ -142,6 +155,22 @@ class Assessment:
         for target in self.difference.columns:
             parts[f"{target}_difference"] = self.difference[target]
         return pd.DataFrame(parts).rename_axis(label)
+
+
+WEIGHTING_WORDS = {"direct": ("权重为直接输入值", "weights entered directly"),
+                   "ahp": ("权重为 AHP", "AHP weights"),
+                   "entropy": ("权重为熵权", "entropy weights"),
+                   "combined": ("权重为熵权与 AHP 组合", "weights combining entropy and AHP")}
+"""How a group is weighted, in Chinese and English, by :func:`_weighting_kind`."""
+
+
+def _weighting_kind(group: Group) -> str:
+    spec = group.weights
+    if spec is None:
+        return "direct"
+    if spec.combine is not None:
+        return "combined"
+    return "ahp" if spec.ahp is not None else "entropy"
 
 
 @dataclass(frozen=True)
