@@ -121,14 +121,13 @@ def classes(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
         codes = np.array([int(v) for _, v in shapes], dtype="int32")
         geoms = np.array([shapely.geometry.shape(g) for g, _ in shapes], dtype=object)
     unique = np.unique(codes)
-    zero = _NOT_SUBSIDED
     merged = [shapely.union_all(geoms[codes == c]) for c in unique]
     outside = shapely.difference(extent, shapely.union_all(merged))
-    if zero in unique:
-        at = int(np.flatnonzero(unique == zero)[0])
+    if _NOT_SUBSIDED in unique:
+        at = int(np.flatnonzero(unique == _NOT_SUBSIDED)[0])
         merged[at] = shapely.union(merged[at], outside)
     else:
-        unique, merged = np.append(unique, zero), [*merged, outside]
+        unique, merged = np.append(unique, _NOT_SUBSIDED), [*merged, outside]
     return Classes(np.asarray(unique), np.asarray(merged, dtype=object))
 
 
