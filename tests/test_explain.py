@@ -24,7 +24,7 @@ def test_explain_lists_every_rule_in_order(tiny_project, capsys):
         "* ponded: matched")
     # suitability: every factor with its score and weight, the N veto on cultivated land
     assert "cultivated: N (index" in text
-    assert "groundwater = -0.5: score 0 × weight 0.349  veto → at best N" in text
+    assert "groundwater = -0.5: score 0 × weight 0.297  veto → at best N" in text
 
 
 def test_explain_unknown_parcel(tiny_project):

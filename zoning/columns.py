@@ -96,6 +96,56 @@ BUILDING_GRADE = "building_grade"
 BUILDING_FACTOR = "building_factor"
 """Column of the deformation factor that decided the building grade."""
 
+# --- raster statistics per parcel (zoning.rasterstats) ---------------------------------
+SLOPE_MEAN_DEG = "slope_mean_deg"
+"""Mean slope over the parcel's cells (degrees) from the project's ``dem``; missing without one."""
+SLOPE_MAX_DEG = "slope_max_deg"
+"""Steepest cell of the parcel (degrees) from the project's ``dem``; missing without one."""
+SLOPE_SHARE_THRESHOLDS_DEG = (15.0, 25.0)
+"""Slopes whose exceedance share every parcel gets (``slope_share_gt_15``, ``_25``): the upper
+limits of the third national land survey's cropland slope grades 6-15° and 15-25° (TD/T
+1055-2019, grades ≤2°, 2-6°, 6-15°, 15-25°, >25°)."""
+RASTER_SLOPE = "slope"
+"""Stem of the slope share columns (``slope_share_gt_15``)."""
+
+
+def _number(value: float) -> str:
+    """A threshold in a column name: ``0.3`` → ``0p3``, ``-1`` → ``m1``, ``15.0`` → ``15``."""
+    return f"{value:g}".replace(".", "p").replace("-", "m")
+
+
+def raster_mean(name: str) -> str:
+    """Column with the mean of project raster ``name`` over the parcel (``ndvi_mean``)."""
+    return f"{name}_mean"
+
+
+def raster_max(name: str) -> str:
+    """Column with the largest value of project raster ``name`` over the parcel (``ndvi_max``)."""
+    return f"{name}_max"
+
+
+def raster_share_gt(name: str, threshold: float) -> str:
+    """Column with the share of the parcel's cells of ``name`` above ``threshold``.
+
+    Examples
+    --------
+    >>> raster_share_gt("ndvi", 0.3), raster_share_gt("slope", 15.0)
+    ('ndvi_share_gt_0p3', 'slope_share_gt_15')
+    """
+    return f"{name}_share_gt_{_number(threshold)}"
+
+
+SLOPE_SHARES = tuple(raster_share_gt(RASTER_SLOPE, t) for t in SLOPE_SHARE_THRESHOLDS_DEG)
+"""Columns of the share of the parcel steeper than each of :data:`SLOPE_SHARE_THRESHOLDS_DEG`."""
+SLOPE_COLUMNS = (SLOPE_MEAN_DEG, SLOPE_MAX_DEG, *SLOPE_SHARES)
+"""Every parcel gets these (missing without a ``dem``)."""
+
+# --- parcel splitting (zoning.split) ----------------------------------------------------
+PARENT_ID = "parent_id"
+"""Id of the parcel a piece was split from (the parcel's own id when it was not split)."""
+SPLIT = "split"
+"""True for a piece of a parcel split by subsidence band or ponding (``split:`` option)."""
+
 # --- suitability ----------------------------------------------------------------------
 SUIT_PREFIX = "suit_"
 BEST_USE = "best_use"
@@ -248,6 +298,9 @@ UNITS: dict[str, str] = {
     RESTORATION_COST_YUAN: "yuan",
     FIELD_HEIGHT_M: "m",
     POND_EDGE_SUBS_M: "m",
+    SLOPE_MEAN_DEG: "deg",
+    SLOPE_MAX_DEG: "deg",
+    **dict.fromkeys(SLOPE_SHARES, "fraction"),
 }
 
 # --- valuation: land use after restoration, ecosystem service value, carbon --------------

@@ -62,6 +62,10 @@ def _e(name: str, dtype: str, zh: str, en: str, meaning: str) -> Entry:
 PARCEL_LIST: tuple[Entry, ...] = (
     # identity and land use before
     _e(col.PARCEL_ID, TEXT, "图斑编号", "Parcel ID", "id from the parcel layer"),
+    _e(col.PARENT_ID, TEXT, "原图斑编号", "Parent parcel ID",
+       "id of the parcel a piece was split from (split: option); its own id when not split"),
+    _e(col.SPLIT, BOOL, "是否分割", "Split",
+       "piece of a parcel split by subsidence band or ponding (id <parent id>-<k>)"),
     _e(col.LANDUSE_CODE, TEXT, "地类编码", "Land-use code",
        "land-use code of the parcel layer (GB/T 21010-2017 by default)"),
     _e(col.LANDUSE_NAME_ZH, TEXT, "地类名称", "Land-use name (zh)", "Chinese name of the code"),
@@ -94,6 +98,14 @@ PARCEL_LIST: tuple[Entry, ...] = (
     _e(col.MINE_ID, TEXT, "所在矿井", "Mine", "mine covering most of the parcel"),
     _e(col.MINE_STAGE, TEXT, "矿井阶段", "Mine stage", "new, producing or closed"),
     _e(col.MINE_TYPE, TEXT, "开采方式", "Mine type", "underground or open_pit"),
+    # terrain (a project `dem` raster; missing without one)
+    _e(col.SLOPE_MEAN_DEG, FLOAT, "平均坡度", "Mean slope",
+       "mean slope over the parcel's cells, from the dem; missing without one"),
+    _e(col.SLOPE_MAX_DEG, FLOAT, "最大坡度", "Max slope", "steepest cell of the parcel"),
+    _e(col.SLOPE_SHARES[0], FLOAT, "坡度大于15°比例", "Share steeper than 15°",
+       "share of the parcel's cells steeper than 15 degrees"),
+    _e(col.SLOPE_SHARES[1], FLOAT, "坡度大于25°比例", "Share steeper than 25°",
+       "share of the parcel's cells steeper than 25 degrees"),
     # subsidence and damage
     _e(col.SUBS_MAX_M, FLOAT, "最大下沉", "Max subsidence", "largest subsidence over the parcel"),
     _e(col.SUBS_MEAN_M, FLOAT, "平均下沉", "Mean subsidence", "area-weighted mean subsidence"),

@@ -20,7 +20,19 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from zoning import assess, damage, derive, mineplan, modes, suitability, units, valuation, zones
+from zoning import (
+    assess,
+    damage,
+    derive,
+    mineplan,
+    modes,
+    rasterstats,
+    split,
+    suitability,
+    units,
+    valuation,
+    zones,
+)
 from zoning import columns as col
 from zoning._resources import demo_project
 from zoning.assess import Assessment
@@ -39,11 +51,13 @@ from zoning.topology import TopologyReport, check_topology, parcel_topology
 
 logger = logging.getLogger(__name__)
 
-STAGES: tuple[Stage, ...] = (derive.STAGE, subsidence_stage.STAGE, damage.STAGE,
-                             corridors_stage.STAGE, suitability.STAGE, reduction_stage.STAGE,
-                             modes.STAGE, zones.STAGE, units.STAGE, valuation.STAGE,
-                             mineplan.STAGE)
+STAGES: tuple[Stage, ...] = (derive.STAGE, rasterstats.STAGE, subsidence_stage.STAGE,
+                             damage.STAGE, corridors_stage.STAGE, suitability.STAGE,
+                             reduction_stage.STAGE, modes.STAGE, zones.STAGE, units.STAGE,
+                             valuation.STAGE, mineplan.STAGE)
 """The pipeline, in order. A new capability is a new stage module added here."""
+SPLIT_COLUMNS = (col.PARENT_ID, col.SPLIT)
+"""Columns every parcel gets before the stages (:mod:`zoning.split`)."""
 
 
 @dataclass
@@ -60,6 +74,9 @@ class Prepared:
     topology: TopologyReport | None = None
     """Overlaps and gaps of the parcel layer (:mod:`zoning.topology`), checked here and
     written with the outputs (layers ``qc_overlaps``, ``qc_gaps``, table ``qc_topology``)."""
+    stages: tuple[Stage, ...] = STAGES
+    """The pipeline of this project: :data:`STAGES` with the raster statistics of its own
+    rasters (:func:`stages_for`)."""
 
 
 @dataclass
@@ -98,23 +115,27 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
     """
     path = Path(project_path) if project_path is not None else demo_project()
     project = load_project(path)
+    stages = stages_for(project)
     problems: list[Problem] = []
     rules = layers = None
     try:
         rules = load_rules(project.rule_paths())
     except ValidationFailed as exc:
         problems += exc.problems
-    found = None
     try:
         layers = load_layers(project)
     except ValidationFailed as exc:
         problems += exc.problems
-    else:
+    found = None
+    if layers is not None:
         found = parcel_topology(layers.parcels, project.qc.overlap_tolerance_ha)
         problems += check_topology(found, project.qc, layers.sources["parcels"], layers.notes)
+        problems += split.check(project.split, layers)
     if rules is not None:
-        input_columns = [] if layers is None else list(layers.parcels.columns)
-        problems += _check_stages(rules, layers, input_columns)
+        input_columns = [] if layers is None else [*layers.parcels.columns, *SPLIT_COLUMNS]
+        problems += _check_stages(rules, layers, input_columns, stages)
+        others = [c for s in stages if s.name != rasterstats.NAME for c in s.columns(rules)]
+        problems += rasterstats.clashes(project.rasters, others)
     assessment = None
     if project.assessment is not None:
         try:
@@ -123,18 +144,30 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
             problems += exc.problems
     if problems or rules is None or layers is None:
         raise ValidationFailed(problems)
-    layers.parcels = _rename_clashes(layers, rules)
-    return Prepared(project, path, rules, layers, assessment, found)
+    layers.parcels, split_problems = split.apply(
+        project.split, _rename_clashes(layers, rules, stages), rules, layers)
+    if split_problems:
+        raise ValidationFailed(split_problems)
+    return Prepared(project, path, rules, layers, assessment, found, stages)
+
+
+def stages_for(project: Project) -> tuple[Stage, ...]:
+    """:data:`STAGES` with the raster-statistics stage of the project's own rasters."""
+    own = rasterstats.stage(project.rasters)
+    return tuple(own if s is rasterstats.STAGE else s for s in STAGES)
 
 
 def _assessment(project: Project, spec: AssessmentInput) -> Assessment:
     """Assess the table the project names, with its rules or the shipped ones."""
-    rules = project.resolve(spec.rules) if spec.rules is not None else None
+    rules: Path | str | None = spec.rules
+    if spec.rules is not None and spec.rules not in assess.RULE_SETS:
+        rules = project.resolve(spec.rules)
     return assess.assess(project.resolve(spec.table), rules)
 
 
 def _check_stages(
-    rules: RuleSet, layers: LayerSet | None, input_columns: list[str]
+    rules: RuleSet, layers: LayerSet | None, input_columns: list[str],
+    stages: Sequence[Stage] = STAGES,
 ) -> list[Problem]:
     """Check every stage's expressions against the columns available before it.
 
@@ -144,10 +177,10 @@ def _check_stages(
     problems: list[Problem] = []
     available = {c for c in input_columns if c != "geometry"}
     # fields named like engine columns are renamed: the rules see the engine's column
-    inputs = available - {c for stage in STAGES for c in stage.columns(rules)}
+    inputs = available - {c for stage in stages for c in stage.columns(rules)}
     kinds = {**(input_kinds(layers.parcels) if layers is not None else {}), **engine_kinds()}
     uses: dict[str, list[str]] = {}
-    for stage in STAGES:
+    for stage in stages:
         sites = stage.sites(rules)
         problems += rules.check_expressions(sites, available, kinds)
         for site in sites:
@@ -169,9 +202,10 @@ def _names(rules: RuleSet, site: ExpressionSite) -> frozenset[str]:
         return frozenset()
 
 
-def _rename_clashes(layers: LayerSet, rules: RuleSet) -> gpd.GeoDataFrame:
+def _rename_clashes(layers: LayerSet, rules: RuleSet,
+                    stages: Sequence[Stage] = STAGES) -> gpd.GeoDataFrame:
     """Input fields named like engine columns are kept under ``<name>_input``."""
-    produced = {c for stage in STAGES for c in stage.columns(rules)}
+    produced = {*SPLIT_COLUMNS, *(c for stage in stages for c in stage.columns(rules))}
     clashes = {c: f"{c}_input" for c in layers.parcels.columns if c in produced}
     for name, new in clashes.items():
         layers.notes.append(f"parcels: input field {name!r} renamed {new!r} (engine column)")
@@ -179,18 +213,19 @@ def _rename_clashes(layers: LayerSet, rules: RuleSet) -> gpd.GeoDataFrame:
 
 
 def run_stages(prepared: Prepared, *, progress: bool = True,
-               stages: Sequence[Stage] = STAGES) -> RunResult:
+               stages: Sequence[Stage] | None = None) -> RunResult:
     """Run the stages on the prepared project and return the finished parcel table.
 
-    Grids a stage makes (the subsidence surface, say) are handed to the later stages in
-    ``layers.grids``, over any input raster of the same name; the prepared layers
-    themselves are not changed.
+    ``stages`` default to the project's own pipeline (``prepared.stages``). Grids a stage
+    makes (the subsidence surface, say) are handed to the later stages in ``layers.grids``,
+    over any input raster of the same name; the prepared layers themselves are not changed.
     """
     parcels = prepared.layers.parcels
     timings: dict[str, float] = {}
     grids: dict[str, Grid] = {}
     layers: dict[str, gpd.GeoDataFrame] = {}
     tables: dict[str, pd.DataFrame] = {}
+    stages = prepared.stages if stages is None else stages
     for stage in tqdm(stages, desc="stages", unit="stage", disable=not progress):
         start = time.perf_counter()
         seen = replace(prepared.layers, grids={**prepared.layers.grids, **grids})
@@ -205,7 +240,7 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
         if list(added.columns) != expected or not added.index.equals(parcels.index):
             raise ZoningError(f"stage {stage.name!r} returned columns {list(added.columns)}, "
                               f"expected {expected} indexed like the parcels")
-        parcels = parcels.join(added)
+        parcels = parcels.join(added).copy()  # one block per dtype: many joins fragment it
         timings[stage.name] = time.perf_counter() - start
         logger.info("stage %s: %d columns in %.2f s", stage.name, len(expected),
                     timings[stage.name])

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -255,11 +256,25 @@ def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
 class RasterLayer(_Strict):
     """Any other raster the rules may name (``grid: <name>`` in a resistance factor).
 
-    A raster named ``dem`` (elevation, m) also gives ``slope_deg``, its slope in degrees.
+    A raster named ``dem`` (elevation, m) also gives ``slope_deg``, its slope in degrees, and
+    the parcel columns ``slope_mean_deg``, ``slope_max_deg``, ``slope_share_gt_15`` and
+    ``slope_share_gt_25``. Every raster ``<name>`` gives the parcel columns ``<name>_mean``,
+    ``<name>_max`` and ``<name>_share_gt_<t>`` for each threshold ``t`` of ``shares``
+    (:mod:`zoning.rasterstats`).
     """
 
     path: str = Field(description="GDAL raster, relative to the project file.")
     scale: float = Field(1.0, gt=0, description="Factor applied to the values (units).")
+    shares: list[float] = Field(
+        default_factory=list, description="Thresholds t: each gives the parcel column "
+        "<name>_share_gt_<t>, the share of the parcel's cells with a value above t.")
+
+    @field_validator("shares")
+    @classmethod
+    def _distinct(cls, shares: list[float]) -> list[float]:
+        if len(set(shares)) != len(shares) or any(not math.isfinite(t) for t in shares):
+            raise ValueError(f"shares must be distinct finite numbers, found {shares}")
+        return shares
 
 
 RESERVED_RASTERS = ("subsidence", "groundwater", "tilt", "curvature", "strain",
@@ -340,10 +355,29 @@ class AssessmentInput(_Strict):
 
     table: str = Field(description="CSV or Excel table of years (or units) × indicators.")
     rules: str | None = Field(
-        None, description="kind: assessment rule file; the shipped rules/assessment.yaml "
-                          "when not given.")
+        None, description="kind: assessment rule file, or a shipped set by name: engine (the "
+                          "default, rules/assessment.yaml) or jiawang (Table 1 of Ma et al. "
+                          "2026 with its published weights, rules/assessment_jiawang.yaml).")
     illustrative: bool = Field(
         False, description="True when the table holds invented values: every output says so.")
+
+
+class Split(_Strict):
+    """Split parcels by subsidence depth band and ponding before the stages run."""
+
+    by: list[Literal["subsidence_bands", "ponding"]] = Field(
+        min_length=1, description="subsidence_bands: the depth bands of the damage rules "
+        "(depth_bands_m); ponding: the edge of the ground subsided to the water table.")
+    min_area_ha: float = Field(
+        0.01, ge=0, description="Pieces smaller than this merge back into the largest piece "
+        "of their parcel (ha).")
+
+    @field_validator("by")
+    @classmethod
+    def _once(cls, by: list[str]) -> list[str]:
+        if len(set(by)) != len(by):
+            raise ValueError(f"split.by lists a criterion twice: {by}")
+        return by
 
 
 class Layers(_Strict):
@@ -399,6 +433,9 @@ class Project(_Strict):
     groundwater: Groundwater | None = None
     rasters: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], RasterLayer] = Field(
         default_factory=dict, description="Further rasters by name (dem, ndvi, ...).")
+    split: Split | None = Field(
+        None, description="Split parcels by subsidence band and ponding before the stages "
+        "(pieces <parent id>-<k>, columns parent_id and split).")
     basemap: Basemap | None = Field(
         None, description="Online tiles under map.html; none by default (works offline).")
     city_type: CityType | None = Field(

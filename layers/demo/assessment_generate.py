@@ -1,7 +1,12 @@
-"""Write layers/demo/assessment_illustrative.csv: INVENTED values (not statistics), seeded.
+"""Write the ILLUSTRATIVE assessment tables: INVENTED values (not statistics), seeded.
 
-Run from the repository root: python layers/demo/assessment_generate.py layers/demo/assessment_illustrative.csv
+Run from the repository root:
+python layers/demo/assessment_generate.py layers/demo/assessment_illustrative.csv layers/demo/assessment_jiawang_illustrative.csv
 Smooth hand-shaped curves (mining peaking before 2011, restoration after) plus 1-6 % noise.
+The first table has the indicators of rules/assessment.yaml (engine set); the second, when its
+path is given, those of rules/assessment_jiawang.yaml (Table 1 of Ma et al. 2026 verbatim): the
+same invented curves in Table 1's units, plus the land reclamation ratio (drawn after the first
+table's values, so the first table does not change).
 """
 import sys
 
@@ -44,3 +49,19 @@ df = pd.DataFrame({k: np.round(v, d) if d >= 0 else np.round(v, d).astype(int) f
 assert (df > 0).all().all()
 units = pd.DataFrame([[u for (_, _, u) in cols.values()]], columns=df.columns, index=pd.Index(["unit"], name="year"))
 pd.concat([units, df.astype(object)]).to_csv(sys.argv[1])
+if len(sys.argv) > 2:  # the verbatim Jiawang indicators, in Table 1's units
+    same = ["unemployment_rate", "gdp_per_capita", "social_security_share", "secondary_share",
+            "mining_share", "disposable_income", "road_length", "tertiary_share",
+            "tech_renovation_share", "industrial_wastewater", "energy_per_gdp"]
+    verbatim = {k: cols[k] for k in same}
+    verbatim["fiscal_spending"] = (cols["fiscal_spending"][0] * 1e4, 0, "1e4 yuan")
+    verbatim["subsided_area_per_person"] = (cols["subsided_area_per_person"][0] * 1e-4, 6, "hm2/person")
+    verbatim["cultivated_per_person"] = (cols["cultivated_per_person"][0] * 1e-4, 5, "hm2/person")
+    verbatim["afforestation_area"] = (cols["afforestation_area"][0], 0, "hm2")
+    verbatim["erosion_treated_area"] = (cols["erosion_treated_area"][0] * 100, 0, "hm2")
+    verbatim["eco_governance_spending"] = (cols["environmental_spending"][0] * 1e4, 0, "1e4 yuan")
+    verbatim["land_reclamation_ratio"] = (noise(52 - ramp(2000, 2012, 0, 7) + ramp(2013, 2024, 0, 4), 0.01), 1, "%")
+    jw = pd.DataFrame({k: np.round(v, d) if d >= 0 else np.round(v, d).astype(int) for k, (v, d, u) in verbatim.items()}, index=pd.Index(years, name="year"))
+    assert (jw > 0).all().all()
+    jw_units = pd.DataFrame([[u for (_, _, u) in verbatim.values()]], columns=jw.columns, index=pd.Index(["unit"], name="year"))
+    pd.concat([jw_units, jw.astype(object)]).to_csv(sys.argv[2])

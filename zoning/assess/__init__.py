@@ -25,13 +25,16 @@ True
 """
 
 from zoning.assess._assessment import (
+    DEFAULT_RULE_SET,
     DEGREE_MEANINGS,
     MEANINGS,
+    RULE_SETS,
     Assessment,
     assess,
     default_rules_path,
     illustrative_table,
     load_assessment_rules,
+    rules_path,
 )
 from zoning.assess._chart import chart_png, orientation_lines
 from zoning.assess._setpair import degrees, set_pair
@@ -39,9 +42,11 @@ from zoning.assess._table import Table, read_table
 from zoning.assess._write import ILLUSTRATIVE_NOTICE, difference_table, write
 
 __all__ = [
+    "DEFAULT_RULE_SET",
     "DEGREE_MEANINGS",
     "ILLUSTRATIVE_NOTICE",
     "MEANINGS",
+    "RULE_SETS",
     "Assessment",
     "Table",
     "assess",
@@ -53,6 +58,7 @@ __all__ = [
     "load_assessment_rules",
     "orientation_lines",
     "read_table",
+    "rules_path",
     "set_pair",
     "write",
 ]

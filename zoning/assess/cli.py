@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from zoning.assess._assessment import assess
+from zoning.assess._assessment import DEFAULT_RULE_SET, RULE_SETS, assess
 from zoning.assess._write import ILLUSTRATIVE_NOTICE, write
 
 logger = logging.getLogger(__name__)
@@ -24,8 +24,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("table", nargs="?", type=Path,
                    help="CSV or Excel table: first column year (or unit), one column per "
                         "indicator id, optional second row 'unit'")
-    p.add_argument("--rules", type=Path, help="kind: assessment rule file (default: the "
-                   "shipped rules/assessment.yaml)")
+    p.add_argument("--rules", default=None,
+                   help="kind: assessment rule file, or a shipped set by name: "
+                   f"{', '.join(RULE_SETS)} (default: {DEFAULT_RULE_SET}, rules/assessment.yaml; "
+                   "jiawang: Table 1 of Ma et al. 2026 with its published weights)")
     p.add_argument("--out", type=Path, default=None,
                    help=f"output folder, replaced whole (default: ./{DEFAULT_OUT})")
 

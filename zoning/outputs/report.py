@@ -617,9 +617,10 @@ def _assessment(result: RunResult) -> str:
                      "project.yaml).")
     notice = assess.ILLUSTRATIVE_NOTICE if spec.illustrative else None
     out = f'<p class="notice">{_esc(notice)}</p>' if notice else ""
-    out += _note("集对分析（最优/最劣集），权重为熵权与 AHP 组合；详见 assessment/ 文件夹。",
+    zh, en = found.weighting()
+    out += _note(f"集对分析（最优/最劣集），{zh}；详见 assessment/ 文件夹。",
                  "Set pair analysis against the best and worst value of each indicator, "
-                 "weights combining entropy and AHP; all tables in the assessment/ folder.")
+                 f"{en}; all tables in the assessment/ folder.")
     out += "<ul>" + "".join(f"<li>{_esc(line)}</li>" for line in assess.orientation_lines(found))
     out += "</ul>"
     png = assess.chart_png(found, notice)

@@ -3,10 +3,11 @@
 Targets (subsystems, e.g. social and ecological) each have the two criteria, vulnerability and
 resilience; every criterion of a target is a group of indicators, each in a factor, with a
 unit and a direction (``+`` benefit: more is better for the system, ``-`` cost). A group's
-weights come from AHP (its pairwise matrix over the group's indicators, in the order listed),
-entropy of the data, or both combined by a named rule (the ``weights`` block of
-``kind: suitability``). What a larger set-pair closeness ``r`` means is stated per criterion
-(``larger_r_means``), so every output can say it.
+weights are entered directly (``weight:`` per indicator, e.g. the published weights of a study,
+summing to 1 within :data:`WEIGHT_SUM_TOLERANCE`) or come from AHP (its pairwise matrix over
+the group's indicators, in the order listed), entropy of the data, or both combined by a named
+rule (the ``weights`` block of ``kind: suitability``). What a larger set-pair closeness ``r``
+means is stated per criterion (``larger_r_means``), so every output can say it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from pydantic import Field, model_validator
 
 from zoning.rules._base import Identifier, Label, RuleFileBase, Strict
 from zoning.rules._suitability import Weighting, check_ahp
+
+WEIGHT_SUM_TOLERANCE = 0.02
+"""How far the direct weights of a group may sum from 1: published tables print rounded weights
+(Table 1 of Ma et al. 2026, Resources Science, sums to 1.009 and 1.010 in two groups); a larger
+gap is an error. The weights are used as given: set pair analysis divides them by their sum,
+which leaves the closeness r = a / (a + c) unchanged."""
 
 CRITERIA = ("vulnerability", "resilience")
 """The two criteria every target has, in this order."""
@@ -37,6 +44,9 @@ class Indicator(Strict):
     unit: str = Field(description="Unit of the values, checked against the table's unit row.")
     direction: str = Field(description="'+' (benefit: more is better for the system) or '-' "
                                        "(cost); 'benefit' and 'cost' are accepted too.")
+    weight: float | None = Field(
+        None, gt=0, description="Weight entered directly (e.g. a study's published weight); "
+        "give it for every indicator of the group and no `weights` block, or for none.")
     source: str = ""
 
     @model_validator(mode="after")
@@ -54,9 +64,14 @@ class Indicator(Strict):
 
 
 class Group(Strict):
-    """The indicators of one criterion of one target, and how they are weighted."""
+    """The indicators of one criterion of one target, and how they are weighted.
 
-    weights: Weighting
+    Either every indicator gives its ``weight`` (entered directly) or the group gives a
+    ``weights`` block (AHP, entropy or both), never both.
+    """
+
+    weights: Weighting | None = Field(
+        None, description="Derived weights; without it every indicator gives `weight`.")
     indicators: list[Indicator] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -64,9 +79,27 @@ class Group(Strict):
         ids = [i.id for i in self.indicators]
         if len(ids) != len(set(ids)):
             raise ValueError(f"indicator ids must be unique, found {ids}")
-        if self.weights.ahp is not None:
+        direct = [i.id for i in self.indicators if i.weight is not None]
+        if self.weights is not None and direct:
+            raise ValueError(f"indicators {direct} give a `weight` but the group derives its "
+                             "weights from `weights` (ahp / entropy); remove one of the two")
+        if self.weights is None:
+            missing = [i for i in ids if i not in direct]
+            if missing:
+                raise ValueError(f"indicators {missing} have no `weight`; give every indicator "
+                                 "of the group a weight, or the group a `weights` block")
+            total = sum(self.direct_weights())
+            if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
+                raise ValueError(f"the weights of indicators {ids} sum to {total:g}; they must "
+                                 f"sum to 1 (within {WEIGHT_SUM_TOLERANCE:g}, for rounded "
+                                 "published weights): correct them")
+        elif self.weights.ahp is not None:
             check_ahp(self.weights.ahp, ids, what="indicator")
         return self
+
+    def direct_weights(self) -> list[float]:
+        """The weights entered per indicator (only when the group has no ``weights`` block)."""
+        return [float(i.weight or 0.0) for i in self.indicators]
 
 
 class Target(Strict):
