@@ -83,6 +83,24 @@ def sites(rules: RuleSet) -> list[ExpressionSite]:
     return [*found, *_area_sites(rights)]
 
 
+def fired(parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Every rule of the modes tables that decided some parcel: parcels, area and source.
+
+    One row per (table, output, rule) with ``table``, ``output``, ``rule``, ``parcels``,
+    ``area_ha`` and ``source``, in the order of the tables and of their rules.
+    """
+    rows = []
+    for table in tables(rules):
+        for output in table.outputs:
+            decided = parcels.groupby(output.rule_column)[col.AREA_HA].agg(["size", "sum"])
+            rows += [{"table": table.key, "output": output.column, "rule": r.id,
+                      "parcels": int(decided.at[r.id, "size"]),
+                      col.AREA_HA: float(decided.at[r.id, "sum"]), "source": r.source}
+                     for r in table.rules if r.id in decided.index]
+    return pd.DataFrame(rows, columns=["table", "output", "rule", "parcels", col.AREA_HA,
+                                       "source"])
+
+
 def _check_monitoring(out: pd.DataFrame, parcels: pd.DataFrame, rules: RuleSet) -> None:
     """Ground that is not stable must not be left without a monitoring requirement."""
     moving = ~parcels[col.STABLE].fillna(True).astype(bool)
