@@ -179,3 +179,71 @@ def test_unknown_mine_stage_is_reported(demo_copy):
     mines.to_file(mines_path, layer="mines")
     with pytest.raises(ValidationFailed, match=r"field 'stage' has value\(s\) \['active'\]"):
         prepare(demo_copy)
+
+
+def _claims(p, t):
+    """What each rule's reason states about the parcels it decided, checked independently."""
+    share, deep, lake = t["min_share"], t["deep_water_m"], t["lake_water_m"]
+    beyond = 1 - p["subs_share_0_to_0p1m"]
+    wet = p[col.PONDED_SHARE] + p[col.SEASONAL_SHARE]
+    deep_share = p["subs_share_1p5_to_3m"] + p["subs_share_3_to_5m"] + p["subs_share_over_5m"]
+    ponded, depth = p[col.PONDED_SHARE] >= share, p[col.POND_DEPTH_M]
+    stable = p[col.STABLE].astype(bool)
+    return {
+        (col.SAFETY_RULE, "gangue_hazard"): p[col.GANGUE_SHARE] >= t["gangue_share_min"],
+        (col.SAFETY_RULE, "mapped_hazard"): p[col.GEOHAZARD_SHARE] >= t["hazard_share_min"],
+        (col.SAFETY_RULE, "moving_ground"): ~stable & p[col.DAMAGE_GRADE].isin(
+            ["moderate", "severe"]),
+        (col.SAFETY_RULE, "partly_hazardous"): ((p[col.GEOHAZARD_SHARE] > 0)
+                                                | (p[col.GANGUE_SHARE] > 0))
+        & (p[col.GEOHAZARD_SHARE] < t["hazard_share_min"]),
+        (col.SAFETY_RULE, "low"): (p[col.GEOHAZARD_SHARE] == 0) & (p[col.GANGUE_SHARE] == 0)
+        & stable & (p[col.DAMAGE_GRADE] != "severe"),
+        (col.MODE_RULE, "deep_water_lake"): ponded & (depth >= lake),
+        (col.MODE_RULE, "deep_water_ponds"): ponded & (depth >= deep) & (depth < lake),
+        (col.MODE_RULE, "shallow_water_islands"): ponded & (depth < deep)
+        & (p[col.MARKET_ACCESS] == "good"),
+        (col.MODE_RULE, "shallow_water_fields"): ponded & (depth < deep)
+        & (p[col.MARKET_ACCESS] != "good"),
+        (col.MODE_RULE, "seasonal_ponding"): wet >= share,
+        (col.MODE_RULE, "deep_dry_subsidence"): (deep_share >= share) & (wet < share),
+        (col.MODE_RULE, "shallow_subsidence"): (beyond >= share) & (wet < share)
+        & p[col.DAMAGE_GRADE].isin(["light", "moderate"]),
+        (col.MODE_RULE, "retired_construction"): p[col.REDUCE_SELECTED].astype(bool),
+        (col.RIGHTS_RULE, "retired_quota"): p[col.REDUCE_SELECTED].astype(bool)
+        & (p[col.RIGHTS_AREA_HA] == p[col.AREA_HA]),
+        (col.RIGHTS_RULE, "new_cropland_levelled"): ~p[col.LAND_CLASS].isin(
+            ["paddy", "irrigated", "dryland"]),
+        (col.VALUE_RULE, "quota_created"): p[col.RIGHTS_AREA_HA] > 0,
+        (col.VALUE_RULE, "market_integration"): (p[col.MARKET_ACCESS] == "good")
+        & (p[col.SAFETY_RISK] == "low"),
+        (col.VALUE_RULE, "unresolved_hazard"): p[col.SAFETY_RISK] == "high",
+    }
+
+
+def test_reasons_state_what_holds_for_the_parcels_they_decided(demo_result):
+    p = demo_result.parcels
+    model = demo_result.prepared.rules.get("modes", ModesRules)
+    t = {name: s.value for name, s in model.thresholds.items()}
+    checked = 0
+    for (rule_column, rule), holds in _claims(p, t).items():
+        decided = p[rule_column] == rule
+        assert holds[decided].all(), f"{rule}: {int((decided & ~holds).sum())} parcel(s)"
+        checked += int(decided.sum())
+    assert checked > 2000
+    # and the reason recorded is the one with the thresholds' values in it
+    lake = p[p[col.MODE_RULE] == "deep_water_lake"]
+    assert len(lake) > 0
+    assert (lake[col.MODE_REASON] == "at least 30% of the parcel ponded, with water 3 m deep or "
+                                     "more: lake surface").all()
+
+
+def test_report_shows_rights_and_rule_sources(demo_result):
+    from zoning.outputs.report import render_report
+
+    text = render_report(demo_result, {})
+    assert 'id="rights-area"' in text and 'id="mode-rule-sources"' in text
+    total = demo_result.parcels[col.RIGHTS_AREA_HA].sum()
+    assert total > 50
+    assert f"{total:,.1f}" in text.split('id="rights-area"')[1].split("</table>")[0]
+    assert "Ma et al. 2026: deep subsidence becomes lakes" in text
