@@ -37,7 +37,7 @@ def _line_of(path: Path, needle: str) -> int:
 
 
 def test_unknown_key_and_undefined_mode_are_located(tmp_path):
-    path = _broken_modes(tmp_path, "    reason: \"no treatment condition met",
+    path = _broken_modes(tmp_path, "    reason: \"no treatment rule above applies",
                          "    reasn: \"typo")
     with pytest.raises(ValidationFailed) as info:
         load_rules({"modes": path})
