@@ -167,6 +167,27 @@ def test_every_shipped_rule_states_its_source(rules):
     assert sum(len(t) for t in tables.values()) > 80
 
 
+def _unsourced(node: object, path: str) -> list[str]:
+    """Paths of every model with an empty ``source`` field under ``node``."""
+    from pydantic import BaseModel
+
+    if isinstance(node, BaseModel):
+        fields = type(node).model_fields
+        found = [path] if "source" in fields and not str(node.source).strip() else []
+        return found + [p for k in fields for p in _unsourced(getattr(node, k), f"{path}.{k}")]
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _unsourced(v, f"{path}.{k}")]
+    if isinstance(node, list | tuple):
+        return [p for i, v in enumerate(node) for p in _unsourced(v, f"{path}[{i}]")]
+    return []
+
+
+@pytest.mark.parametrize("kind", ["modes", "damage", "zones", "esv", "carbon", "suitability",
+                                  "corridors", "subsidence", "landuse"])
+def test_every_source_field_of_the_shipped_files_is_filled(rules, kind):
+    assert _unsourced(rules.models[kind], kind) == []
+
+
 def test_reasons_quote_only_the_thresholds_their_condition_tests(rules):
     model = rules.get("modes", ModesRules)
     quoted = 0
