@@ -149,17 +149,14 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
     out = pd.DataFrame(index=parcels.index)
     for table in tables(rules):
         assigned = evaluate(table, seen, rules)
-        seen = seen.join(assigned)
         if table.key == "rules":
             measures = {name: ";".join(m.measures) for name, m in model.restoration_modes.items()}
             assigned[col.MEASURES] = assigned[col.RESTORATION_MODE].map(measures)
             mask = (assigned[col.RESTORATION_MODE] == model.earthwork.mode).to_numpy()
-            work = _earthwork(parcels, layers, model, mask)
-            assigned = assigned.join(work)
-            seen = seen.join(work).assign(**{col.MEASURES: assigned[col.MEASURES]})
+            assigned = assigned.join(_earthwork(parcels, layers, model, mask))
         if table.key == "rights_rules":
-            assigned[col.RIGHTS_AREA_HA] = _rights_area(table, seen, rules)
-            seen[col.RIGHTS_AREA_HA] = assigned[col.RIGHTS_AREA_HA]
+            assigned[col.RIGHTS_AREA_HA] = _rights_area(table, seen.join(assigned), rules)
+        seen = seen.join(assigned)  # joins, not inserts: the wide table stays consolidated
         out = out.join(assigned)
     _check_monitoring(out, parcels, rules)
     _check_safety_first(out, rules)
