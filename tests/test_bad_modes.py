@@ -79,3 +79,13 @@ def test_a_planner_raises_the_share_threshold(tmp_path):
                  {col.PONDED_SHARE: 0.5, col.POND_DEPTH_M: 2.0})
     assert got[col.RESTORATION_MODE].tolist() == ["keep_as_is", "fishery_pv"]
     assert got[col.MODE_REASON].iloc[1].startswith("at least 50% of the parcel ponded")
+
+
+@outcome("problem")
+def test_number_source_for_a_key_the_file_lacks(tmp_path):
+    path = _edited(tmp_path, "zones", ("  min_mapping_unit_ha: \"engine default",
+                                       "  min_mapping_unit: \"engine default"))
+    with inputs_unchanged(tmp_path), pytest.raises(ValidationFailed) as info:
+        load_rules({"zones": path})
+    assert str(path) in str(info.value)
+    assert "number_sources: ['min_mapping_unit'] name no key of this file" in str(info.value)

@@ -188,6 +188,38 @@ def test_every_source_field_of_the_shipped_files_is_filled(rules, kind):
     assert _unsourced(rules.models[kind], kind) == []
 
 
+def _plain_numbers(node: object, path: str, covered: bool = False) -> list[str]:
+    """Key paths of numbers under ``node`` that no ``source`` field of theirs covers."""
+    from pydantic import BaseModel
+
+    def join(key: object) -> str:
+        return f"{path}.{key}" if path else str(key)
+
+    if isinstance(node, BaseModel):
+        own = covered or "source" in type(node).model_fields
+        return [p for k in type(node).model_fields if k not in ("schema_version",
+                                                                 "number_sources")
+                for p in _plain_numbers(getattr(node, k), join(k), own)]
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _plain_numbers(v, join(k), covered)]
+    if isinstance(node, list | tuple):
+        if node and all(isinstance(x, int | float) and not isinstance(x, bool) for x in node):
+            return [] if covered else [path]
+        return [p for v in node for p in _plain_numbers(v, path, covered)]
+    number = isinstance(node, int | float) and not isinstance(node, bool)
+    return [path] if number and not covered else []
+
+
+@pytest.mark.parametrize("kind", ["modes", "damage", "zones", "esv", "carbon", "suitability",
+                                  "corridors", "subsidence", "landuse"])
+def test_every_number_of_the_shipped_files_states_its_source(rules, kind):
+    model = rules.models[kind]
+    cited = list(model.number_sources)
+    bare = [p for p in _plain_numbers(model, "")
+            if not any(p == c or p.startswith(f"{c}.") for c in cited)]
+    assert bare == []
+
+
 def test_reasons_quote_only_the_thresholds_their_condition_tests(rules):
     model = rules.get("modes", ModesRules)
     quoted = 0
