@@ -298,10 +298,50 @@ def test_misspelt_columns_are_found_before_the_run(tmp_path):
                    ('applies_to: "not is_construction"', 'applies_to: "not is_constructon"'),
                    ("- column: tilt_max_mm_m", "- column: tilt_max"))
     rules = load_rules({"damage": path})
-    known = {col.IS_CONSTRUCTION, col.SUBS_MAX_M, col.GW_AFTER_M, *DEFORMATION}
+    known = {col.IS_CONSTRUCTION, col.SUBS_MAX_M, col.GW_AFTER_M, *DEFORMATION, *_shares(0.0)}
     problems = rules.check_expressions(damage.sites(rules), known)
     messages = " | ".join(str(p) for p in problems)
     assert len(problems) == 2, messages
     assert "unknown column 'is_constructon' (did you mean 'is_construction'?)" in messages
     assert "unknown column 'tilt_max' (did you mean 'tilt_max_mm_m'?)" in messages
     assert all(p.where.startswith(str(path)) for p in problems)
+
+
+# --- extent: the area-share gate (issue 15) -------------------------------------------------
+
+
+def _shares(below_floor: float, deep: float = 0.0) -> dict:
+    """Band shares: ``below_floor`` under 0.1 m, ``deep`` over 5 m, the rest 0.5-1.5 m."""
+    return {"subs_share_0_to_0p1m": below_floor, "subs_share_0p1_to_0p5m": 0.0,
+            "subs_share_0p5_to_1p5m": 1.0 - below_floor - deep, "subs_share_1p5_to_3m": 0.0,
+            "subs_share_3_to_5m": 0.0, "subs_share_over_5m": deep}
+
+
+def test_too_little_area_beyond_the_noise_floor_is_not_damage(rules):
+    # the worst cell says severe (6 m), but 98 % of the parcel subsided less than 0.1 m
+    got = one(rules, **{col.SUBS_MAX_M: 6.0, col.GW_AFTER_M: -3.5, **_shares(0.98, deep=0.02)})
+    assert (got[col.DAMAGE_GRADE], got[col.DAMAGE_FACTOR]) == ("none", damage.BELOW_EXTENT)
+    assert got[col.DAMAGE_REASON].startswith("2 % of the parcel subsided 0.1 m or more, less "
+                                             "than 30%")
+
+
+def test_enough_area_beyond_the_noise_floor_is_graded_by_the_worst_factor(rules):
+    got = one(rules, **{col.SUBS_MAX_M: 6.0, col.GW_AFTER_M: -3.5, **_shares(0.7, deep=0.3)})
+    assert (got[col.DAMAGE_GRADE], got[col.DAMAGE_FACTOR]) == ("severe", col.SUBS_MAX_M)
+    got = one(rules, **{col.SUBS_MAX_M: 0.3, **_shares(0.69)})  # 31 % beyond 0.1 m
+    assert got[col.DAMAGE_GRADE] == "light"
+
+
+def test_centimetres_of_insar_subsidence_are_not_damage(rules):
+    # 4 cm over the whole parcel: inside the basin (10 mm) but within the noise floor
+    got = one(rules, **{col.SUBS_MAX_M: 0.04, **_shares(1.0)})
+    assert got[col.DAMAGE_GRADE] == "none" and got[col.DAMAGE_FACTOR] == damage.BELOW_EXTENT
+
+
+def test_noise_floor_must_be_a_band_edge(tmp_path):
+    text = (rules_dir() / "damage.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "damage.yaml"
+    path.write_text(text.replace("depth_bands_m: [0.1, 0.5,", "depth_bands_m: [0.5,"),
+                    encoding="utf-8")
+    with pytest.raises(ValidationFailed, match=r"noise_floor_m 0\.1 must be one of depth_bands_m"):
+        load_rules({"damage": path})

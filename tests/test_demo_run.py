@@ -98,7 +98,13 @@ def test_demo_plan_is_plausible(demo_out: Path):
     deep = parcels[(parcels[col.PONDED_SHARE] >= 0.5) & (parcels[col.SUBS_MAX_M] >= 3)
                    & ~parcels[col.LAND_CLASS].isin(["river", "transport"])]
     assert len(deep) > 0
-    assert deep[col.RESTORATION_MODE].isin(["wetland_lake", "slope_stabilization"]).all()
+    # issue 15: water depth decides (lake from 3 m of water, fish ponds from 1.5 m, islands or
+    # ponds with raised fields in shallower water)
+    assert deep[col.RESTORATION_MODE].isin(
+        ["wetland_lake", "fishery_pv", "island_landscape", "dig_deep_fill_shallow",
+         "slope_stabilization"]).all()
+    lakes = parcels[parcels[col.RESTORATION_MODE] == "wetland_lake"]
+    assert len(lakes) > 0 and (lakes[col.POND_DEPTH_M] >= 3).all()
     light = parcels[(parcels[col.DAMAGE_GRADE] == "light")
                     & parcels[col.LAND_CLASS].isin(["paddy", "irrigated", "dryland"])]
     assert len(light) > 0

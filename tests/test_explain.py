@@ -16,11 +16,16 @@ def test_explain_lists_every_rule_in_order(tiny_project, capsys):
     # construction land without deformation values: graded by the land factors, worst wins
     assert "* gw_after_m = -0.5 m < 0.5 m: severe" in text
     assert "damage_grade = severe (by gw_after_m" in text
-    # ponded half a metre deep: water wins over relocation; the hazard sets the value mode
-    assert "* deep_ponded: matched" in text and "+ subsided_village: matched" in text
+    # ponded half a metre deep, far from markets: water wins over relocation (issue 15: shallow
+    # water becomes ponds and raised fields); the hazard sets the value mode
+    assert "* shallow_water_fields: matched" in text and "+ subsided_village: matched" in text
+    assert ("(at least 30% of the parcel under water shallower than 1.5 m, away from markets"
+            in text)
+    # the source of the rule that decided is shown under it
+    assert "     source: Ma et al. 2026 (挖深垫浅: ponds and restored farmland)" in text
     assert "* severe_construction: matched" in text
     assert "* unresolved_hazard: matched [safety_risk=high]" in text
-    assert text.index("damage_grade = severe") < text.index("deep_ponded") < text.index(
+    assert text.index("damage_grade = severe") < text.index("shallow_water_fields") < text.index(
         "* ponded: matched")
     # suitability: every factor with its score and weight, the N veto on cultivated land
     assert "cultivated: N (index" in text

@@ -37,8 +37,8 @@ def _line_of(path: Path, needle: str) -> int:
 
 
 def test_unknown_key_and_undefined_mode_are_located(tmp_path):
-    path = _broken_modes(tmp_path, "    reason: \"perennial ponding deeper than 3 m\"",
-                         "    reasn: \"typo\"")
+    path = _broken_modes(tmp_path, "    reason: \"no treatment rule above applies",
+                         "    reasn: \"typo")
     with pytest.raises(ValidationFailed) as info:
         load_rules({"modes": path})
     text = str(info.value)
@@ -57,17 +57,19 @@ def test_assigning_an_undefined_mode_is_named(tmp_path):
 
 
 def test_expression_errors_point_at_line_and_column(tmp_path):
-    path = _broken_modes(tmp_path, 'when: "ponded_share >= 0.5 and subs_max_m >= 3"',
-                         'when: "ponded_share >= 0.5 and subs_max >= 3"')
+    path = _broken_modes(tmp_path, 'when: "ponded_share >= min_share and pond_depth_m >= lake',
+                         'when: "ponded_share >= min_share and subs_max >= lake')
     rules = load_rules({"modes": path})
     from zoning.modes import sites
 
     problems = rules.check_expressions(sites(rules), {"ponded_share", "subs_max_m"} | {
         "land_class", "gangue_share", "damage_grade", "damage_factor", "is_construction",
         "dist_town_m", "dist_road_m", "area_ha", "building_grade", "stable", "mine_type",
-        "mine_stage", "reduce_selected"})
+        "mine_stage", "reduce_selected", "geohazard_share", "pond_depth_m", "market_access",
+        "seasonal_share", "subs_share_0_to_0p1m", "subs_share_1p5_to_3m", "subs_share_3_to_5m",
+        "subs_share_over_5m", "field_area_ha"})
     assert len(problems) == 1
-    line = _line_of(path, "subs_max >= 3")
+    line = _line_of(path, "subs_max >= lake")
     column = path.read_text(encoding="utf-8").splitlines()[line - 1].index("subs_max >=") + 1
     assert problems[0].where == f"{path}:{line}:{column}"
     assert "subs_max_m" in problems[0].message  # the closest existing column

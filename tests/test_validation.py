@@ -38,7 +38,8 @@ def broken_project(tiny_project: Path) -> Path:
     # a layer without CRS (shapefile with no .prj)
     gpd.GeoDataFrame({"height_m": [10.0]}, geometry=[shapely.box(0, 0, 1, 1)]).to_file(
         folder / "gangue.shp")
-    modes = _rule_copy(folder, "modes", 'when: "ponded_share >= 0.5 and subs_max_m >= 3"',
+    modes = _rule_copy(folder, "modes",
+                       'when: "ponded_share >= min_share and pond_depth_m >= lake_water_m"',
                        "when: \"__import__('os').system('touch PWNED')\"")
     zones = _rule_copy(folder, "zones", 'when: "restoration_mode == \'vegetation_rebuilding\'"',
                        'when: "land_use.__class__ == 1"')

@@ -226,7 +226,8 @@ VALUE_MODE = "value_mode"
 VALUE_RULE = "value_rule"
 VALUE_REASON = "value_reason"
 STRATEGY = "strategy"
-"""Restoration strategy from the mine's stage: concurrent (边采边复), post-closure, ..."""
+"""Restoration strategy from the mine's stage and type (new: restore and prevent hazards while
+mining; producing: historical damage with safety retrofits; closed: long-term monitoring)."""
 MONITORING = "monitoring"
 """Monitoring requirement; never ``none`` on ground that is not stable."""
 STRATEGY_RULE = "strategy_rule"
@@ -234,6 +235,14 @@ STRATEGY_REASON = "strategy_reason"
 MONITORING_RULE = "monitoring_rule"
 MONITORING_REASON = "monitoring_reason"
 NO_MONITORING = "none"
+RIGHTS_KIND = "rights_kind"
+"""Right the restoration creates: ``linked_quota`` (增减挂钩), ``balance_credit`` (占补平衡),
+``carbon_sink`` or ``none`` (rules/modes.yaml ``rights_rules``)."""
+RIGHTS_AREA_HA = "rights_area_ha"
+"""Area of that right on the parcel (ha); 0 with ``none``."""
+RIGHTS_RULE = "rights_rule"
+RIGHTS_REASON = "rights_reason"
+NO_RIGHTS = "none"
 
 # --- dig-deep-fill-shallow earth balance ------------------------------------------------
 POND_AREA_HA = "pond_area_ha"
@@ -292,6 +301,7 @@ UNITS: dict[str, str] = {
     STRAIN_MAX_MM_M: "mm/m",
     YEARS_SINCE_MINING: "years",
     POND_AREA_HA: "ha",
+    RIGHTS_AREA_HA: "ha",
     FIELD_AREA_HA: "ha",
     POND_SHARE: "fraction",
     EARTH_VOLUME_M3: "m3",

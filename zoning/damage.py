@@ -35,7 +35,8 @@ import pandas as pd
 from zoning import columns as col
 from zoning.errors import RuleError
 from zoning.layers import LayerSet
-from zoning.rules.models import DamageFactor, DamageRules
+from zoning.overlay import depth_bands
+from zoning.rules.models import DamageFactor, DamageRules, band_column
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage
 
@@ -47,6 +48,9 @@ NO_DATA = "no_data"
 """``damage_factor`` of parcels with neither a subsidence value nor any factor value."""
 BUILDING = col.BUILDING_GRADE
 """``damage_factor`` of parcels whose damage grade comes from their building grade."""
+BELOW_EXTENT = "below_extent"
+"""``damage_factor`` of parcels where too little of the area subsided beyond the noise floor
+(``land.extent``)."""
 
 TABLES = ("land", "buildings")
 
@@ -77,13 +81,24 @@ def _factor_site(table: str, i: int, factor: DamageFactor) -> ExpressionSite:
 _BASIN_SITE = ExpressionSite("damage", ("land", "basin_edge_m"), col.SUBS_MAX_M)
 
 
+def _extent_site(model: DamageRules) -> ExpressionSite | None:
+    """The share of the parcel subsided beyond the noise floor: the sum of the band shares."""
+    extent = model.land.extent
+    if extent is None:
+        return None
+    floor = extent.noise_floor_m.value
+    names = [band_column(lo, hi) for lo, hi in depth_bands(model.depth_bands_m) if lo >= floor]
+    return ExpressionSite("damage", ("land", "extent", "noise_floor_m"), " + ".join(names))
+
+
 def sites(rules: RuleSet) -> list[ExpressionSite]:
     """The applicability conditions and the factor columns, checked before the run."""
     model = _model(rules)
     found = [_applies_site(model, t) for t in TABLES]
     for table in TABLES:
         found += [_factor_site(table, i, f) for i, f in enumerate(_factors(model, table))]
-    return [*found, _BASIN_SITE]
+    extent = _extent_site(model)
+    return [*found, _BASIN_SITE, *([extent] if extent is not None else [])]
 
 
 # --- grading -----------------------------------------------------------------------------
@@ -277,6 +292,8 @@ def grade(parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     fallback = ~land_applies & ~known_building
     reason[fallback] = "no building grade; by the land factors: " + reason[fallback]
 
+    _gate(parcels, rules, ~outside & ~by_building, grade_, factor, reason)
+
     grade_[outside] = land.outside
     factor[outside] = OUTSIDE_BASIN
     reason[outside] = (f"{col.SUBS_MAX_M} = " + _fmt(subs[outside])
@@ -286,6 +303,30 @@ def grade(parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         col.DAMAGE_GRADE: grade_, col.DAMAGE_FACTOR: factor, col.DAMAGE_REASON: reason,
         col.BUILDING_GRADE: building_grade, col.BUILDING_FACTOR: building_factor,
     }, index=parcels.index)
+
+
+def _gate(parcels: pd.DataFrame, rules: RuleSet, graded: np.ndarray, grade_: np.ndarray,
+          factor: np.ndarray, reason: np.ndarray) -> None:
+    """Grade ``outside`` the land-graded parcels with too little area beyond the noise floor.
+
+    Updates ``grade_``, ``factor`` and ``reason`` in place where ``graded`` holds and the share
+    of the parcel subsided at least ``land.extent.noise_floor_m`` is below its ``min_share``
+    (parcels without band shares, or a table without the band columns, are not gated: the
+    stage's sites require the columns before a run).
+    """
+    model = _model(rules)
+    site, extent = _extent_site(model), model.land.extent
+    if site is None or extent is None or not rules.expression(site).names <= set(parcels):
+        return
+    share = _numbers(parcels, rules, site)
+    floor, least = extent.noise_floor_m.value, extent.min_share.value
+    with np.errstate(invalid="ignore"):
+        small = graded & (share < least)
+    grade_[small] = model.land.outside
+    factor[small] = BELOW_EXTENT
+    reason[small] = (_fmt(share[small] * 100) + f" % of the parcel subsided {floor:g} m or more, "
+                     f"less than {least:.0%}: within the measuring noise or confined to a small "
+                     f"part; {model.land.outside}")
 
 
 def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataFrame:

@@ -6,8 +6,8 @@ that made it and its reason, so a planner can see why a parcel got its value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -36,11 +36,28 @@ class Table:
     outputs: Sequence[Output]
     sees: tuple[str, ...] = ()
     """Columns of an earlier table of the same stage that the conditions may use."""
+    constants: Mapping[str, float] = field(default_factory=dict)
+    """Named numbers of the rule file that the conditions use like columns."""
 
     def sites(self) -> list[ExpressionSite]:
         """Where the table's conditions stand, for validation."""
-        return [ExpressionSite(self.kind, (self.key, i, "when"), r.when, self.sees)
+        sees = (*self.sees, *self.constants)
+        return [ExpressionSite(self.kind, (self.key, i, "when"), r.when, sees)
                 for i, r in enumerate(self.rules)]
+
+    def frame(self, parcels: pd.DataFrame) -> pd.DataFrame:
+        """``parcels`` with the constants as columns, for the conditions to read.
+
+        Raises
+        ------
+        ZoningError
+            If a constant has the name of a parcel column (the condition would be ambiguous).
+        """
+        clash = sorted(set(self.constants) & set(parcels.columns))
+        if clash:
+            raise ZoningError(f"{self.kind} rules: thresholds {clash} have the names of parcel "
+                              "columns; rename them in `thresholds` and in the conditions")
+        return parcels.assign(**self.constants) if self.constants else parcels
 
     def columns(self) -> list[str]:
         """Columns the table adds."""
@@ -57,6 +74,7 @@ def evaluate(table: Table, parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFram
         ``when: "true"`` rule).
     """
     out = pd.DataFrame(index=parcels.index)
+    parcels = table.frame(parcels)
     for o in table.outputs:
         for name in (o.column, o.rule_column, o.reason_column):
             out[name] = pd.Series(None, index=parcels.index, dtype=object)
@@ -91,11 +109,13 @@ class Step:
     values: dict[str, Any]
     assign: dict[str, str]
     reason: str
+    source: str = ""
 
 
 def trace(table: Table, parcel: pd.DataFrame, rules: RuleSet) -> list[Step]:
     """Every rule of ``table`` in order for a one-row ``parcel`` table (for ``zoning explain``)."""
     steps: list[Step] = []
+    parcel = table.frame(parcel)
     open_outputs = {o.column for o in table.outputs}
     for rule, site in zip(table.rules, table.sites(), strict=True):
         expr = rules.expression(site)
@@ -105,5 +125,5 @@ def trace(table: Table, parcel: pd.DataFrame, rules: RuleSet) -> list[Step]:
             open_outputs -= set(rule.assign)
         values = {name: parcel[name].iloc[0] for name in sorted(expr.names) if name in parcel}
         steps.append(Step(f"{table.kind}.{table.key}", rule.id, matched, applied, values,
-                          dict(rule.assign), rule.reason))
+                          dict(rule.assign), rule.reason, rule.source))
     return steps

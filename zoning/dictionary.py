@@ -150,7 +150,13 @@ PARCEL_LIST: tuple[Entry, ...] = (
     _e(col.RESTORATION_MODE, TEXT, "修复模式", "Restoration mode", "restoration mode"),
     _e(col.MEASURES, TEXT, "修复措施", "Measures", "measures of the restoration mode"),
     _e(col.VALUE_MODE, TEXT, "价值实现模式", "Value mode", "value-realization mode"),
-    _e(col.STRATEGY, TEXT, "修复策略", "Strategy", "restoration strategy from the mine's stage"),
+    _e(col.RIGHTS_KIND, TEXT, "新增权益类型", "Rights kind",
+       "right the restoration creates: linked_quota (增减挂钩), balance_credit (占补平衡), "
+       "carbon_sink or none"),
+    _e(col.RIGHTS_AREA_HA, FLOAT, "新增权益面积", "Rights area",
+       "area of that right on the parcel; 0 with none"),
+    _e(col.STRATEGY, TEXT, "修复策略", "Strategy",
+       "restoration strategy from the mine's stage and type"),
     _e(col.MONITORING, TEXT, "监测要求", "Monitoring", "monitoring requirement"),
     # zone
     _e(col.ZONE, TEXT, "规划分区", "Zone", "planning zone"),

@@ -272,6 +272,8 @@ def _step_lines(steps: list[Step]) -> list[str]:
         why = f"  ({step.reason})" if step.applied else ""
         lines.append(f" {mark} {step.rule_id}: {'matched' if step.matched else 'no'} "
                      f"[{values}] -> {assigned}{why}")
+        if step.applied and step.source:
+            lines.append(f"     source: {step.source}")
     return lines
 
 

@@ -1,8 +1,10 @@
 """Mined areas: which mine each parcel lies in, and that mine's stage and type.
 
 The mine's stage (new, producing, closed) and type (underground, open pit) select the
-restoration strategy in ``rules/modes.yaml``: producing mines restore concurrently with
-mining on the predicted final subsidence, closed mines need long-term monitoring.
+restoration strategy in ``rules/modes.yaml`` (after Zhao, collaborative governance of
+restoration and safety): new mines restore and prevent hazards while mining, producing mines
+clear historical damage together with safety retrofits, closed mines need long-term
+monitoring and post-closure assessment; each in an open-pit and an underground variant.
 """
 
 from __future__ import annotations

@@ -1,9 +1,14 @@
-"""Modes stage: safety, market, restoration mode and measures, value mode, strategy, earthwork.
+"""Modes stage: safety, market, restoration mode and measures, rights, value mode, strategy.
 
 The decision tables of ``rules/modes.yaml`` run in order (see
-:class:`~zoning.rules.models.ModesRules`), each seeing the columns of the ones before.
-Parcels given the earthwork mode (dig-deep-fill-shallow, 挖深垫浅) get an earth balance:
-pond and field areas such that cut equals fill (:mod:`zoning.earthwork`).
+:class:`~zoning.rules.models.ModesRules`), each seeing the columns of the ones before and the
+file's named ``thresholds``. Parcels given the earthwork mode (dig-deep-fill-shallow, 挖深垫浅)
+get an earth balance right after the restoration table: pond and field areas such that cut
+equals fill (:mod:`zoning.earthwork`); the rights table may use them for the area of the
+rights it records (``rights_area_ha``). Two outcomes are refused whatever the rules say: ground
+that is not stable left without monitoring, and a parcel at ``high`` safety risk given a
+market-led value mode (Wang et al. 2026, Acta Ecologica Sinica: the safety baseline comes
+before every other mode).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from zoning.earthwork import NO_CELLS, NO_GROUNDWATER, earth_balance
 from zoning.errors import ZoningError
 from zoning.layers import Grid, LayerSet
 from zoning.layers.load import GROUNDWATER
-from zoning.rules.models import ModesRules
+from zoning.rules.models import ModesRules, RightsRule
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage
 
@@ -27,35 +32,73 @@ _OUTPUTS = {
     "safety_rules": [Output(col.SAFETY_RISK, col.SAFETY_RULE, col.SAFETY_REASON)],
     "market_rules": [Output(col.MARKET_ACCESS, col.MARKET_RULE, col.MARKET_REASON)],
     "rules": [Output(col.RESTORATION_MODE, col.MODE_RULE, col.MODE_REASON)],
+    "rights_rules": [Output(col.RIGHTS_KIND, col.RIGHTS_RULE, col.RIGHTS_REASON)],
     "value_rules": [Output(col.VALUE_MODE, col.VALUE_RULE, col.VALUE_REASON)],
     "strategy_rules": [Output(col.STRATEGY, col.STRATEGY_RULE, col.STRATEGY_REASON),
                        Output(col.MONITORING, col.MONITORING_RULE, col.MONITORING_REASON)],
 }
 """The tables in the order they run, and what each assigns."""
 
+_AFTER: dict[str, tuple[str, ...]] = {
+    "rules": (col.MEASURES, *EARTHWORK_COLUMNS),
+    "rights_rules": (col.RIGHTS_AREA_HA,),
+}
+"""Columns computed right after a table, which the later tables see."""
+
 
 def tables(rules: RuleSet) -> list[Table]:
-    """The modes tables in order; each sees the columns of the tables before it."""
+    """The modes tables in order; each sees the columns of the tables before it.
+
+    The reasons quote the thresholds with their values (``{min_share}`` → ``30%``).
+    """
     model = rules.get("modes", ModesRules)
+    constants = {name: t.value for name, t in model.thresholds.items()}
     out: list[Table] = []
     seen: tuple[str, ...] = ()
     for key, outputs in _OUTPUTS.items():
-        table = Table("modes", key, getattr(model, key), outputs, seen)
+        stated = [r.model_copy(update={"reason": model.reason(r)}) for r in getattr(model, key)]
+        table = Table("modes", key, stated, outputs, seen, constants)
         out.append(table)
-        seen = (*seen, *table.columns())
+        seen = (*seen, *table.columns(), *_AFTER.get(key, ()))
     return out
 
 
 def columns(rules: RuleSet) -> list[str]:
     """Columns the modes stage adds."""
-    names = [c for t in tables(rules) for c in t.columns()]
-    at = names.index(col.MODE_REASON) + 1
-    return [*names[:at], col.MEASURES, *names[at:], *EARTHWORK_COLUMNS]
+    return [name for t in tables(rules) for name in (*t.columns(), *_AFTER.get(t.key, ()))]
+
+
+def _area_sites(table: Table) -> list[ExpressionSite]:
+    """The ``area`` expressions of the rights rules."""
+    sees = (*table.sees, *table.constants)
+    return [ExpressionSite("modes", (table.key, i, "area"),
+                           r.area if isinstance(r, RightsRule) else "0", sees)
+            for i, r in enumerate(table.rules)]
 
 
 def sites(rules: RuleSet) -> list[ExpressionSite]:
-    """Conditions of every table."""
-    return [s for t in tables(rules) for s in t.sites()]
+    """Conditions of every table, and the area expressions of the rights rules."""
+    found = [s for t in tables(rules) for s in t.sites()]
+    rights = next(t for t in tables(rules) if t.key == "rights_rules")
+    return [*found, *_area_sites(rights)]
+
+
+def fired(parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Every rule of the modes tables that decided some parcel: parcels, area and source.
+
+    One row per (table, output, rule) with ``table``, ``output``, ``rule``, ``parcels``,
+    ``area_ha`` and ``source``, in the order of the tables and of their rules.
+    """
+    rows = []
+    for table in tables(rules):
+        for output in table.outputs:
+            decided = parcels.groupby(output.rule_column)[col.AREA_HA].agg(["size", "sum"])
+            rows += [{"table": table.key, "output": output.column, "rule": r.id,
+                      "parcels": int(decided.at[r.id, "size"]),
+                      col.AREA_HA: float(decided.at[r.id, "sum"]), "source": r.source}
+                     for r in table.rules if r.id in decided.index]
+    return pd.DataFrame(rows, columns=["table", "output", "rule", "parcels", col.AREA_HA,
+                                       "source"])
 
 
 def _check_monitoring(out: pd.DataFrame, parcels: pd.DataFrame, rules: RuleSet) -> None:
@@ -72,20 +115,52 @@ def _check_monitoring(out: pd.DataFrame, parcels: pd.DataFrame, rules: RuleSet) 
             "`when: \"not stable\"` that assigns a monitoring requirement")
 
 
+def _check_safety_first(out: pd.DataFrame, rules: RuleSet) -> None:
+    """No parcel at high safety risk may get a market-led value mode."""
+    model = rules.get("modes", ModesRules)
+    bad = (out[col.SAFETY_RISK] == "high") & out[col.VALUE_MODE].isin(
+        model.market_led_value_modes)
+    if bad.any():
+        ids = list(out.index[bad][:3])
+        found = sorted(set(out.loc[bad, col.VALUE_RULE]))
+        raise ZoningError(
+            f"{rules.path('modes')}: {int(bad.sum())} parcel(s) at high safety risk (e.g. "
+            f"{ids}) get a market-led value mode ({model.market_led_value_modes}) from value "
+            f"rule(s) {found}; the safety baseline comes first: put a value rule with "
+            "`when: \"safety_risk == 'high'\"` assigning a mode that is not market-led before them")
+
+
+def _rights_area(table: Table, seen: pd.DataFrame, rules: RuleSet) -> pd.Series:
+    """Area (ha) of the right each parcel got, by the ``area`` of the rule that assigned it."""
+    frame = table.frame(seen)
+    area = pd.Series(0.0, index=seen.index, name=col.RIGHTS_AREA_HA)
+    for rule, site in zip(table.rules, _area_sites(table), strict=True):
+        take = (seen[col.RIGHTS_RULE] == rule.id).to_numpy()
+        if take.any():
+            values = rules.expression(site).evaluate(frame[take])
+            area[take] = pd.to_numeric(values, errors="coerce").fillna(0.0).to_numpy()
+    return area
+
+
 def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataFrame:
-    """Assign every table's outputs with rule ids and reasons; measures; earth balance."""
+    """Assign every table's outputs with rule ids and reasons; measures; earth balance; rights."""
     model = rules.get("modes", ModesRules)
     seen = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))  # conditions need no shapes
     out = pd.DataFrame(index=parcels.index)
     for table in tables(rules):
         assigned = evaluate(table, seen, rules)
+        if table.key == "rules":
+            measures = {name: ";".join(m.measures) for name, m in model.restoration_modes.items()}
+            assigned[col.MEASURES] = assigned[col.RESTORATION_MODE].map(measures)
+            mask = (assigned[col.RESTORATION_MODE] == model.earthwork.mode).to_numpy()
+            assigned = assigned.join(_earthwork(parcels, layers, model, mask))
+        if table.key == "rights_rules":
+            assigned[col.RIGHTS_AREA_HA] = _rights_area(table, seen.join(assigned), rules)
+        seen = seen.join(assigned)  # joins, not inserts: the wide table stays consolidated
         out = out.join(assigned)
-        seen = seen.join(assigned)
-    measures = {name: ";".join(mode.measures) for name, mode in model.restoration_modes.items()}
-    out[col.MEASURES] = out[col.RESTORATION_MODE].map(measures)
     _check_monitoring(out, parcels, rules)
-    mask = (out[col.RESTORATION_MODE] == model.earthwork.mode).to_numpy()
-    return out.join(_earthwork(parcels, layers, model, mask))[columns(rules)]
+    _check_safety_first(out, rules)
+    return out[columns(rules)]
 
 
 def _earthwork(parcels: gpd.GeoDataFrame, layers: LayerSet, model: ModesRules,

@@ -29,6 +29,7 @@ from zoning.corridors.maplayers import LEVEL_ENTRIES, NODE_ENTRIES
 from zoning.engine import RunResult
 from zoning.mineplan import BOND_YUAN, COST_YUAN, EARTHWORK, cost_column, damage_column, mode_column
 from zoning.mineplan import TABLE as MINES_TABLE
+from zoning.modes import fired
 from zoning.outputs._charts import bar_chart
 from zoning.outputs._legend import NO_DATA_ENTRY, LegendEntry, category_key, resolve_legend
 from zoning.reduction.citytype import STRATEGY_TABLE
@@ -330,7 +331,33 @@ def _modes(result: RunResult) -> str:
                             _entries(modes.restoration_modes), "restoration-mode-area")
             + _h3("价值实现模式", "Value-realization modes")
             + _area_section(result.parcels, col.VALUE_MODE, _entries(modes.value_modes),
-                            "value-mode-area"))
+                            "value-mode-area")
+            + _rights(result.parcels, modes)
+            + _h3("规则及其依据", "Rules that decided, with their sources")
+            + table(fired(result.parcels, result.prepared.rules),
+                    {"table": "规则表 Table", "output": "输出 Output", "rule": "规则 Rule",
+                     "parcels": "地块数 Parcels", HA: "面积 Area (ha)",
+                     "source": "依据 Source"}, table_id="mode-rule-sources"))
+
+
+def _rights(parcels: pd.DataFrame, modes: ModesRules) -> str:
+    """Area of the rights the restoration creates, per kind, with the total (none excluded)."""
+    kinds = [(k, c) for k, c in modes.rights_kinds.items() if k != col.NO_RIGHTS]
+    area = parcels.groupby(col.RIGHTS_KIND)[col.RIGHTS_AREA_HA].agg(["size", "sum"])
+    frame = pd.DataFrame({
+        "key": [k for k, _ in kinds], "label_zh": [c.label.zh for _, c in kinds],
+        "label_en": [c.label.en for _, c in kinds],
+        "parcels": [int(area.at[k, "size"]) if k in area.index else 0 for k, _ in kinds],
+        col.RIGHTS_AREA_HA: [float(area.at[k, "sum"]) if k in area.index else 0.0
+                             for k, _ in kinds]})
+    footer = {"key": "合计 Total", "parcels": f"{int(frame['parcels'].sum()):,}",
+              col.RIGHTS_AREA_HA: ha(frame[col.RIGHTS_AREA_HA].sum())}
+    return (_h3("新增权益", "Rights created")
+            + _note("增减挂钩节余指标、占补平衡补充耕地指标与碳汇权益的面积（rules/modes.yaml 的 "
+                    "rights_rules）。", "Area of linked quota, new-cropland credit and carbon-sink "
+                    "rights the restoration creates (rights_rules in rules/modes.yaml).")
+            + table(frame, {**AREA_HEADERS, col.RIGHTS_AREA_HA: "权益面积 Rights area (ha)"},
+                    table_id="rights-area", footer=footer))
 
 
 def _suitability(result: RunResult) -> str:

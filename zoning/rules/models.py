@@ -26,17 +26,17 @@ from zoning.rules._base import (
 )
 from zoning.rules._corridors import CorridorRules
 from zoning.rules._costs import CostsRules
+from zoning.rules._modes import Earthwork, ModesRules, RightsRule
 from zoning.rules._reduction import ReductionRules
 from zoning.rules._suitability import Factor, Score, SuitabilityRules, Use
 from zoning.rules._tables import Category, DecisionTable, Rule
 from zoning.rules._valuation import CarbonRules, EsvRules
 
 __all__ = [
-    "RULE_MODELS", "TOOL_RULE_MODELS", "AssessmentRules", "CarbonRules",
-    "Category", "CorridorRules", "CostsRules", "DamageRules", "EsvRules", "Factor",
-    "Label",
-    "LandUseRules", "ModesRules", "ReductionRules", "Rule", "Score", "Sourced", "SubsidenceRules",
-    "SuitabilityRules", "Use", "ZonesRules", "band_column",
+    "RULE_MODELS", "TOOL_RULE_MODELS", "AssessmentRules", "CarbonRules", "Category",
+    "CorridorRules", "CostsRules", "DamageRules", "Earthwork", "EsvRules", "Extent", "Factor",
+    "Label", "LandUseRules", "ModesRules", "ReductionRules", "RightsRule", "Rule", "Score",
+    "Sourced", "SubsidenceRules", "SuitabilityRules", "Use", "ZonesRules", "band_column",
 ]
 # --- landuse -------------------------------------------------------------------------
 
@@ -136,6 +136,21 @@ def _check_limit_counts(table: str, grades: Collection[str],
         raise ValueError(f"{table}: factor column(s) {twice} listed twice")
 
 
+class Extent(Strict):
+    """How much of a parcel must have subsided for its land factors to grade it.
+
+    Parcels where less than ``min_share`` of the area subsided ``noise_floor_m`` or more get
+    the ``outside`` grade: the subsidence is within the measuring noise (InSAR, levelling) or
+    confined to a small part of the parcel.
+    """
+
+    noise_floor_m: Sourced = Field(
+        description="Subsidence (m) below which a value is not told from measuring noise; "
+                    "one of `depth_bands_m`, so that the band shares give the area above it.")
+    min_share: Sourced = Field(
+        description="Share of the parcel that must have subsided beyond the noise floor.")
+
+
 class LandGrading(Strict):
     """Land damage grading by the worst factor (TD/T 1031.3 cultivated-land table).
 
@@ -152,6 +167,9 @@ class LandGrading(Strict):
     grades: list[Identifier] = Field(
         min_length=2, description="Grades the factors give inside the basin, mildest first.")
     factors: list[DamageFactor] = Field(min_length=1)
+    extent: Extent | None = Field(
+        None, description="Area-share gate: parcels with too little of their area subsided "
+                          "beyond the noise floor are graded `outside`; absent: no gate.")
 
     @model_validator(mode="after")
     def _limits_fit_grades(self) -> LandGrading:
@@ -227,6 +245,10 @@ class DamageRules(RuleFileBase):
             if unknown:
                 raise ValueError(f"{where}: damage grade(s) {unknown} are not defined in "
                                  f"`grades` ({sorted(known)})")
+        extent = self.land.extent
+        if extent is not None and extent.noise_floor_m.value not in self.depth_bands_m:
+            raise ValueError(f"land.extent.noise_floor_m {extent.noise_floor_m.value:g} must be "
+                             f"one of depth_bands_m {self.depth_bands_m}: add it there")
         order = list(self.grades)
         ranks = [order.index(g) for g in self.land.grades]
         if ranks != sorted(ranks):
@@ -254,66 +276,6 @@ def band_column(low: float, high: float) -> str:
 
 
 # --- modes and zones -----------------------------------------------------------------
-
-
-class Earthwork(Strict):
-    """Dig-deep-fill-shallow earth balance: which mode, and the targets of ponds and fields."""
-
-    mode: Identifier = Field(description="Restoration mode whose parcels are balanced.")
-    field_height_m: Sourced = Field(
-        description="Field surface height above the post-subsidence water table (m).")
-    pond_depth_m: Sourced = Field(description="Water depth of the dug fish ponds (m).")
-    bulking: Sourced | None = Field(
-        None, description="Loose spoil volume per bank volume cut (default 1: none).")
-
-
-class ModesRules(RuleFileBase, DecisionTable):
-    """``kind: modes`` — restoration, value-realization and strategy by ordered rules.
-
-    Tables run in this order, each seeing the columns of the ones before:
-    ``safety_rules`` (``safety_risk``), ``market_rules`` (``market_access``), ``rules``
-    (``restoration_mode``), ``value_rules`` (``value_mode``) and ``strategy_rules``
-    (``strategy`` and ``monitoring``). Ground that is not stable must get a monitoring
-    requirement; the stage refuses a rule file that leaves such a parcel without one.
-    """
-
-    kind: Literal["modes"]
-    measures: dict[Identifier, Label]
-    restoration_modes: dict[Identifier, Category]
-    value_modes: dict[Identifier, Category]
-    safety_levels: dict[Identifier, Category]
-    market_levels: dict[Identifier, Category]
-    strategies: dict[Identifier, Category]
-    monitoring: dict[Identifier, Category] = Field(
-        description="Monitoring requirements; `none` must be one of them.")
-    earthwork: Earthwork
-    safety_rules: list[Rule] = Field(min_length=1)
-    market_rules: list[Rule] = Field(min_length=1)
-    value_rules: list[Rule] = Field(min_length=1)
-    strategy_rules: list[Rule] = Field(min_length=1)
-
-    def decision_tables(self) -> dict[str, dict[str, Collection[str]]]:  # noqa: D102
-        return {
-            "safety_rules": {col.SAFETY_RISK: self.safety_levels.keys()},
-            "market_rules": {col.MARKET_ACCESS: self.market_levels.keys()},
-            "rules": {col.RESTORATION_MODE: self.restoration_modes.keys()},
-            "value_rules": {col.VALUE_MODE: self.value_modes.keys()},
-            "strategy_rules": {col.STRATEGY: self.strategies.keys(),
-                               col.MONITORING: self.monitoring.keys()},
-        }
-
-    @model_validator(mode="after")
-    def _names_defined(self) -> ModesRules:
-        for name, mode in self.restoration_modes.items():
-            unknown = sorted(set(mode.measures) - set(self.measures))
-            if unknown:
-                raise ValueError(f"restoration mode {name!r} lists undefined measures {unknown}")
-        if self.earthwork.mode not in self.restoration_modes:
-            raise ValueError(f"earthwork.mode {self.earthwork.mode!r} is not a restoration mode "
-                             f"({sorted(self.restoration_modes)})")
-        if col.NO_MONITORING not in self.monitoring:
-            raise ValueError(f"monitoring must define {col.NO_MONITORING!r} (no requirement)")
-        return self
 
 
 class PlanningUnits(Strict):
