@@ -424,14 +424,14 @@ def test_a_numeric_field_compared_with_text_is_a_problem(tiny_project: Path) -> 
 
 # --- weights --------------------------------------------------------------------------------
 
-_ROW = "          - [1/2, 1,   1,   2, 1]"
+_ROW = "          - [1/2, 1,   1,   2, 1,   1]"
 
 
 @pytest.mark.parametrize(("row", "needle"), [
-    ("          - [0,   1,   1,   2, 1]", "found values <= 0: a[1, 0] (subsidence vs groundwater)"
+    ("          - [0,   1,   1,   2, 1,   1]", "found values <= 0: a[1, 0] (subsidence vs groundwater)"
                                           " = 0"),
-    ("          - [-2,  1,   1,   2, 1]", "a[1, 0] (subsidence vs groundwater) = -2"),
-    ("          - [1/4, 1,   1,   2, 1]", "not reciprocal: a[0, 1] (groundwater vs subsidence) "
+    ("          - [-2,  1,   1,   2, 1,   1]", "a[1, 0] (subsidence vs groundwater) = -2"),
+    ("          - [1/4, 1,   1,   2, 1,   1]", "not reciprocal: a[0, 1] (groundwater vs subsidence) "
                                           "= 2 but a[1, 0] (subsidence vs groundwater) = 0.25"),
 ])
 @outcome("problem")
