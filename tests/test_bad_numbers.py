@@ -394,7 +394,7 @@ def test_integer_arithmetic_does_not_wrap_around(tiny_project: Path) -> None:
 
 # --- rule expressions -----------------------------------------------------------------------
 
-_DEEP = 'when: "ponded_share >= 0.5 and subs_max_m >= 3"'
+_DEEP = 'when: "ponded_share >= min_share and pond_depth_m >= lake_water_m"'
 
 
 @pytest.mark.parametrize(("when", "needle"), [
@@ -410,7 +410,7 @@ def test_type_errors_in_rules_are_problems_with_file_line_and_rule(
     rule_copy(tiny_project, "modes", _DEEP, when)
     found = one(problems(tiny_project), needle)
     assert re.match(r".*modes\.yaml:\d+:\d+: ", found), found
-    assert "(rule 'deep_ponded')" in found
+    assert "(rule 'deep_water_lake')" in found
 
 
 @outcome("problem")
