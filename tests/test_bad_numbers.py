@@ -26,7 +26,7 @@ from rasterio.transform import from_origin
 
 from zoning._resources import demo_project, rules_dir
 from zoning.engine import prepare
-from zoning.errors import ValidationFailed
+from zoning.errors import ExpressionError, ValidationFailed
 from zoning.layers import load_layers
 from zoning.layers.load import POINTS
 from zoning.project import load_project
@@ -460,3 +460,19 @@ def test_a_non_reciprocal_assessment_matrix_names_file_group_and_key(tiny_projec
     assert "ahp.matrix (rows and columns: the indicators ['unemployment_rate'" in found
     assert "a[0, 1] (unemployment_rate vs gdp_per_capita) = 0.5 but a[1, 0] " \
            "(gdp_per_capita vs unemployment_rate) = 3" in found
+
+
+def test_errors_evaluating_a_rule_name_its_file_line_and_rule() -> None:
+    """What static checking cannot know (a column of unknown kind) still fails located."""
+    from zoning.decision import Table
+    from zoning.modes import tables
+    from zoning.rules.ruleset import load_rules
+
+    rules = load_rules()
+    table: Table = tables(rules)[0]
+    site = table.sites()[0]
+    frame = pd.DataFrame({name: ["text"] for name in parse(site.text).names})
+    with pytest.raises(ExpressionError) as info:
+        rules.expression(site).evaluate_condition(frame)
+    message = info.value.message
+    assert re.match(r".*modes\.yaml:\d+:\d+ \(rule '[a-z_]+'\): ", message), message
