@@ -26,7 +26,7 @@ from rasterio.transform import from_origin
 
 from zoning._resources import demo_project, rules_dir
 from zoning.engine import prepare
-from zoning.errors import ValidationFailed
+from zoning.errors import ExpressionError, ValidationFailed
 from zoning.layers import load_layers
 from zoning.layers.load import POINTS
 from zoning.project import load_project
@@ -428,11 +428,12 @@ _ROW = "          - [1/2, 1,   1,   2, 1,   1]"
 
 
 @pytest.mark.parametrize(("row", "needle"), [
-    ("          - [0,   1,   1,   2, 1,   1]", "found values <= 0: a[1, 0] (subsidence vs groundwater)"
-                                          " = 0"),
+    ("          - [0,   1,   1,   2, 1,   1]",
+     "found values <= 0: a[1, 0] (subsidence vs groundwater) = 0"),
     ("          - [-2,  1,   1,   2, 1,   1]", "a[1, 0] (subsidence vs groundwater) = -2"),
-    ("          - [1/4, 1,   1,   2, 1,   1]", "not reciprocal: a[0, 1] (groundwater vs subsidence) "
-                                          "= 2 but a[1, 0] (subsidence vs groundwater) = 0.25"),
+    ("          - [1/4, 1,   1,   2, 1,   1]",
+     "not reciprocal: a[0, 1] (groundwater vs subsidence) "
+     "= 2 but a[1, 0] (subsidence vs groundwater) = 0.25"),
 ])
 @outcome("problem")
 def test_bad_ahp_matrices_name_file_use_and_key(tiny_project: Path, row: str,
@@ -460,3 +461,19 @@ def test_a_non_reciprocal_assessment_matrix_names_file_group_and_key(tiny_projec
     assert "ahp.matrix (rows and columns: the indicators ['unemployment_rate'" in found
     assert "a[0, 1] (unemployment_rate vs gdp_per_capita) = 0.5 but a[1, 0] " \
            "(gdp_per_capita vs unemployment_rate) = 3" in found
+
+
+def test_errors_evaluating_a_rule_name_its_file_line_and_rule() -> None:
+    """What static checking cannot know (a column of unknown kind) still fails located."""
+    from zoning.decision import Table
+    from zoning.modes import tables
+    from zoning.rules.ruleset import load_rules
+
+    rules = load_rules()
+    table: Table = tables(rules)[0]
+    site = table.sites()[0]
+    frame = pd.DataFrame({name: ["text"] for name in parse(site.text).names})
+    with pytest.raises(ExpressionError) as info:
+        rules.expression(site).evaluate_condition(frame)
+    message = info.value.message
+    assert re.match(r".*modes\.yaml:\d+:\d+ \(rule '[a-z_]+'\): ", message), message

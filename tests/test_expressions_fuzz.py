@@ -23,7 +23,7 @@ from zoning.errors import ExpressionError
 from zoning.rules._types import column_kind
 from zoning.rules.expressions import parse
 
-FUZZ = settings(max_examples=200, deadline=None)
+FUZZ = settings(max_examples=200, deadline=None, database=None)  # no .hypothesis folder
 
 TABLE = pd.DataFrame({
     "x": [0.0, 1.5, -2.0, 1e300, np.nan, 3.0],

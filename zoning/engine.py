@@ -176,9 +176,10 @@ def _check_stages(
     """
     problems: list[Problem] = []
     available = {c for c in input_columns if c != "geometry"}
-    # fields named like engine columns are renamed: the rules see the engine's column
-    inputs = available - {c for stage in stages for c in stage.columns(rules)}
-    kinds = {**(input_kinds(layers.parcels) if layers is not None else {}), **engine_kinds()}
+    produced = {c for stage in stages for c in stage.columns(rules)}
+    inputs = available - produced  # fields named like engine columns are renamed
+    kinds = {**(input_kinds(layers.parcels) if layers is not None else {}),
+             **engine_kinds(produced)}
     uses: dict[str, list[str]] = {}
     for stage in stages:
         sites = stage.sites(rules)

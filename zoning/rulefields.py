@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +34,25 @@ MISSING_SEEN_AS = ("the rules see them as missing: a comparison with a missing v
 """What the engine does with a missing value of a field the rules use (for the warning)."""
 
 
-def engine_kinds() -> dict[str, StaticKind]:
-    """The kind of value of the engine's own columns (documented ones; the rest are unknown)."""
-    kinds: dict[str, StaticKind] = dict.fromkeys(col.UNITS, "number")
+_NUMBER_SUFFIXES = ("_ha", "_m", "_mm_m", "_share", "_score", "_yuan", "_t", "_min")
+_TEXT_SUFFIXES = ("_rule", "_reason", "_class", "_limit")
+
+
+def engine_kinds(produced: Iterable[str] = ()) -> dict[str, StaticKind]:
+    """The kind of value of the engine's own columns.
+
+    Documented columns (the data dictionary, the units of :mod:`zoning.columns`) have their
+    documented kind; the ``produced`` column names beyond them a kind by their names' unit
+    suffix (``_m``, ``_share``, ``_score``: numbers; ``_rule``, ``_reason``, ``_class``,
+    ``_limit``: text) or their factor (``suit_<use>_by_<factor>``); the rest are unknown.
+    """
+    kinds: dict[str, StaticKind] = {}
+    for name in produced:
+        if name.endswith(_NUMBER_SUFFIXES) or "_by_" in name or name.startswith("subs_share_"):
+            kinds[name] = "number"
+        elif name.endswith(_TEXT_SUFFIXES):
+            kinds[name] = "text"
+    kinds.update(dict.fromkeys(col.UNITS, "number"))
     kinds.update({e.name: _DICTIONARY_KINDS[e.dtype] for e in PARCEL_LIST
                   if e.dtype in _DICTIONARY_KINDS})
     return kinds

@@ -71,7 +71,7 @@ import logging
 import operator
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -621,6 +621,9 @@ class Expression:
         The expression text.
     names
         The column names the expression refers to.
+    origin
+        Where the expression stands (``file:line:column (rule 'id')``), put in front of the
+        message of every error evaluating it raises; empty when unknown.
 
     Examples
     --------
@@ -637,6 +640,20 @@ class Expression:
     source: str
     names: frozenset[str]
     _tree: Node = field(repr=False)
+    origin: str = ""
+
+    def located(self, origin: str) -> Expression:
+        """The same expression, its errors located at ``origin``."""
+        return replace(self, origin=origin)
+
+    def _visit(self, evaluator: _Evaluator) -> _Value:
+        try:
+            return evaluator.visit(self._tree)
+        except ExpressionError as exc:
+            if not self.origin:
+                raise
+            raise ExpressionError(f"{self.origin}: {exc.message}", exc.expression,
+                                  exc.position) from exc
 
     def name_positions(self) -> dict[str, int]:
         """Return the offset of the first occurrence of each column name, in text order.
@@ -714,7 +731,7 @@ e.g. area_ha > 0']
         """
         started = time.perf_counter()
         evaluator = _Evaluator(self.source, table)
-        value = evaluator.visit(self._tree)
+        value = self._visit(evaluator)
         result = evaluator.result(value, table.index)
         logger.debug(
             "evaluated %r on %d rows in %.2f ms",
@@ -743,10 +760,11 @@ e.g. area_ha > 0']
 
         """
         evaluator = _Evaluator(self.source, table)
-        value = evaluator.visit(self._tree)
+        value = self._visit(evaluator)
         if value.kind != "bool":
+            where = f"{self.origin}: " if self.origin else ""
             raise ExpressionError(
-                f"a condition must be true or false; this expression gives "
+                f"{where}a condition must be true or false; this expression gives "
                 f"{_KIND_WORDS[value.kind]}",
                 self.source,
                 0,

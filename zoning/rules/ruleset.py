@@ -67,10 +67,13 @@ class RuleSet:
         return self.documents[kind].path
 
     def expression(self, site: ExpressionSite) -> Expression:
-        """Return the compiled expression at ``site`` (parsed once, then cached)."""
+        """Return the compiled expression at ``site`` (parsed once, then cached).
+
+        Errors evaluating it name the rule file, line, column and rule id.
+        """
         cache_key = (site.kind, site.key)
         if cache_key not in self._compiled:
-            self._compiled[cache_key] = parse(site.text)
+            self._compiled[cache_key] = parse(site.text).located(self.label(site))
         return self._compiled[cache_key]
 
     def check_expressions(
