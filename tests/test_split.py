@@ -109,7 +109,9 @@ def test_a_subsidence_raster_is_split_along_its_cells(tiny_project: Path) -> Non
         **yaml.safe_load(tiny_project.read_text(encoding="utf-8"))["layers"],
         "subsidence": {"form": "raster", "path": "subsidence.tif"}})
     parcels = prepare(tiny_project).layers.parcels
-    assert parcels.index.tolist() == ["a-1", "a-2", "a-3", "b-1", "b-2", "b-3", "c"]
+    # a (0-1.7 m) meets the 0.1, 0.5 and 1.5 m band edges, b (1.7-3.4 m) the 3 m edge and the
+    # ponded edge at 2.5 m
+    assert parcels.index.tolist() == ["a-1", "a-2", "a-3", "a-4", "b-1", "b-2", "b-3", "c"]
     assert not parcels.loc["c", col.SPLIT]  # 3.4-4.9 m deep, all ponded: one class
     areas = _area_by_parent(parcels)
     assert areas == pytest.approx({"a": 1.0, "b": 1.0, "c": 1.0}, abs=1e-9)
