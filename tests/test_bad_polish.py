@@ -3,6 +3,9 @@ on the web map, plain numbers in the CSV tables."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ import yaml
 from zoning import derive
 from zoning.engine import prepare, run_stages
 from zoning.errors import ValidationFailed
+from zoning.runner import run
 
 try:
     from tests._bad import inputs_unchanged, outcome
@@ -92,3 +96,45 @@ def test_a_red_line_3_km_outside_the_parcels_keeps_the_strict_rule(tiny_project:
     assert found[0].startswith("layers.redline")
     assert "redline.gpkg does not overlap the parcels: it lies 3.0 km from their bounding box " \
            "(its bounds" in found[0]
+
+
+# --- topology QC on the web map --------------------------------------------------------------
+
+
+def _node_layers(page: Path) -> dict[str, list[dict[str, Any]]]:
+    """The map's layers as its own script builds them (tests/test_maps.py's node harness)."""
+    from test_maps import _NODE_HARNESS
+
+    result = subprocess.run(["node", "-e", _NODE_HARNESS, str(page)], capture_output=True,
+                            text=True, check=True, timeout=60)
+    out: dict[str, list[dict[str, Any]]] = json.loads(result.stdout)
+    return out
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@outcome("warning")
+def test_accepted_overlaps_are_outlined_on_the_web_map(tiny_project: Path) -> None:
+    # A parent farm (3 ha) held together with its two portions (1 and 2 ha), accepted.
+    farm = shapely.box(536_000, 3_807_000, 536_300, 3_807_100)
+    gpd.GeoDataFrame({"BSM": ["farm", "farm-1", "farm-2"], "DLBM": ["0101"] * 3}, crs=CRS,
+                     geometry=[farm, shapely.box(536_000, 3_807_000, 536_100, 3_807_100),
+                               shapely.box(536_100, 3_807_000, 536_300, 3_807_100)],
+                     ).to_file(tiny_project.parent / "parcels.gpkg", layer="parcels")
+    data = yaml.safe_load(tiny_project.read_text(encoding="utf-8"))
+    data["qc"] = {"accept_overlaps": True}
+    tiny_project.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with inputs_unchanged(tiny_project.parent):
+        out = run(tiny_project, tiny_project.parent / "out", progress=False)
+    text = (out / "map.html").read_text(encoding="utf-8")
+    assert 'data-zh="拓扑检查：图斑重叠 / 缝隙" data-en="Topology QC: overlaps / gaps"' in text
+    assert 'data-zh="图斑重叠" data-en="Overlap between parcels"' in text  # legend row
+    qc = _node_layers(out / "map.html")
+    zh, en = qc["zh"][-1], qc["en"][-1]
+    assert zh["lazy"]  # off when the map opens
+    assert [f["style"]["color"] for f in zh["features"]] == ["#d32f2f", "#d32f2f"]
+    assert not any(f["style"]["fill"] for f in zh["features"])
+    popups = [f["popup"] for f in zh["features"]]
+    assert '<th title="qc_parcels">图斑</th><td>farm / farm-2</td>' in popups[0]
+    assert '<th title="area_ha">面积 (ha)</th><td>2</td>' in popups[0]
+    assert '<td>farm / farm-1</td>' in popups[1] and '<td>contained</td>' in popups[1]
+    assert '<th title="area_ha">Area (ha)</th><td>1</td>' in en["features"][1]["popup"]
