@@ -112,8 +112,15 @@ def plain_numbers(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(path: Path, parcels: gpd.GeoDataFrame) -> Path:
-    """Write ``parcels.csv``: the parcel list, see :func:`parcel_list` (numbers ``%.6g``)."""
-    return _csv(path, parcel_list(parcels), PARCEL_FLOAT_FORMAT)
+    """Write ``parcels.csv``: the parcel list, see :func:`parcel_list`.
+
+    Numbers have 6 significant digits (``%.6g``), but ``x`` and ``y`` keep their
+    :data:`COORDINATE_DECIMALS` decimals (a northing of 3,807,050.12 m would else lose 10 m).
+    """
+    table = parcel_list(parcels)
+    for name in (dictionary.X, dictionary.Y):
+        table[name] = [f"{v:.{COORDINATE_DECIMALS}f}" for v in table[name].to_numpy(float)]
+    return _csv(path, table, PARCEL_FLOAT_FORMAT)
 
 
 def write_parquet(path: Path, parcels: gpd.GeoDataFrame) -> Path:
