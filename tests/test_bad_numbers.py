@@ -25,7 +25,7 @@ from conftest import boxes
 from rasterio.transform import from_origin
 
 from zoning._resources import demo_project, rules_dir
-from zoning.engine import prepare
+from zoning.engine import prepare, run_stages
 from zoning.errors import ExpressionError, ValidationFailed
 from zoning.layers import load_layers
 from zoning.layers.load import POINTS
@@ -373,12 +373,17 @@ def test_text_in_an_economic_field_is_a_problem_with_rows(tiny_project: Path) ->
 @outcome("warning")
 def test_a_missing_economic_value_is_a_warning_with_count(
         tiny_project: Path, caplog: pytest.LogCaptureFixture) -> None:
-    parcels(tiny_project.parent, OUTPUT_WY=[120.0, None, None])
+    # Only c (0702, rural homestead) is eligible for reduction: b's missing value is not
+    # counted, and validation (before eligibility is known) does not warn at all.
+    parcels(tiny_project.parent, OUTPUT_WY=[120.0, None, None], INVEST_WY=[None, 5.0, None])
     with inputs_unchanged(tiny_project.parent), caplog.at_level(logging.WARNING):
-        prepare(tiny_project)
+        prepared = prepare(tiny_project)
+        assert not [r for r in caplog.records if "OUTPUT_WY" in r.getMessage()]
+        run_stages(prepared, progress=False)
     warned = [r.getMessage() for r in caplog.records if "OUTPUT_WY" in r.getMessage()]
     assert len(warned) == 1, warned
-    assert "2 of 3 value(s) of 'OUTPUT_WY' are missing (e.g. parcel b, c)" in warned[0]
+    assert ("missing (NaN or empty) values among the 1 eligible parcel(s) of reduction.yaml: "
+            "'OUTPUT_WY' 1 (e.g. parcel c); 'INVEST_WY' 1 (e.g. parcel c)") in warned[0]
     assert "`missing:` setting" in warned[0]
 
 

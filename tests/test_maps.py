@@ -815,3 +815,34 @@ def test_a_run_writes_the_printable_map_as_png_and_pdf(tiny_project, tmp_path):
     pdf = (out / "zoning.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and f"+{PDF_FONT_POSTSCRIPT}".encode() in pdf
     assert set("tiny test") - {" "} <= _to_unicode(pdf)  # the project's title, as text
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_qc_overlaps_and_gaps_are_outlined_with_popups(tmp_path, parcels, zones):
+    from zoning.outputs.qcmap import LAYER_NAME, qc_map_layer
+
+    overlaps = gpd.GeoDataFrame(
+        {"parcel_a": ["P0000"], "parcel_b": ["P0001"], "overlap_ha": [0.123456],
+         "kind": ["partial"], "significant": [True]},
+        geometry=[box(X0 + 490, Y0, X0 + 510, Y0 + 500)], crs="EPSG:4548")
+    gaps = gpd.GeoDataFrame(
+        {"gap_id": [1, 2], "area_ha": [0.5, 0.02], "x": [0.0, 0.0], "y": [0.0, 0.0],
+         "bordering": ["P0001, P0004", "P0002"], "significant": [True, False]},
+        geometry=[box(X0, Y0, X0 + 50, Y0 + 100), box(X0 + 100, Y0, X0 + 120, Y0 + 10)],
+        crs="EPSG:4548")
+    outline = qc_map_layer({"qc_overlaps": overlaps, "qc_gaps": gaps})
+    assert list(outline) == [LAYER_NAME]
+    assert qc_map_layer({"qc_overlaps": overlaps.iloc[:0]}) == {}
+    _write_html(tmp_path, parcels, zones, outline_layers=outline)
+    result = subprocess.run(["node", "-e", _NODE_HARNESS, str(tmp_path / "map.html")],
+                            capture_output=True, text=True, check=True, timeout=60)
+    qc = json.loads(result.stdout)["en"][-1]
+    assert qc["lazy"]
+    assert [f["style"]["color"] for f in qc["features"]] == ["#d32f2f", "#fb8c00", "#fb8c00"]
+    assert {f["style"]["fill"] for f in qc["features"]} == {False}
+    assert qc["features"][0]["tooltip"] == "Overlap between parcels"
+    popup = qc["features"][0]["popup"]
+    assert '<th title="qc_parcels">Parcels</th><td>P0000 / P0001</td>' in popup
+    assert '<th title="area_ha">Area (ha)</th><td>0.1235</td>' in popup
+    assert "<td>gap 1: P0001, P0004</td>" in qc["features"][1]["popup"]
+    assert '<th title="kind">Kind</th><td>partial</td>' in popup

@@ -22,6 +22,7 @@ from zoning.mineplan import (
     mine_plans,
     mode_column,
 )
+from zoning.outputs.tables import write_table
 from zoning.rules.models import DamageRules
 from zoning.rules.ruleset import default_rule_paths, load_rules
 
@@ -181,3 +182,15 @@ def test_report_has_the_mine_plans(demo_result):
     html = render_report(demo_result, {})
     assert 'id="mines"' in html and "M4" in html and 'id="city-strategy"' in html
     assert "衰退型" in html
+
+
+def test_mines_csv_has_plain_decimals(demo_result, tmp_path: Path) -> None:
+    table = demo_result.tables[mineplan.TABLE]
+    text = write_table(tmp_path / "mines.csv", table).read_text(encoding="utf-8-sig")
+    assert "e+" not in text and "e-" not in text  # was 1.03552e+08 and the like
+    read = pd.read_csv(tmp_path / "mines.csv", dtype=str).set_index(col.MINE_ID)
+    m1 = table.set_index(col.MINE_ID).loc["M1"]
+    assert read.loc["M1", "cost_yuan"] == f"{round(m1['cost_yuan'])}"  # whole yuan
+    assert read.loc["M1", col.AREA_HA] == f"{m1[col.AREA_HA]:.4f}"
+    assert read.loc["M1", "earth_volume_m3"] == f"{m1['earth_volume_m3']:.1f}"
+    assert read.loc["M1", "parcels"] == str(m1["parcels"])

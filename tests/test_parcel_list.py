@@ -165,3 +165,12 @@ def test_xlsx_missing_values_are_empty_cells_and_the_header_is_frozen(written: P
     values = [sheet.cell(row=r + 2, column=column).value for r in range(len(missing))]
     assert all(v is None for v, m in zip(values, missing, strict=True) if m)
     assert all(isinstance(v, str) for v, m in zip(values, missing, strict=True) if not m)
+
+
+def test_csv_coordinates_keep_centimetres(written: Path):
+    csv = pd.read_csv(written / "parcels.csv", encoding="utf-8-sig", dtype=str)
+    parquet = gpd.read_parquet(written / "parcels.parquet")
+    assert not csv[dictionary.Y].str.contains("e").any()  # was 3.80705e+06: 10 m off
+    assert (csv[dictionary.Y].str.split(".").str[1].str.len() == 2).all()
+    for name in (dictionary.X, dictionary.Y):
+        assert csv[name].astype(float).tolist() == parquet[name].tolist()

@@ -1,5 +1,6 @@
 """A broken project reports every problem at once, and nothing in it is executed."""
 
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +13,8 @@ from zoning._resources import rules_dir
 from zoning.cli import main
 from zoning.engine import prepare
 from zoning.errors import ValidationFailed
+from zoning.reduction import stage as reduction_stage
+from zoning.rulefields import field_uses, missing_warning
 
 
 def _edit(path: Path, change) -> None:
@@ -130,3 +133,21 @@ def test_input_files_are_not_modified(tiny_project: Path):
     run(tiny_project, tiny_project.parent / "out", progress=False)
     after = {p: p.read_bytes() for p in before}
     assert before == after
+
+
+def test_the_demo_warns_of_no_missing_economic_values(demo_result, caplog):
+    # OUTPUT_WY and friends are empty on 5390 of the 7524 parcels, none of them eligible for
+    # reduction: validation does not count them, and the reduction stage finds none missing.
+    with caplog.at_level(logging.WARNING):
+        prepare()
+    assert not [m for m in caplog.messages if "OUTPUT_WY" in m]
+    prepared, parcels = demo_result.prepared, demo_result.parcels
+    layer = prepared.layers.parcels
+    assert int(layer["OUTPUT_WY"].isna().sum()) == 5390 and len(layer) == 7524
+    rules = prepared.rules
+    [site] = [s for s in reduction_stage.sites(rules) if s.key == ("eligible",)]
+    eligible = rules.expression(site).evaluate_condition(parcels).to_numpy(dtype=bool)
+    uses = field_uses(rules, reduction_stage.eligible_sites(rules), layer.columns)
+    assert {"OUTPUT_WY", "INVEST_WY", "FLOOR_M2", "IDLE_YR"} <= set(uses)
+    assert missing_warning(parcels[eligible], uses, "parcels.gpkg", "eligible") is None
+    assert missing_warning(parcels, uses, "parcels.gpkg", "parcel(s)") is not None

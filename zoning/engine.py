@@ -42,7 +42,7 @@ from zoning.layers import LayerSet, load_layers
 from zoning.layers.grid import Grid
 from zoning.project import AssessmentInput, Project, load_project
 from zoning.reduction import stage as reduction_stage
-from zoning.rulefields import engine_kinds, field_problems, input_kinds
+from zoning.rulefields import engine_kinds, field_problems, field_uses, input_kinds
 from zoning.rules.ruleset import ExpressionSite, RuleSet, load_rules
 from zoning.stage import Stage, StageOutput
 from zoning.subsidence import stage as subsidence_stage
@@ -172,7 +172,9 @@ def _check_stages(
     """Check every stage's expressions against the columns available before it.
 
     Names and kinds of value: the parcel layer's field dtypes and the documented types of
-    the engine's columns; then the values of the input fields the rules use.
+    the engine's columns; then the values of the input fields the rules use. Missing values
+    of fields only the reduction rules on eligible parcels use are counted by the reduction
+    stage among those parcels (eligibility needs the engine's columns).
     """
     problems: list[Problem] = []
     available = {c for c in input_columns if c != "geometry"}
@@ -180,27 +182,24 @@ def _check_stages(
     inputs = available - produced  # fields named like engine columns are renamed
     kinds = {**(input_kinds(layers.parcels) if layers is not None else {}),
              **engine_kinds(produced)}
-    uses: dict[str, list[str]] = {}
+    scoped = reduction_stage.eligible_sites(rules) if reduction_stage.STAGE in stages else []
+    everywhere: list[ExpressionSite] = []
     for stage in stages:
         sites = stage.sites(rules)
         problems += rules.check_expressions(sites, available, kinds)
-        for site in sites:
-            for name in _names(rules, site) & inputs:
-                uses.setdefault(name, []).append(rules.label(site))
+        everywhere += [s for s in sites if s not in scoped]
         if layers is not None and stage.check is not None:
             problems += stage.check(layers.parcels, rules, layers)
         available |= set(stage.columns(rules))
     if layers is not None:
-        problems += field_problems(layers.parcels, uses, layers.sources.get("parcels", "parcels"))
+        uses = field_uses(rules, everywhere, inputs)
+        on_eligible = field_uses(rules, scoped, inputs)
+        later = on_eligible.keys() - uses.keys()
+        for name, where in on_eligible.items():
+            uses.setdefault(name, []).extend(where)
+        problems += field_problems(layers.parcels, uses, layers.sources.get("parcels", "parcels"),
+                                   later=later)
     return problems
-
-
-def _names(rules: RuleSet, site: ExpressionSite) -> frozenset[str]:
-    """Columns the expression at ``site`` names (none when it does not parse)."""
-    try:
-        return rules.expression(site).names
-    except ZoningError:
-        return frozenset()
 
 
 def _rename_clashes(layers: LayerSet, rules: RuleSet,

@@ -15,7 +15,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +24,12 @@ import pandas as pd
 
 from zoning import columns as col
 from zoning.dictionary import BOOL, FLOAT, PARCEL_LIST, TEXT
-from zoning.errors import Problem
+from zoning.errors import Problem, ZoningError
 from zoning.layers.checks import numbers, value_problems
 from zoning.rules._types import StaticKind, column_kind
+from zoning.rules.ruleset import ExpressionSite, RuleSet
+
+logger = logging.getLogger(__name__)
 
 _DICTIONARY_KINDS: dict[str, StaticKind] = {TEXT: "text", FLOAT: "number", BOOL: "bool"}
 MISSING_SEEN_AS = ("the rules see them as missing: a comparison with a missing value is false, "
@@ -81,8 +85,29 @@ def input_kinds(parcels: pd.DataFrame) -> dict[str, StaticKind]:
             for name in parcels.columns if name != "geometry"}
 
 
+def field_uses(rules: RuleSet, sites: Iterable[ExpressionSite],
+               fields: Collection[str]) -> dict[str, list[str]]:
+    """For each of ``fields`` the expressions at ``sites`` name, where they name it.
+
+    Expressions that do not parse name nothing (their problem is reported elsewhere).
+    """
+    uses: dict[str, list[str]] = {}
+    for site in sites:
+        try:
+            names = rules.expression(site).names
+        except ZoningError:
+            continue
+        for name in sorted(names & set(fields)):
+            uses.setdefault(name, []).append(rules.label(site))
+    return uses
+
+
+def _numeric(column: pd.Series) -> bool:
+    return column_kind(column) == "number" or mixed_numeric(column)
+
+
 def field_problems(parcels: pd.DataFrame, uses: Mapping[str, Sequence[str]],
-                   source: Path | str) -> list[Problem]:
+                   source: Path | str, *, later: Collection[str] = ()) -> list[Problem]:
     """Values of the fields the rules use as numbers: text, infinity, missing values.
 
     Parameters
@@ -93,13 +118,54 @@ def field_problems(parcels: pd.DataFrame, uses: Mapping[str, Sequence[str]],
         For each field of the layer, where the rules name it (``file:line:col (rule)``).
     source
         The parcel layer's file, for the messages.
+    later
+        Fields whose missing values a stage counts when it runs, among the parcels its rules
+        apply to (:func:`missing_warning`): only their text and infinities are checked here.
     """
     problems: list[Problem] = []
     for name, where in uses.items():
         column = parcels[name]
-        if column_kind(column) != "number" and not mixed_numeric(column):
+        if not _numeric(column):
             continue
         used_by = ", ".join(sorted(set(where))[:3])
         problems += value_problems(f"{source}:{name}", source, name, column, word="parcel",
-                                   missing_ok=MISSING_SEEN_AS, used_by=used_by)
+                                   missing_ok=MISSING_SEEN_AS, used_by=used_by,
+                                   count_missing=name not in later)
     return problems
+
+
+def missing_warning(parcels: pd.DataFrame, uses: Mapping[str, Sequence[str]],
+                    source: Path | str, scope: str) -> str | None:
+    """Log one warning counting the missing values of the numeric fields in ``uses``.
+
+    Parameters
+    ----------
+    parcels
+        The parcels the rules apply to (e.g. the eligible ones of reduction), by parcel id.
+    uses
+        For each field of the parcel layer, where the rules name it.
+    source
+        The parcel layer's file, for the message.
+    scope
+        What ``parcels`` are (``"eligible parcel(s) of reduction.yaml"``).
+
+    Returns
+    -------
+    str or None
+        The warning, or None when no value is missing.
+    """
+    counts = []
+    for name in uses:
+        column = parcels[name]
+        if not _numeric(column):
+            continue
+        missing = column.isna() | (column.astype(str).str.strip() == "")
+        if missing.any():
+            shown = ", ".join(str(v) for v in parcels.index[missing.to_numpy()][:3])
+            counts.append(f"{name!r} {int(missing.sum())} (e.g. parcel {shown})")
+    if not counts:
+        return None
+    text = (f"{source}: missing (NaN or empty) values among the {len(parcels)} {scope}: "
+            f"{'; '.join(counts)}; {MISSING_SEEN_AS}")
+    logger.warning(text)
+    return text

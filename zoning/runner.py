@@ -27,6 +27,7 @@ from zoning.outputs._atomic import staged
 from zoning.outputs.gpkg import write_geopackage
 from zoning.outputs.guard import check_output, output_lock
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest
+from zoning.outputs.qcmap import qc_map_layer
 from zoning.outputs.report import write_report
 from zoning.outputs.staticmap import write_static_map
 from zoning.outputs.styles import run_styles, write_styles
@@ -265,6 +266,7 @@ def _webmap(result: RunResult, folder: Path, notice: str | None) -> Path:
         legend=legend(rules.get("zones", ZonesRules).zones),
         popup_columns=[col.PARCEL_ID, *POPUP_COLUMNS], title=result.prepared.project.title,
         notice=notice, extra_layers=extra, column_labels=POPUP_LABELS,
+        outline_layers=qc_map_layer(result.layers),
         basemap=None if basemap is None else basemap.model_dump(exclude_none=True),
     )
 

@@ -45,7 +45,7 @@ def numbers(raw: pd.Series) -> np.ndarray:
 
 def value_problems(where: str, source: Path | str, field: str, raw: pd.Series, *,
                    word: str = "row", missing_ok: str | None = None,
-                   used_by: str = "") -> list[Problem]:
+                   used_by: str = "", count_missing: bool = True) -> list[Problem]:
     """Text, missing and infinite values of a numeric field.
 
     Parameters
@@ -61,10 +61,14 @@ def value_problems(where: str, source: Path | str, field: str, raw: pd.Series, *
         engine does instead); else they are a problem.
     used_by
         What uses the field, appended to the messages (e.g. a rule).
+    count_missing
+        False: missing values are left to whoever knows which rows they matter on (a stage
+        counting them among the parcels its rules apply to); text and infinity still count.
     """
     values = numbers(raw)
     missing = (raw.isna() | (raw.astype(str).str.strip() == "")).to_numpy()
     text = ~missing & np.isnan(values)
+    missing = missing & count_missing
     infinite = np.isinf(values)
     n = len(raw)
     use = f"; used by {used_by}" if used_by else ""

@@ -749,6 +749,12 @@ _GRADIENT_ROLES = ("subsidence", DEM)
 """Rasters whose differences between neighbouring cells are taken (need 2×2 cells)."""
 POINTS = "subsidence_points"
 """Role of subsidence survey or InSAR points among the vector layers."""
+SEARCH_DISTANCE_M = 20_000.0
+"""Towns and roads within this distance (m) of the parcels' bounding box are used (distance
+and travel time to the nearest town); beyond it they are a "does not overlap" problem."""
+NEARBY_ROLES = ("towns", "roads")
+"""Context layers that may lie outside the parcels' bounding box, up to
+:data:`SEARCH_DISTANCE_M`; every other layer must overlap it."""
 PLANNING_ROLES = ("redline", "geohazard", "boundary")
 """Optional planning layers (polygons only): ecological protection red line, geological hazard
 prone areas and urban development boundary."""
@@ -795,14 +801,25 @@ def polygonal_part(geoms: np.ndarray) -> np.ndarray:
 def _check_overlap(parcels: gpd.GeoDataFrame, vectors: dict[str, gpd.GeoDataFrame],
                    grids: dict[str, Grid], sources: dict[str, Path],
                    problems: list[Problem]) -> None:
+    """A problem for each layer lying beyond the parcels' bounding box.
+
+    Towns and roads (:data:`NEARBY_ROLES`) may lie up to :data:`SEARCH_DISTANCE_M` from it:
+    the county seat beside a coalfield serves it. The layers describing the study area
+    itself must overlap it.
+    """
     box = shapely.box(*parcels.total_bounds)
     bounds = {role: f.total_bounds for role, f in vectors.items() if not f.empty}
     bounds.update({role: np.array(g.bounds) for role, g in grids.items()})
     for role, b in bounds.items():
-        if not shapely.intersects(box, shapely.box(*b)):
+        away = float(shapely.distance(box, shapely.box(*b)))
+        allowed = SEARCH_DISTANCE_M if role in NEARBY_ROLES else 0.0
+        if away > allowed:
+            within = (f" (towns and roads may lie up to {SEARCH_DISTANCE_M / 1000:g} km away)"
+                      if role in NEARBY_ROLES else "")
             problems.append(Problem(
                 _where(role),
-                f"{sources.get(role, role)} does not overlap the parcels (its bounds "
+                f"{sources.get(role, role)} does not overlap the parcels: it lies "
+                f"{away / 1000:,.1f} km from their bounding box{within} (its bounds "
                 f"{np.round(b).tolist()}, parcels {np.round(parcels.total_bounds).tolist()}); "
                 "check that both have the right CRS",
             ))

@@ -168,7 +168,8 @@ function zoningCategoricalLayer(data, cfg, lazy) {
             var k = keyOf(feature);
             var c = (k === null || k === undefined || !cfg.colors.hasOwnProperty(k))
                 ? cfg.fallback : cfg.colors[k];
-            return Object.assign({fillColor: c, fill: true}, cfg.style);
+            var base = cfg.outline ? {color: c, fill: false} : {fillColor: c, fill: true};
+            return Object.assign(base, cfg.style);
         },
         onEachFeature: function (feature, layer) {
             var k = keyOf(feature);

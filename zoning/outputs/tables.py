@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from openpyxl import Workbook
@@ -28,6 +29,12 @@ COORDINATE_DECIMALS = 2
 PARCEL_SHEET = {"zh": "图斑清单", "en": "parcels"}
 DICTIONARY_SHEET = {"zh": "数据字典", "en": "dictionary"}
 DICTIONARY_FIELDS = ("name", "unit", "dtype", "zh", "en", "meaning")
+PARCEL_FLOAT_FORMAT = "%.6g"
+"""Numbers of ``parcels.csv`` (6 significant digits), as documented for it."""
+DECIMALS_BY_SUFFIX = {"_yuan": 0, "_ha": 4, "_m3": 1}
+"""Decimals of the other tables' columns by the unit their name ends in."""
+SIGNIFICANT_DIGITS = 6
+"""Significant digits of the other tables' floats without a unit of their own."""
 
 
 def _whole(path: Path, write: Callable[[Path], object]) -> Path:
@@ -61,15 +68,59 @@ def parcel_list(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
     return table[dictionary.names()]
 
 
-def write_table(path: Path, table: pd.DataFrame) -> Path:
-    """Write a table as CSV, UTF-8 with BOM so Excel shows Chinese correctly."""
+def _csv(path: Path, table: pd.DataFrame, float_format: str | None = None) -> Path:
+    """Write ``table`` as CSV, UTF-8 with BOM so Excel shows Chinese correctly."""
     return _whole(path, lambda temp: table.to_csv(temp, index=False, encoding="utf-8-sig",
-                                                  float_format="%.6g"))
+                                                  float_format=float_format))
+
+
+def write_table(path: Path, table: pd.DataFrame) -> Path:
+    """Write a table (mines, reduction, weights, ...) as CSV with plain decimals.
+
+    Numbers are written as planners read them in Excel, never in exponent notation
+    (:func:`plain_numbers`).
+    """
+    return _csv(path, plain_numbers(table))
+
+
+def plain_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its float columns as text in plain decimals.
+
+    Columns ending in a unit of :data:`DECIMALS_BY_SUFFIX` get its decimals (yuan to the
+    whole yuan, hectares to 4 decimals, cubic metres to 1); other floats keep
+    :data:`SIGNIFICANT_DIGITS` significant digits. Missing values are empty.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"cost_yuan": [1.03552e8], "area_ha": [1059.08881698],
+    ...                       "earth_volume_m3": [363892.857], "bond_factor": [1.5e-7]})
+    >>> plain_numbers(table).iloc[0].tolist()
+    ['103552000', '1059.0888', '363892.9', '0.00000015']
+    """
+    out = table.copy()
+    for name in table.columns:
+        column = table[name]
+        if not pd.api.types.is_float_dtype(column):
+            continue
+        decimals = next((d for suffix, d in DECIMALS_BY_SUFFIX.items()
+                         if str(name).endswith(suffix)), None)
+        out[name] = [None if pd.isna(v) else (
+            f"{v:.{decimals}f}" if decimals is not None else np.format_float_positional(
+                v, precision=SIGNIFICANT_DIGITS, unique=True, fractional=False, trim="-"))
+            for v in column.to_numpy(dtype=float)]
+    return out
 
 
 def write_csv(path: Path, parcels: gpd.GeoDataFrame) -> Path:
-    """Write ``parcels.csv``: the parcel list, see :func:`parcel_list`."""
-    return write_table(path, parcel_list(parcels))
+    """Write ``parcels.csv``: the parcel list, see :func:`parcel_list`.
+
+    Numbers have 6 significant digits (``%.6g``), but ``x`` and ``y`` keep their
+    :data:`COORDINATE_DECIMALS` decimals (a northing of 3,807,050.12 m would else lose 10 m).
+    """
+    table = parcel_list(parcels)
+    for name in (dictionary.X, dictionary.Y):
+        table[name] = [f"{v:.{COORDINATE_DECIMALS}f}" for v in table[name].to_numpy(float)]
+    return _csv(path, table, PARCEL_FLOAT_FORMAT)
 
 
 def write_parquet(path: Path, parcels: gpd.GeoDataFrame) -> Path:

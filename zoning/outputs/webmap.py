@@ -40,6 +40,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,8 @@ POPUP_PROPERTY = "popup"
 _ZONES_STYLE = {"color": "#333333", "weight": 0.8, "opacity": 0.9, "fillOpacity": 0.6}
 _PARCELS_STYLE = {"color": "#555555", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.15}
 _EXTRA_STYLE = {"color": "#444444", "weight": 0.4, "opacity": 0.8, "fillOpacity": 0.55}
+_OUTLINE_STYLE = {"weight": 2.0, "opacity": 0.95}
+"""Outline layers: the category colours the line, nothing is filled."""
 _CJK_RE = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 MAX_DRAWN_FEATURES = 20_000
 """A layer with more features is cut into tiles, and draws only the tiles in view when
@@ -413,6 +416,7 @@ class _CategoricalGeoJson(folium.map.Layer):
         tooltips: bool = True,
         show: bool = True,
         bounds: list[list[float]] | None = None,
+        outline: bool = False,
     ) -> None:
         # Leaflet's layer control inserts names as HTML
         super().__init__(name=i18n_span(*bilingual_name(name)), overlay=True, control=True,
@@ -434,6 +438,7 @@ class _CategoricalGeoJson(folium.map.Layer):
             "colors": {e.key: e.color for e in legend},
             "fallback": NO_DATA_COLOR,
             "style": dict(style),
+            "outline": outline,
             "popup": dict(popup) if popup else None,
             "tooltips": (
                 {
@@ -505,6 +510,32 @@ def _legend_html(sections: Sequence[tuple[str, Sequence[LegendEntry], bool]]) ->
 # --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OutlineLayer:
+    """An optional web-map layer drawn as outlines coloured by category, with a popup.
+
+    Attributes
+    ----------
+    frame
+        The features, in any CRS with a definition.
+    column
+        Their category (the key of ``legend``): it colours the outline.
+    legend
+        The categories.
+    popup_columns
+        Columns shown, in this order, in a feature's popup.
+    labels
+        Popup column headings, ``column -> (Chinese, English)``; other columns are headed
+        by their name.
+    """
+
+    frame: gpd.GeoDataFrame
+    column: str
+    legend: Sequence[LegendEntry]
+    popup_columns: Sequence[str] = ()
+    labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
 def _categorical_layer(
     name: str,
     gdf: gpd.GeoDataFrame,
@@ -514,20 +545,26 @@ def _categorical_layer(
     style: Mapping[str, Any],
     show: bool,
     simplify_m: float,
+    outline: OutlineLayer | None = None,
 ) -> tuple[_CategoricalGeoJson, list[LegendEntry]]:
-    _require_columns(gdf, [column], f"layer {name!r}")
+    popup_columns = list(outline.popup_columns) if outline is not None else []
+    _require_columns(gdf, [column, *popup_columns], f"layer {name!r}")
     wgs = _to_wgs84(gdf, f"layer {name!r}", simplify_m)
     keys = _keys(wgs, column)
     entries, has_empty = resolve_legend(keys, legend, what=f"layer {name!r}")
-    data, _ = _packed_layer(wgs, keys)
+    popup, popups = (_popup_encoding(wgs, popup_columns, outline.labels)
+                     if outline is not None and popup_columns else (None, None))
+    data, _ = _packed_layer(wgs, keys, popups)
     layer = _CategoricalGeoJson(
         name,
         key=column,
         legend=entries,
         style=style,
         data=data,
+        popup=popup,
         show=show,
         bounds=_latlon_bounds(wgs),
+        outline=outline is not None,
     )
     return layer, entries + ([NO_DATA_ENTRY] if has_empty else [])
 
@@ -586,6 +623,7 @@ def write_webmap(
     basemap: Basemap = None,
     simplify_m: float = 0.0,
     column_labels: Mapping[str, tuple[str, str]] | None = None,
+    outline_layers: Mapping[str, OutlineLayer] | None = None,
 ) -> Path:
     """Write the zoning plan as an interactive HTML map.
 
@@ -631,6 +669,9 @@ def write_webmap(
     column_labels
         Popup column headings, ``column -> (Chinese, English)``; other columns are headed
         by their name.
+    outline_layers
+        Further layers drawn as coloured outlines with a popup (:class:`OutlineLayer`),
+        listed after ``extra_layers`` and, like them, hidden when the map opens.
 
     Returns
     -------
@@ -739,6 +780,12 @@ def write_webmap(
                 show=False,
                 simplify_m=simplify_m,
             )
+        layer.add_to(fmap)
+        sections.append((name, entries, False))
+    for name, spec in (outline_layers or {}).items():
+        layer, entries = _categorical_layer(name, spec.frame, spec.column, spec.legend,
+                                            style=_OUTLINE_STYLE, show=False,
+                                            simplify_m=simplify_m, outline=spec)
         layer.add_to(fmap)
         sections.append((name, entries, False))
 

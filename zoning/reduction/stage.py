@@ -39,6 +39,7 @@ from zoning.reduction.scoring import (
     triggers,
     weights_table,
 )
+from zoning.rulefields import field_uses, missing_warning
 from zoning.rules._reduction import ReductionRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage, StageOutput
@@ -76,6 +77,14 @@ def sites(rules: RuleSet) -> list[ExpressionSite]:
     return [*_lock_sites(model).values(), *trigger_sites(model),
             *(indicator_site(i, f) for i, f in enumerate(model.score.indicators)),
             *_table(model).sites()]
+
+
+def eligible_sites(rules: RuleSet) -> list[ExpressionSite]:
+    """The expressions evaluated on eligible parcels only: every one but ``eligible``.
+
+    Locks count too: they are combined with eligibility.
+    """
+    return [s for s in sites(rules) if s.key != ("eligible",)]
 
 
 def _mask(parcels: pd.DataFrame, rules: RuleSet, site: ExpressionSite | None) -> np.ndarray:
@@ -132,6 +141,10 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     locked_in = _mask(parcels, rules, sites_.get("locked_in")) & eligible
     target = model.target or strategy.target
     pool = parcels[eligible]
+    fields = [c for c in layers.parcels.columns if c != layers.parcels.geometry.name]
+    missing_warning(pool, field_uses(rules, eligible_sites(rules), fields),
+                    layers.sources.get("parcels", "parcels"),
+                    f"eligible parcel(s) of {rules.path(KIND).name}")
     fired = triggers(pool, rules)
     scored = score(pool, rules, strategy)
     area = pool[col.AREA_HA].to_numpy()
