@@ -31,7 +31,8 @@ BASE = {
     col.LAND_CLASS: "paddy", col.IS_CONSTRUCTION: False, col.AREA_HA: 2.0,
     col.GANGUE_SHARE: 0.0, col.GEOHAZARD_SHARE: 0.0, col.DAMAGE_GRADE: "none",
     col.DAMAGE_FACTOR: "outside_basin", col.BUILDING_GRADE: None, col.STABLE: True,
-    col.MINE_STAGE: None, col.MINE_TYPE: None, col.DIST_TOWN_M: 10_000.0,
+    col.MINE_STAGE: None, col.MINE_TYPE: None, col.CITY_TYPE: "mature",
+    col.DIST_TOWN_M: 10_000.0,
     col.DIST_ROAD_M: 5_000.0, col.PONDED_SHARE: 0.0, col.POND_DEPTH_M: 0.0,
     col.SEASONAL_SHARE: 0.0, col.REDUCE_SELECTED: False, col.SUBS_MAX_M: 0.0,
     "subs_share_0_to_0p1m": 1.0, "subs_share_0p1_to_0p5m": 0.0, "subs_share_0p5_to_1p5m": 0.0,
@@ -156,6 +157,54 @@ def test_rights_where_rights_are_created(rules, row, kind, area, value):
     got = one(rules, **row)
     assert (got[col.RIGHTS_KIND], got[col.RIGHTS_AREA_HA], got[col.VALUE_MODE]) == (
         kind, area, value)
+
+
+# --- city types favour value modes (004 city types, Wang et al. 2026) -------------------------
+
+FOREST = {col.LAND_CLASS: "forest"}
+"""Forest kept as it is, far from towns and roads (poor market access)."""
+CREDIT = {**LEVELLED, col.LAND_CLASS: "garden", **NEAR}
+"""Garden land levelled into new cropland near a town: a balance credit, low risk."""
+CROP = {**LEVELLED, col.LAND_CLASS: "dryland", **NEAR}
+"""Damaged cropland levelled near a town: no quota, low risk."""
+
+
+@pytest.mark.parametrize(("city", "row", "value", "rule"), [
+    # a declining city values kept ecological land away from markets as ecological products
+    ("declining", FOREST, "primitive_ecological", "declining_ecological_products"),
+    ("declining", {**FOREST, col.DIST_TOWN_M: 5_000.0}, "primitive_ecological",
+     "declining_ecological_products"),
+    ("mature", FOREST, "current_use", "not_restored"),
+    ("declining", {**FOREST, **NEAR}, "current_use", "not_restored"),
+    ("declining", {**FOREST, col.GEOHAZARD_SHARE: 0.6}, "safety_baseline", "unresolved_hazard"),
+    # new cropland near a town: a mature city puts industry before the quota, growing and
+    # declining ones trade the quota
+    ("mature", CREDIT, "industry_integration", "mature_industry_first"),
+    ("growing", CREDIT, "property_rights", "quota_created"),
+    ("declining", CREDIT, "property_rights", "quota_created"),
+    # levelled cropland near a town with no quota: industry in growing and mature cities
+    ("growing", CROP, "industry_integration", "growing_industry"),
+    ("mature", CROP, "industry_integration", "mature_industry_first"),
+    ("declining", CROP, "primitive_ecological", "ecological"),
+    # a regenerating city: restored land within 3 km of a town serves the town, at low risk only
+    ("regenerating", CROP, "industry_integration", "regenerating_near_town"),
+    ("regenerating", {**CROP, col.DIST_TOWN_M: 4_000.0, col.DIST_ROAD_M: 100.0},
+     "primitive_ecological", "ecological"),
+    ("regenerating", {**CROP, col.GEOHAZARD_SHARE: 0.2}, "primitive_ecological", "ecological"),
+])
+def test_the_city_type_favours_its_value_modes(rules, city, row, value, rule):
+    got = one(rules, **{**row, col.CITY_TYPE: city})
+    assert (got[col.VALUE_MODE], got[col.VALUE_RULE]) == (value, rule)
+
+
+@pytest.mark.parametrize("city", ["growing", "mature", "declining", "regenerating"])
+def test_no_city_type_takes_a_hazard_area_to_the_market(rules, city):
+    islands = {col.PONDED_SHARE: 0.4, col.POND_DEPTH_M: 1.0, **NEAR, col.CITY_TYPE: city}
+    rows = [{**islands, col.GEOHAZARD_SHARE: 0.5}, {**CREDIT, col.GEOHAZARD_SHARE: 0.5,
+                                                    col.CITY_TYPE: city},
+            {**CROP, col.GANGUE_SHARE: 0.3, col.CITY_TYPE: city}]
+    got = decide(rules, *rows)
+    assert list(got[col.VALUE_MODE]) == ["safety_baseline"] * 3
 
 
 # --- sources and reasons ----------------------------------------------------------------------
