@@ -352,6 +352,8 @@ class FactorGrade:
     """The range of the grade, e.g. ``> 16 mm/m``; empty when the value is missing."""
     decided: bool
     """True for the factor named in ``damage_factor`` (land) or ``building_factor``."""
+    source: str
+    """Standard or study the factor's limits come from."""
 
 
 @dataclass(frozen=True)
@@ -380,7 +382,7 @@ def trace(parcel: pd.DataFrame, rules: RuleSet) -> Trace:
                 table, factor.column, float(graded.values[0, j]),
                 names[k] if k >= 0 else None, _unit(factor),
                 band_text(factor, k) if k >= 0 else "",
-                decider == factor.column))
+                decider == factor.column, factor.source))
     applies = [bool(_condition(parcel, rules, _applies_site(model, t))[0]) for t in TABLES]
     return Trace(applies[0], applies[1], lines, result)
 

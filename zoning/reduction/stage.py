@@ -55,7 +55,8 @@ COLUMNS = [col.CITY_TYPE, col.REDUCE_CANDIDATE, col.REDUCE_TRIGGERS, col.REDUCE_
            *(_TARGET.column, _TARGET.rule_column, _TARGET.reason_column)]
 
 
-def _table(model: ReductionRules) -> Table:
+def target_use_table(model: ReductionRules) -> Table:
+    """The ``target_use_rules`` decision table (what retired land becomes)."""
     return Table(KIND, "target_use_rules", model.target_use_rules, [_TARGET], SEES)
 
 
@@ -75,7 +76,7 @@ def sites(rules: RuleSet) -> list[ExpressionSite]:
     model = rules.get(KIND, ReductionRules)
     return [*_lock_sites(model).values(), *trigger_sites(model),
             *(indicator_site(i, f) for i, f in enumerate(model.score.indicators)),
-            *_table(model).sites()]
+            *target_use_table(model).sites()]
 
 
 def _mask(parcels: pd.DataFrame, rules: RuleSet, site: ExpressionSite | None) -> np.ndarray:
@@ -161,7 +162,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     out[col.REDUCE_REASON] = pd.Series(None, index=parcels.index, dtype=object)
     out.loc[eligible, col.REDUCE_REASON] = _reasons(selection, fired, named, scored.score)
     chosen = out[col.REDUCE_SELECTED].to_numpy(dtype=bool)
-    target_use = evaluate(_table(model), parcels[chosen], rules)
+    target_use = evaluate(target_use_table(model), parcels[chosen], rules)
     for name in target_use.columns:
         out[name] = pd.Series(None, index=parcels.index, dtype=object)
         out.loc[chosen, name] = target_use[name]
@@ -176,7 +177,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
         "optimal": selection.optimal, "status": selection.status,
         "city_triggers": held(naming_city_type(rules, trigger_sites(model),
                                                [t.id for t in model.triggers]), fired),
-        "city_target_rules": held(naming_city_type(rules, _table(model).sites(),
+        "city_target_rules": held(naming_city_type(rules, target_use_table(model).sites(),
                                                    [r.id for r in model.target_use_rules]),
                                   out.loc[chosen, _TARGET.rule_column])}])
     logger.info("reduction (%s city): %.1f of %.1f ha retired (%s), %d parcels", city,
