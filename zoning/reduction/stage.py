@@ -17,7 +17,7 @@ import pandas as pd
 from libpysal.weights import Queen
 
 from zoning import columns as col
-from zoning.decision import Output, Table, evaluate
+from zoning.decision import FIRED_COLUMNS, Output, Table, evaluate
 from zoning.errors import ReductionError
 from zoning.layers import LayerSet
 from zoning.reduction._quota import Selection, select, target_from
@@ -58,6 +58,25 @@ COLUMNS = [col.CITY_TYPE, col.REDUCE_CANDIDATE, col.REDUCE_TRIGGERS, col.REDUCE_
 def target_use_table(model: ReductionRules) -> Table:
     """The ``target_use_rules`` decision table (what retired land becomes)."""
     return Table(KIND, "target_use_rules", model.target_use_rules, [_TARGET], SEES)
+
+
+def fired_triggers(parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Every trigger that held on some candidate parcel: parcels, area and source.
+
+    Rows in the format of :func:`zoning.decision.fired` (table ``reduction.triggers``); a
+    parcel on which two triggers hold counts under both.
+    """
+    model = rules.get(KIND, ReductionRules)
+    named = parcels[col.REDUCE_TRIGGERS].fillna("").astype(str).str.split(",")
+    rows = []
+    for trigger in model.triggers:
+        held = named.map(lambda ids, t=trigger.id: t in ids).to_numpy(dtype=bool)
+        if held.any():
+            rows.append({"table": f"{KIND}.triggers", "output": col.REDUCE_TRIGGERS,
+                         "rule": trigger.id, "parcels": int(held.sum()),
+                         col.AREA_HA: float(parcels.loc[held, col.AREA_HA].sum()),
+                         "source": trigger.source})
+    return pd.DataFrame(rows, columns=FIRED_COLUMNS)
 
 
 def _lock_sites(model: ReductionRules) -> dict[str, ExpressionSite]:
