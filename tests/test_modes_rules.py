@@ -197,6 +197,22 @@ def test_the_city_type_favours_its_value_modes(rules, city, row, value, rule):
     assert (got[col.VALUE_MODE], got[col.VALUE_RULE]) == (value, rule)
 
 
+def test_value_rules_by_city_type_assign_modes_the_type_prefers(rules):
+    from zoning.rules._reduction import ReductionRules
+
+    presets = rules.get("reduction", ReductionRules).city_types
+    typed = {}
+    for rule in rules.get("modes", ModesRules).value_rules:
+        found = re.search(r"city_type == '(\w+)'", rule.when)
+        if found:
+            typed[rule.id] = found.group(1)
+            assert rule.assign[col.VALUE_MODE] in presets[found.group(1)].value_preferences
+            assert "safety_risk == 'low'" in rule.when or rule.assign[col.VALUE_MODE] not in (
+                "industry_integration", "property_rights")
+            assert "004" in rule.source and "Wang et al. 2026" in rule.source
+    assert sorted(typed.values()) == ["declining", "growing", "mature", "regenerating"]
+
+
 @pytest.mark.parametrize("city", ["growing", "mature", "declining", "regenerating"])
 def test_no_city_type_takes_a_hazard_area_to_the_market(rules, city):
     islands = {col.PONDED_SHARE: 0.4, col.POND_DEPTH_M: 1.0, **NEAR, col.CITY_TYPE: city}
