@@ -15,9 +15,13 @@ def test_explain_lists_every_rule_in_order(tiny_project, capsys):
     assert "subs_max_m = 3" in text
     # construction land without deformation values: graded by the land factors, worst wins
     assert "* gw_after_m = -0.5 m < 0.5 m: severe" in text
-    # ... with the source of the factor that decided right under it
-    assert ("* gw_after_m = -0.5 m < 0.5 m: severe\n       source: TD/T 1031.3-2011, same table:"
+    # ... with the source of the factor that decided under the grade
+    assert ("gw_after_m = -0.5 m < 0.5 m: severe)\n     source: TD/T 1031.3-2011, same table:"
             in text)
+    # a retired parcel: the trigger that fired, and the target-use rule that decided
+    assert ("  trigger unstable_ground: damage_grade == 'severe' or (not stable and subs_max_m >= "
+            "1.5)\n     source: TD/T 1031.3 severe damage") in text
+    assert " * ponded_to_water: matched [ponded_share=1] -> reduce_target_use=water" in text
     assert "damage_grade = severe (by gw_after_m" in text
     # ponded half a metre deep, far from markets: water wins over relocation (issue 15: shallow
     # water becomes ponds and raised fields); the hazard sets the value mode
@@ -145,6 +149,8 @@ def test_explain_names_the_sources_of_the_reduction_rules_that_decided(demo_resu
     # a veto that holds shows where it comes from
     assert ("gangue = 1: score 0 × weight 0.082  veto → at best N\n       source: engine default: "
             "gangue piles need slope and pollution control first") in text
+    # outside the basin: the source of the basin edge
+    assert "outside the subsidence basin)\n     source: " in text
     # every decision table's deciding rule carries a source line
     decided = [line for line in text.splitlines() if line.startswith(" * ")]
     lines = text.splitlines()

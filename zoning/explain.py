@@ -314,11 +314,11 @@ def _damage_lines(trace: damage.Trace) -> list[str]:
             else:
                 mark = "*" if f.decided else " "
                 lines.append(f"   {mark} {f.column} = {_fmt(f.value)}{f.unit} {f.band}: {f.grade}")
-                if f.decided:
-                    lines.append(f"       source: {f.source}")
     building = result[col.BUILDING_GRADE]
     lines.append(f"  {col.DAMAGE_GRADE} = {result[col.DAMAGE_GRADE]} "
                  f"(by {result[col.DAMAGE_FACTOR]}: {result[col.DAMAGE_REASON]})")
+    if trace.source:
+        lines.append(f"     source: {trace.source}")
     lines.append(f"  {col.BUILDING_GRADE} = "
                  + (f"{building} (by {result[col.BUILDING_FACTOR]})" if building is not None
                     else "missing (no deformation value, or not construction land)"))
