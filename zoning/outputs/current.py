@@ -83,5 +83,6 @@ def read_result(prepared: Prepared, folder: Path) -> RunResult:
         values = parcels[name]
         parcels[name] = (values.astype(object).where(values.notna(), np.nan)
                          if dtype == "object" else values.astype(dtype))
+    parcels = parcels.copy()  # one block per dtype again: the column-by-column casts split it
     weights = pd.read_csv(folder / f"{WEIGHTS_TABLE}.csv", encoding="utf-8-sig")
     return RunResult(prepared, parcels, tables={WEIGHTS_TABLE: weights})
