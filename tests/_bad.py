@@ -54,3 +54,30 @@ def inputs_unchanged(folder: Path, *, ignore: tuple[str, ...] = ("out",)) -> Ite
     added = sorted(set(after) - set(before))
     assert not changed, f"inputs changed or deleted: {changed}"
     assert not added, f"files written among the inputs: {added}"
+
+
+def edited_rule_file(folder: Path, kind: str, *pairs: tuple[str, str]) -> Path:
+    """A copy of the shipped rule file ``kind`` in ``folder``, each ``(old, new)`` replaced once."""
+    from zoning._resources import rules_dir
+
+    text = (rules_dir() / f"{kind}.yaml").read_text(encoding="utf-8")
+    for old, new in pairs:
+        assert old in text, f"{old!r} not in the shipped {kind}.yaml"
+        text = text.replace(old, new, 1)
+    path = folder / f"{kind}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rule_file_problems(folder: Path, kind: str, *pairs: tuple[str, str]) -> tuple[Path, str]:
+    """Load an edited copy of a shipped rule file; return its path and the problems it raises.
+
+    The edited file must be refused (``ValidationFailed``) and leave ``folder`` unchanged.
+    """
+    from zoning.errors import ValidationFailed
+    from zoning.rules.ruleset import load_rules
+
+    path = edited_rule_file(folder, kind, *pairs)
+    with inputs_unchanged(folder), pytest.raises(ValidationFailed) as info:
+        load_rules({kind: path})
+    return path, str(info.value)
