@@ -29,8 +29,8 @@ from pydantic import (
 )
 
 from zoning.errors import Problem, ValidationFailed
-from zoning.rules._reduction import CityType
 from zoning.rules.loader import load_yaml
+from zoning.rules.models import CityType
 
 
 class _Strict(BaseModel):

@@ -26,7 +26,7 @@ from zoning import columns as col
 from zoning.dictionary import BOOL, FLOAT, PARCEL_LIST, TEXT
 from zoning.errors import Problem, ZoningError
 from zoning.layers.checks import numbers, value_problems
-from zoning.rules._types import StaticKind, column_kind
+from zoning.rules.expressions import StaticKind, column_kind
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 
 logger = logging.getLogger(__name__)
