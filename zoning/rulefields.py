@@ -52,7 +52,8 @@ def engine_kinds(produced: Iterable[str] = ()) -> dict[str, StaticKind]:
     """
     kinds: dict[str, StaticKind] = {}
     for name in produced:
-        if name.endswith(_NUMBER_SUFFIXES) or "_by_" in name or name.startswith("subs_share_"):
+        if (name.endswith(_NUMBER_SUFFIXES) or "_by_" in name
+                or name.startswith(col.SUBS_SHARE_PREFIX)):
             kinds[name] = "number"
         elif name.endswith(_TEXT_SUFFIXES):
             kinds[name] = "text"

@@ -274,8 +274,8 @@ def band_column(low: float, high: float) -> str:
         return re.sub(r"\.0$", "", f"{x:g}").replace(".", "p")
 
     if math.isinf(high):
-        return f"subs_share_over_{fmt(low)}m"
-    return f"subs_share_{fmt(low)}_to_{fmt(high)}m"
+        return f"{col.SUBS_SHARE_PREFIX}over_{fmt(low)}m"
+    return f"{col.SUBS_SHARE_PREFIX}{fmt(low)}_to_{fmt(high)}m"
 
 
 # --- modes and zones -----------------------------------------------------------------
