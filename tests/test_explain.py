@@ -15,6 +15,13 @@ def test_explain_lists_every_rule_in_order(tiny_project, capsys):
     assert "subs_max_m = 3" in text
     # construction land without deformation values: graded by the land factors, worst wins
     assert "* gw_after_m = -0.5 m < 0.5 m: severe" in text
+    # ... with the source of the factor that decided under the grade
+    assert ("gw_after_m = -0.5 m < 0.5 m: severe)\n     source: TD/T 1031.3-2011, same table:"
+            in text)
+    # a retired parcel: the trigger that fired, and the target-use rule that decided
+    assert ("  trigger unstable_ground: damage_grade == 'severe' or (not stable and subs_max_m >= "
+            "1.5)\n     source: TD/T 1031.3 severe damage") in text
+    assert " * ponded_to_water: matched [ponded_share=1] -> reduce_target_use=water" in text
     assert "damage_grade = severe (by gw_after_m" in text
     # ponded half a metre deep, far from markets: water wins over relocation (issue 15: shallow
     # water becomes ponds and raised fields); the hazard sets the value mode
@@ -29,7 +36,7 @@ def test_explain_lists_every_rule_in_order(tiny_project, capsys):
         "* ponded: matched")
     # suitability: every factor with its score and weight, the N veto on cultivated land
     assert "cultivated: N (index" in text
-    assert "groundwater = -0.5: score 0 × weight 0.297  veto → at best N" in text
+    assert "groundwater = -0.5: score 0 × weight 0.297  veto → at best N\n       source: " in text
 
 
 def test_explain_unknown_parcel(tiny_project):
@@ -120,3 +127,32 @@ def test_explain_names_the_planning_unit_and_its_size(demo_result):
     line = next(s for s in text.splitlines() if s.startswith("planning unit:"))
     assert unit in line and f"{len(members)} parcel(s)" in line
     assert f"{members[col.AREA_HA].sum():.2f} ha" in line and "about 50 ha" in line
+
+
+RETIRED_PARCEL = "JW001657"   # closed mine land with gangue, retired first in a declining city
+
+
+def test_explain_names_the_sources_of_the_reduction_rules_that_decided(demo_result):
+    text = explain(RETIRED_PARCEL, result=demo_result).to_text()
+    assert "reduction (rules/reduction.yaml, declining city): retired" in text
+    assert ("  trigger closed_mine_land: city_type in ['declining', 'regenerating'] and "
+            "land_class == 'mining' and mine_stage == 'closed'\n     source: "
+            "中国资源型城市的高质量发展") in text
+    assert "  trigger geohazard: geohazard_share >= 0.3\n     source: geological hazard" in text
+    # every target-use rule tried, the one that decided with its source
+    assert ("reduction.target_use_rules:\n   ponded_to_water: no [ponded_share=0] -> "
+            "reduce_target_use=water") in text
+    assert (" * declining_ecological_first: matched [city_type=declining, "
+            "suit_cultivated_class=N, suit_forest_class=S1] -> reduce_target_use=forest") in text
+    assert ("\n     source: 中国资源型城市的高质量发展：困境与突破: shrinking cities strengthen "
+            "ecological construction") in text
+    # a veto that holds shows where it comes from
+    assert ("gangue = 1: score 0 × weight 0.082  veto → at best N\n       source: engine default: "
+            "gangue piles need slope and pollution control first") in text
+    # outside the basin: the source of the basin edge
+    assert "outside the subsidence basin)\n     source: " in text
+    # every decision table's deciding rule carries a source line
+    decided = [line for line in text.splitlines() if line.startswith(" * ")]
+    lines = text.splitlines()
+    assert len(decided) >= 8
+    assert all(lines[lines.index(d) + 1].startswith("     source: ") for d in decided)

@@ -13,19 +13,26 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+import yaml
+from pydantic import ValidationError
 from pyproj import CRS
 
 from zoning import columns as col
 from zoning import modes
+from zoning._resources import rules_dir
+from zoning.assess._assessment import load_assessment_rules
 from zoning.layers import LayerSet
-from zoning.rules.models import ModesRules
+from zoning.rules._base import RuleFileBase
+from zoning.rules._tables import Rule
+from zoning.rules.models import LandUseRules, ModesRules
 from zoning.rules.ruleset import RuleSet, load_rules
 
 BASE = {
     col.LAND_CLASS: "paddy", col.IS_CONSTRUCTION: False, col.AREA_HA: 2.0,
     col.GANGUE_SHARE: 0.0, col.GEOHAZARD_SHARE: 0.0, col.DAMAGE_GRADE: "none",
     col.DAMAGE_FACTOR: "outside_basin", col.BUILDING_GRADE: None, col.STABLE: True,
-    col.MINE_STAGE: None, col.MINE_TYPE: None, col.DIST_TOWN_M: 10_000.0,
+    col.MINE_STAGE: None, col.MINE_TYPE: None, col.CITY_TYPE: "mature",
+    col.DIST_TOWN_M: 10_000.0,
     col.DIST_ROAD_M: 5_000.0, col.PONDED_SHARE: 0.0, col.POND_DEPTH_M: 0.0,
     col.SEASONAL_SHARE: 0.0, col.REDUCE_SELECTED: False, col.SUBS_MAX_M: 0.0,
     "subs_share_0_to_0p1m": 1.0, "subs_share_0p1_to_0p5m": 0.0, "subs_share_0p5_to_1p5m": 0.0,
@@ -152,19 +159,84 @@ def test_rights_where_rights_are_created(rules, row, kind, area, value):
         kind, area, value)
 
 
+# --- city types favour value modes (004 city types, Wang et al. 2026) -------------------------
+
+FOREST = {col.LAND_CLASS: "forest"}
+"""Forest kept as it is, far from towns and roads (poor market access)."""
+CREDIT = {**LEVELLED, col.LAND_CLASS: "garden", **NEAR}
+"""Garden land levelled into new cropland near a town: a balance credit, low risk."""
+CROP = {**LEVELLED, col.LAND_CLASS: "dryland", **NEAR}
+"""Damaged cropland levelled near a town: no quota, low risk."""
+
+
+@pytest.mark.parametrize(("city", "row", "value", "rule"), [
+    # a declining city values kept ecological land away from markets as ecological products
+    ("declining", FOREST, "primitive_ecological", "declining_ecological_products"),
+    ("declining", {**FOREST, col.DIST_TOWN_M: 5_000.0}, "primitive_ecological",
+     "declining_ecological_products"),
+    ("mature", FOREST, "current_use", "not_restored"),
+    ("declining", {**FOREST, **NEAR}, "current_use", "not_restored"),
+    ("declining", {**FOREST, col.GEOHAZARD_SHARE: 0.6}, "safety_baseline", "unresolved_hazard"),
+    # new cropland near a town: a mature city puts industry before the quota, growing and
+    # declining ones trade the quota
+    ("mature", CREDIT, "industry_integration", "mature_industry_first"),
+    ("growing", CREDIT, "property_rights", "quota_created"),
+    ("declining", CREDIT, "property_rights", "quota_created"),
+    # levelled cropland near a town with no quota: industry in growing and mature cities
+    ("growing", CROP, "industry_integration", "growing_industry"),
+    ("mature", CROP, "industry_integration", "mature_industry_first"),
+    ("declining", CROP, "primitive_ecological", "ecological"),
+    # a regenerating city: restored land within 3 km of a town serves the town, at low risk only
+    ("regenerating", CROP, "industry_integration", "regenerating_near_town"),
+    ("regenerating", {**CROP, col.DIST_TOWN_M: 4_000.0, col.DIST_ROAD_M: 100.0},
+     "primitive_ecological", "ecological"),
+    ("regenerating", {**CROP, col.GEOHAZARD_SHARE: 0.2}, "primitive_ecological", "ecological"),
+])
+def test_the_city_type_favours_its_value_modes(rules, city, row, value, rule):
+    got = one(rules, **{**row, col.CITY_TYPE: city})
+    assert (got[col.VALUE_MODE], got[col.VALUE_RULE]) == (value, rule)
+
+
+def test_value_rules_by_city_type_assign_modes_the_type_prefers(rules):
+    from zoning.rules._reduction import ReductionRules
+
+    presets = rules.get("reduction", ReductionRules).city_types
+    typed = {}
+    for rule in rules.get("modes", ModesRules).value_rules:
+        found = re.search(r"city_type == '(\w+)'", rule.when)
+        if found:
+            typed[rule.id] = found.group(1)
+            assert rule.assign[col.VALUE_MODE] in presets[found.group(1)].value_preferences
+            assert "safety_risk == 'low'" in rule.when or rule.assign[col.VALUE_MODE] not in (
+                "industry_integration", "property_rights")
+            assert "004" in rule.source and "Wang et al. 2026" in rule.source
+    assert sorted(typed.values()) == ["declining", "growing", "mature", "regenerating"]
+
+
+@pytest.mark.parametrize("city", ["growing", "mature", "declining", "regenerating"])
+def test_no_city_type_takes_a_hazard_area_to_the_market(rules, city):
+    islands = {col.PONDED_SHARE: 0.4, col.POND_DEPTH_M: 1.0, **NEAR, col.CITY_TYPE: city}
+    rows = [{**islands, col.GEOHAZARD_SHARE: 0.5}, {**CREDIT, col.GEOHAZARD_SHARE: 0.5,
+                                                    col.CITY_TYPE: city},
+            {**CROP, col.GANGUE_SHARE: 0.3, col.CITY_TYPE: city}]
+    got = decide(rules, *rows)
+    assert list(got[col.VALUE_MODE]) == ["safety_baseline"] * 3
+
+
 # --- sources and reasons ----------------------------------------------------------------------
 
 
-def test_every_shipped_rule_states_its_source(rules):
-    from zoning.rules.models import EsvRules, ZonesRules
+def test_a_rule_without_a_source_is_rejected():
+    with pytest.raises(ValidationError, match="source"):
+        Rule(id="r", when="true", assign={"zone": "a"}, reason="because")
+    with pytest.raises(ValidationError, match="at least 1 character"):
+        Rule(id="r", when="true", assign={"zone": "a"}, reason="because", source="")
 
-    tables = {**{f"modes.{k}": v for k, v in rules.get("modes", ModesRules).all_rules().items()},
-              "zones.rules": rules.get("zones", ZonesRules).rules,
-              "esv.after_rules": rules.get("esv", EsvRules).after_rules}
-    missing = [f"{name}: {r.id}" for name, table in tables.items() for r in table
-               if not r.source.strip()]
-    assert not missing
-    assert sum(len(t) for t in tables.values()) > 80
+
+def test_the_land_use_code_table_names_its_standard(rules):
+    landuse = rules.get("landuse", LandUseRules)
+    assert landuse.standard == "GB/T 21010-2017"
+    assert len(landuse.codes) > 70
 
 
 def _unsourced(node: object, path: str) -> list[str]:
@@ -182,10 +254,29 @@ def _unsourced(node: object, path: str) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("kind", ["modes", "damage", "zones", "esv", "carbon", "suitability",
-                                  "corridors", "subsidence", "landuse"])
-def test_every_source_field_of_the_shipped_files_is_filled(rules, kind):
-    assert _unsourced(rules.models[kind], kind) == []
+SHIPPED = sorted(p.name for p in rules_dir().glob("*.yaml"))
+"""Every rule file the engine ships: a new file is covered without editing this test."""
+
+
+def _shipped(rules: RuleSet, name: str) -> RuleFileBase:
+    """The validated model of the shipped rule file ``name``."""
+    path = rules_dir() / name
+    kind = yaml.safe_load(path.read_text(encoding="utf-8"))["kind"]
+    if kind == "assessment":
+        return load_assessment_rules(path)[0]
+    assert rules.path(kind) == path
+    return rules.models[kind]
+
+
+def test_the_shipped_files_are_all_walked():
+    assert len(SHIPPED) == 13
+    assert {"landuse.yaml", "reduction.yaml", "costs.yaml", "assessment_jiawang.yaml"} <= set(
+        SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_source_field_of_the_shipped_files_is_filled(rules, name):
+    assert _unsourced(_shipped(rules, name), name) == []
 
 
 def _plain_numbers(node: object, path: str, covered: bool = False) -> list[str]:
@@ -210,10 +301,9 @@ def _plain_numbers(node: object, path: str, covered: bool = False) -> list[str]:
     return [path] if number and not covered else []
 
 
-@pytest.mark.parametrize("kind", ["modes", "damage", "zones", "esv", "carbon", "suitability",
-                                  "corridors", "subsidence", "landuse"])
-def test_every_number_of_the_shipped_files_states_its_source(rules, kind):
-    model = rules.models[kind]
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_number_of_the_shipped_files_states_its_source(rules, name):
+    model = _shipped(rules, name)
     cited = list(model.number_sources)
     bare = [p for p in _plain_numbers(model, "")
             if not any(p == c or p.startswith(f"{c}.") for c in cited)]

@@ -293,3 +293,29 @@ def test_topology_section_shows_the_demo_clean(report, demo_result):
     assert "topology-overlaps" not in tables  # the demo has no overlap at all
     assert len(tables["topology-gaps"]["rows"]) == 9
     assert len(demo_result.layers["qc_gaps"]) == 9 and demo_result.layers["qc_overlaps"].empty
+
+
+def test_rule_sources_cover_modes_reduction_zones_and_land_class_after(report, demo_result):
+    tables = _parse(report.read_text(encoding="utf-8")).tables
+    parcels = demo_result.parcels
+    rows = tables["rule-sources"]["rows"]
+    head = tables["rule-sources"]["head"]
+    assert head == ["规则表 Table", "输出 Output", "规则 Rule", "地块数 Parcels",
+                    "面积 Area (ha)", "依据 Source"]
+    by_table: dict[str, int] = {}
+    for r in rows:
+        by_table[r[0]] = by_table.get(r[0], 0) + int(r[3].replace(",", ""))
+        assert r[5].strip(), r
+    # every retired parcel's target use, every esv after rule and every zone not merged
+    assert by_table["reduction.target_use_rules"] == int(parcels[col.REDUCE_SELECTED].sum())
+    assert by_table["esv.after_rules"] == len(parcels)
+    assert by_table["zones.rules"] == int((parcels[col.ZONE_RULE] != col.ZONE_RULE_MMU).sum())
+    closed = next(r for r in rows if r[2] == "closed_mine_land")
+    assert (closed[0], int(closed[3])) == ("reduction.triggers", 25)
+    assert "中国资源型城市的高质量发展" in closed[5]
+    # the modes table names its tables the same way, with a source on every row
+    modes = tables["mode-rule-sources"]["rows"]
+    value = [r for r in modes if r[0] == "modes.value_rules"]
+    assert sum(int(r[3].replace(",", "")) for r in value) == len(parcels)
+    assert any(r[2] == "declining_ecological_products" for r in value)
+    assert all(r[5].strip() for r in modes)

@@ -74,6 +74,7 @@ def test_expression_errors_point_at_line_and_column(tmp_path):
         "land_class", "gangue_share", "damage_grade", "damage_factor", "is_construction",
         "dist_town_m", "dist_road_m", "area_ha", "building_grade", "stable", "mine_type",
         "mine_stage", "reduce_selected", "geohazard_share", "pond_depth_m", "market_access",
+        "city_type",
         "seasonal_share", "subs_share_0_to_0p1m", "subs_share_1p5_to_3m", "subs_share_3_to_5m",
         "subs_share_over_5m", "field_area_ha"})
     assert len(problems) == 1

@@ -156,8 +156,9 @@ HAND_RULES = {
     "schema_version": 1, "kind": "zones", "min_mapping_unit_ha": 1.0,
     "zones": {z: {"label": {"zh": z, "en": z}} for z in ("a", "b", "c")},
     "rules": [{"id": f"is_{z}", "when": f"planned == '{z}'", "assign": {"zone": z},
-               "reason": f"planned {z}"} for z in ("a", "b")]
-             + [{"id": "rest", "when": "true", "assign": {"zone": "c"}, "reason": "rest"}],
+               "reason": f"planned {z}", "source": "test"} for z in ("a", "b")]
+             + [{"id": "rest", "when": "true", "assign": {"zone": "c"}, "reason": "rest",
+                 "source": "test"}],
 }
 
 

@@ -362,6 +362,20 @@ class Trace:
     buildings_apply: bool
     factors: list[FactorGrade]
     result: dict[str, Any]
+    source: str = ""
+    """Where the rule that decided ``damage_grade`` comes from (empty: no rule decided)."""
+
+
+def _decided_source(model: DamageRules, decider: str, building_factor: Any) -> str:
+    """Source of what decided a damage grade: a factor, the basin edge or the extent gate."""
+    land = model.land
+    sources = {f.column: f.source for f in land.factors}
+    sources[OUTSIDE_BASIN] = land.basin_edge_m.source
+    if land.extent is not None:
+        sources[BELOW_EXTENT] = land.extent.min_share.source
+    if decider == BUILDING:
+        return {f.column: f.source for f in model.buildings.factors}.get(building_factor, "")
+    return sources.get(decider, "")
 
 
 def trace(parcel: pd.DataFrame, rules: RuleSet) -> Trace:
@@ -382,7 +396,8 @@ def trace(parcel: pd.DataFrame, rules: RuleSet) -> Trace:
                 band_text(factor, k) if k >= 0 else "",
                 decider == factor.column))
     applies = [bool(_condition(parcel, rules, _applies_site(model, t))[0]) for t in TABLES]
-    return Trace(applies[0], applies[1], lines, result)
+    return Trace(applies[0], applies[1], lines, result,
+                 _decided_source(model, result[col.DAMAGE_FACTOR], result[col.BUILDING_FACTOR]))
 
 
 STAGE = Stage(name="damage", run=run, columns=columns, sites=sites)

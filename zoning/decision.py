@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from zoning import columns as col
 from zoning.errors import ZoningError
 from zoning.rules.models import Rule
 from zoning.rules.ruleset import ExpressionSite, RuleSet
@@ -62,6 +63,30 @@ class Table:
     def columns(self) -> list[str]:
         """Columns the table adds."""
         return [name for o in self.outputs for name in (o.column, o.rule_column, o.reason_column)]
+
+
+FIRED_COLUMNS = ["table", "output", "rule", "parcels", col.AREA_HA, "source"]
+"""Columns of :func:`fired`."""
+
+
+def fired(parcels: pd.DataFrame, tables: Sequence[Table]) -> pd.DataFrame:
+    """Every rule of ``tables`` that decided some parcel: parcels, area and source.
+
+    One row per (table, output, rule) with ``table`` (``kind.key``), ``output``, ``rule``,
+    ``parcels``, ``area_ha`` and ``source``, in the order of the tables and of their rules.
+    Outputs whose rule column ``parcels`` lacks (a stage that did not run) are left out.
+    """
+    rows = []
+    for table in tables:
+        for output in table.outputs:
+            if output.rule_column not in parcels.columns:
+                continue
+            decided = parcels.groupby(output.rule_column)[col.AREA_HA].agg(["size", "sum"])
+            rows += [{"table": f"{table.kind}.{table.key}", "output": output.column,
+                      "rule": r.id, "parcels": int(decided.at[r.id, "size"]),
+                      col.AREA_HA: float(decided.at[r.id, "sum"]), "source": r.source}
+                     for r in table.rules if r.id in decided.index]
+    return pd.DataFrame(rows, columns=FIRED_COLUMNS)
 
 
 def evaluate(table: Table, parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:

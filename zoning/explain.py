@@ -22,6 +22,8 @@ from zoning.decision import Step, trace
 from zoning.engine import RunResult, prepare, run_stages
 from zoning.errors import ZoningError, did_you_mean
 from zoning.outputs.current import read_result, stale_reason
+from zoning.reduction.stage import target_use_table
+from zoning.rules._reduction import ReductionRules
 from zoning.rules._valuation import CARBON_POOLS, UNCHANGED, CarbonRules, EsvRules
 from zoning.rules.models import SuitabilityRules, ZonesRules
 from zoning.rules.ruleset import RuleSet
@@ -50,6 +52,8 @@ class FactorTrace:
     weight: float
     cap: str | None
     """The class the factor's veto caps the use at, if a veto holds."""
+    source: str
+    """Where the factor's scores and veto come from."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class UseTrace:
             veto = f"  veto → at best {f.cap}" if f.cap else ""
             out.append(f"     {f.factor} = {_fmt(f.value)}: score {_fmt(f.score)} × weight "
                        f"{f.weight:.3f}{veto}")
+            if f.cap:
+                out.append(f"       source: {f.source}")
         return out
 
 
@@ -85,7 +91,7 @@ def _suitability(row: pd.DataFrame, rules: RuleSet, weights: pd.DataFrame) -> li
             factors.append(FactorTrace(
                 f.id, rules.expression(value_site(use, i, f)).evaluate(row).iloc[0],
                 float(row[col.suit_factor(use, f.id)].iloc[0]), float(used[f.id]),
-                GRADES[cap] if cap else None))
+                GRADES[cap] if cap else None, f.source))
         traces.append(UseTrace(use, float(row[col.suit_score(use)].iloc[0]),
                                row[col.suit_class(use)].iloc[0],
                                row[col.suit_limit(use)].iloc[0], factors))
@@ -201,6 +207,22 @@ def _valuation(row: pd.DataFrame, rules: RuleSet) -> ValuationTrace:
         (float(first[col.CARBON_BEFORE_T]), float(first[col.CARBON_AFTER_T])))
 
 
+def _reduction(row: pd.DataFrame, rules: RuleSet) -> tuple[list[str], list[Step]]:
+    """A candidate parcel's reduction: triggers fired (with sources), target-use rules tried."""
+    first = row.iloc[0]
+    if not bool(first.get(col.REDUCE_CANDIDATE, False)):
+        return [], []
+    model = rules.get("reduction", ReductionRules)
+    fired = str(first[col.REDUCE_TRIGGERS] or "").split(",")
+    selected = bool(first[col.REDUCE_SELECTED])
+    lines = [f"reduction (rules/reduction.yaml, {first[col.CITY_TYPE]} city): "
+             + ("retired" if selected else "kept")]
+    for t in (t for t in model.triggers if t.id in fired):
+        lines += [f"  trigger {t.id}: {t.when}", f"     source: {t.source}"]
+    steps = trace(target_use_table(model), row, rules) if selected else []
+    return lines, steps
+
+
 def _unit(parcels: pd.DataFrame, row: pd.DataFrame, rules: RuleSet) -> str | None:
     """One line on the parcel's planning unit: its size and the spec it was drawn by."""
     spec = rules.get("zones", ZonesRules).planning_units
@@ -234,6 +256,8 @@ class Explanation:
     """Land class after, ESV and carbon before and after."""
     unit: str | None = None
     """The planning unit and how it was drawn, when the zones rules make units."""
+    reduction: list[str] = field(default_factory=list)
+    """The reduction triggers that fired, with their sources."""
 
     def to_text(self) -> str:
         """A readable report, one rule per line; ``*`` marks the rule that decided."""
@@ -244,6 +268,7 @@ class Explanation:
         lines.append("suitability (index sum of weighted scores, capped by vetoes):")
         for use in self.suitability:
             lines += use.lines()
+        lines += self.reduction
         lines += _step_lines(self.steps)
         if self.mmu is not None:
             lines += self.mmu.lines()
@@ -292,6 +317,8 @@ def _damage_lines(trace: damage.Trace) -> list[str]:
     building = result[col.BUILDING_GRADE]
     lines.append(f"  {col.DAMAGE_GRADE} = {result[col.DAMAGE_GRADE]} "
                  f"(by {result[col.DAMAGE_FACTOR]}: {result[col.DAMAGE_REASON]})")
+    if trace.source:
+        lines.append(f"     source: {trace.source}")
     lines.append(f"  {col.BUILDING_GRADE} = "
                  + (f"{building} (by {result[col.BUILDING_FACTOR]})" if building is not None
                     else "missing (no deformation value, or not construction land)"))
@@ -352,6 +379,7 @@ def explain(parcel_id: str, project_path: Path | str | None = None,
     out = Explanation(parcel_id, {k: row[k].iloc[0] for k in _SHOWN if k in row})
     out.suitability = _suitability(row, rules, result.tables[WEIGHTS_TABLE])
     out.damage = damage.trace(row, rules)
+    out.reduction, out.steps = _reduction(row, rules)
     for table in [*modes.tables(rules), zones.table(rules)]:
         out.steps += trace(table, row, rules)
     if col.ZONE_BEFORE_MMU in row:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from zoning import columns as col
 from zoning.decision import Output, Table, evaluate
+from zoning.decision import fired as decision_fired
 from zoning.earthwork import COLUMNS as EARTHWORK_COLUMNS
 from zoning.earthwork import NO_CELLS, NO_GROUNDWATER, earth_balance
 from zoning.errors import ZoningError
@@ -84,21 +85,8 @@ def sites(rules: RuleSet) -> list[ExpressionSite]:
 
 
 def fired(parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """Every rule of the modes tables that decided some parcel: parcels, area and source.
-
-    One row per (table, output, rule) with ``table``, ``output``, ``rule``, ``parcels``,
-    ``area_ha`` and ``source``, in the order of the tables and of their rules.
-    """
-    rows = []
-    for table in tables(rules):
-        for output in table.outputs:
-            decided = parcels.groupby(output.rule_column)[col.AREA_HA].agg(["size", "sum"])
-            rows += [{"table": table.key, "output": output.column, "rule": r.id,
-                      "parcels": int(decided.at[r.id, "size"]),
-                      col.AREA_HA: float(decided.at[r.id, "sum"]), "source": r.source}
-                     for r in table.rules if r.id in decided.index]
-    return pd.DataFrame(rows, columns=["table", "output", "rule", "parcels", col.AREA_HA,
-                                       "source"])
+    """Every rule of the modes tables that decided some parcel (:func:`zoning.decision.fired`)."""
+    return decision_fired(parcels, tables(rules))
 
 
 def _check_monitoring(out: pd.DataFrame, parcels: pd.DataFrame, rules: RuleSet) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from zoning import assess
+from zoning import assess, decision, valuation, zones
 from zoning import columns as col
 from zoning.corridors.maplayers import LEVEL_ENTRIES, NODE_ENTRIES
 from zoning.engine import RunResult
@@ -34,6 +34,7 @@ from zoning.outputs._charts import bar_chart
 from zoning.outputs._legend import NO_DATA_ENTRY, LegendEntry, category_key, resolve_legend
 from zoning.reduction.citytype import STRATEGY_TABLE
 from zoning.reduction.stage import LAYER as REDUCTION_LAYER
+from zoning.reduction.stage import fired_triggers, target_use_table
 from zoning.rules.models import (
     Category,
     CostsRules,
@@ -324,6 +325,11 @@ def _units(parcels: pd.DataFrame) -> str:
             + table(summary.reset_index(), headers, table_id="planning-units"))
 
 
+_FIRED_HEADERS = {"table": "规则表 Table", "output": "输出 Output", "rule": "规则 Rule",
+                  "parcels": "地块数 Parcels", HA: "面积 Area (ha)", "source": "依据 Source"}
+"""Headers of the tables of rules that decided."""
+
+
 def _modes(result: RunResult) -> str:
     modes = result.prepared.rules.get("modes", ModesRules)
     return (_h3("修复模式", "Restoration modes")
@@ -334,10 +340,28 @@ def _modes(result: RunResult) -> str:
                             "value-mode-area")
             + _rights(result.parcels, modes)
             + _h3("规则及其依据", "Rules that decided, with their sources")
-            + table(fired(result.parcels, result.prepared.rules),
-                    {"table": "规则表 Table", "output": "输出 Output", "rule": "规则 Rule",
-                     "parcels": "地块数 Parcels", HA: "面积 Area (ha)",
-                     "source": "依据 Source"}, table_id="mode-rule-sources"))
+            + table(fired(result.parcels, result.prepared.rules), _FIRED_HEADERS,
+                    table_id="mode-rule-sources")
+            + _rule_sources(result))
+
+
+def _rule_sources(result: RunResult) -> str:
+    """Reduction triggers and target uses, zones and land class after: rules that decided."""
+    rules, parcels = result.prepared.rules, result.parcels
+    tables = [zones.table(rules), valuation.table(rules)]
+    frames = [decision.fired(parcels, tables)]
+    if col.REDUCE_TRIGGERS in parcels.columns:
+        reduction = rules.get("reduction", ReductionRules)
+        frames[:0] = [fired_triggers(parcels, rules),
+                      decision.fired(parcels, [target_use_table(reduction)])]
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    return (_h3("其他规则表及其依据", "Reduction, zoning and land-use-after rules that decided")
+            + _note("减量的触发条件（一个地块可满足多个）、退出用地的去向、分区和修复后地类。"
+                    "经最小图斑合并改区的地块不计入分区规则。",
+                    "Reduction triggers (a parcel may meet several), what retired land becomes, "
+                    "the zone and the land class after restoration. Parcels whose zone the "
+                    "minimum mapping unit changed are not counted under a zones rule.")
+            + table(frame, _FIRED_HEADERS, table_id="rule-sources"))
 
 
 def _rights(parcels: pd.DataFrame, modes: ModesRules) -> str:

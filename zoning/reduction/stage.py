@@ -17,7 +17,7 @@ import pandas as pd
 from libpysal.weights import Queen
 
 from zoning import columns as col
-from zoning.decision import Output, Table, evaluate
+from zoning.decision import FIRED_COLUMNS, Output, Table, evaluate
 from zoning.errors import ReductionError
 from zoning.layers import LayerSet
 from zoning.reduction._quota import Selection, select, target_from
@@ -56,8 +56,28 @@ COLUMNS = [col.CITY_TYPE, col.REDUCE_CANDIDATE, col.REDUCE_TRIGGERS, col.REDUCE_
            *(_TARGET.column, _TARGET.rule_column, _TARGET.reason_column)]
 
 
-def _table(model: ReductionRules) -> Table:
+def target_use_table(model: ReductionRules) -> Table:
+    """The ``target_use_rules`` decision table (what retired land becomes)."""
     return Table(KIND, "target_use_rules", model.target_use_rules, [_TARGET], SEES)
+
+
+def fired_triggers(parcels: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Every trigger that held on some candidate parcel: parcels, area and source.
+
+    Rows in the format of :func:`zoning.decision.fired` (table ``reduction.triggers``); a
+    parcel on which two triggers hold counts under both.
+    """
+    model = rules.get(KIND, ReductionRules)
+    named = parcels[col.REDUCE_TRIGGERS].fillna("").astype(str).str.split(",")
+    rows = []
+    for trigger in model.triggers:
+        held = named.map(lambda ids, t=trigger.id: t in ids).to_numpy(dtype=bool)
+        if held.any():
+            rows.append({"table": f"{KIND}.triggers", "output": col.REDUCE_TRIGGERS,
+                         "rule": trigger.id, "parcels": int(held.sum()),
+                         col.AREA_HA: float(parcels.loc[held, col.AREA_HA].sum()),
+                         "source": trigger.source})
+    return pd.DataFrame(rows, columns=FIRED_COLUMNS)
 
 
 def _lock_sites(model: ReductionRules) -> dict[str, ExpressionSite]:
@@ -76,7 +96,7 @@ def sites(rules: RuleSet) -> list[ExpressionSite]:
     model = rules.get(KIND, ReductionRules)
     return [*_lock_sites(model).values(), *trigger_sites(model),
             *(indicator_site(i, f) for i, f in enumerate(model.score.indicators)),
-            *_table(model).sites()]
+            *target_use_table(model).sites()]
 
 
 def eligible_sites(rules: RuleSet) -> list[ExpressionSite]:
@@ -174,7 +194,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     out[col.REDUCE_REASON] = pd.Series(None, index=parcels.index, dtype=object)
     out.loc[eligible, col.REDUCE_REASON] = _reasons(selection, fired, named, scored.score)
     chosen = out[col.REDUCE_SELECTED].to_numpy(dtype=bool)
-    target_use = evaluate(_table(model), parcels[chosen], rules)
+    target_use = evaluate(target_use_table(model), parcels[chosen], rules)
     for name in target_use.columns:
         out[name] = pd.Series(None, index=parcels.index, dtype=object)
         out.loc[chosen, name] = target_use[name]
@@ -189,7 +209,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
         "optimal": selection.optimal, "status": selection.status,
         "city_triggers": held(naming_city_type(rules, trigger_sites(model),
                                                [t.id for t in model.triggers]), fired),
-        "city_target_rules": held(naming_city_type(rules, _table(model).sites(),
+        "city_target_rules": held(naming_city_type(rules, target_use_table(model).sites(),
                                                    [r.id for r in model.target_use_rules]),
                                   out.loc[chosen, _TARGET.rule_column])}])
     logger.info("reduction (%s city): %.1f of %.1f ha retired (%s), %d parcels", city,

@@ -16,7 +16,8 @@ class Rule(Strict):
         description="Output column → value (a key defined in this file)."
     )
     reason: str = Field(description="Why the assignment is made, in a planner's words.")
-    source: str = Field("", description="Where the rule or its numbers come from.")
+    source: str = Field(min_length=1, description="Publication or standard the rule or its "
+                        "numbers come from, or `engine default: <reasoning>`.")
 
 
 class DecisionTable(Strict):

@@ -58,7 +58,8 @@ class LandUseRules(RuleFileBase):
     """``kind: landuse`` — maps the parcel layer's land-use codes to canonical classes."""
 
     kind: Literal["landuse"]
-    standard: str
+    standard: str = Field(min_length=1, description="Standard the code table follows: the "
+                          "source of every code (e.g. GB/T 21010-2017).")
     land_classes: dict[Identifier, Category]
     construction_classes: list[Identifier] = Field(
         description="Canonical classes that are construction land (建设用地)."
