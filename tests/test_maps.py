@@ -32,14 +32,14 @@ from zoning.outputs._encoding import (
     encode_codes,
     encode_geometries,
 )
-from zoning.outputs._fonts import (
+from zoning.outputs._legend import NO_DATA_COLOR, UNLISTED_COLOR
+from zoning.outputs.fonts import (
     PDF_FONT_FAMILY,
     PDF_FONT_POSTSCRIPT,
     cjk_font_family,
     font_rc,
     mplfonts_font_path,
 )
-from zoning.outputs._legend import NO_DATA_COLOR, UNLISTED_COLOR
 from zoning.outputs.staticmap import (
     DEFAULT_FIGSIZE,
     nice_scale_length,

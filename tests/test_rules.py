@@ -1,3 +1,4 @@
+import doctest
 import json
 import re
 from pathlib import Path
@@ -6,6 +7,7 @@ import pytest
 
 from zoning._resources import rules_dir
 from zoning.errors import ValidationFailed
+from zoning.rules import expressions, models, ruleset
 from zoning.rules.loader import load_yaml
 from zoning.rules.models import RULE_MODELS
 from zoning.rules.ruleset import load_rules
@@ -15,6 +17,12 @@ from zoning.schema import json_schema, schema_text
 def test_shipped_rules_load():
     rules = load_rules()
     assert set(rules.models) == set(RULE_MODELS)
+
+
+@pytest.mark.parametrize("module", [ruleset, models, expressions])
+def test_docstring_examples_run(module):
+    outcome = doctest.testmod(module)
+    assert outcome.failed == 0 and outcome.attempted > 0
 
 
 def test_committed_schema_is_the_generated_one():

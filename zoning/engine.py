@@ -188,7 +188,7 @@ def _check_stages(
         sites = stage.sites(rules)
         problems += rules.check_expressions(sites, available, kinds)
         everywhere += [s for s in sites if s not in scoped]
-        if layers is not None and stage.check is not None:
+        if layers is not None:
             problems += stage.check(layers.parcels, rules, layers)
         available |= set(stage.columns(rules))
     if layers is not None:
@@ -256,13 +256,3 @@ def run_stages(prepared: Prepared, *, progress: bool = True,
         result.tables[TOPOLOGY_TABLE] = prepared.topology.summary()
     timings["layers"] = time.perf_counter() - start
     return result
-
-
-def mode_shares(parcels: pd.DataFrame) -> pd.DataFrame:
-    """Parcels and area per restoration mode and value mode (for summaries)."""
-    rows = []
-    for column in (col.RESTORATION_MODE, col.VALUE_MODE, col.ZONE):
-        grouped = parcels.groupby(column)[col.AREA_HA].agg(["size", "sum"])
-        for key, (n, area) in grouped.iterrows():
-            rows.append({"column": column, "value": key, "parcels": int(n), "area_ha": area})
-    return pd.DataFrame(rows)

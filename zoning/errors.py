@@ -17,10 +17,6 @@ class ZoningError(Exception):
     """Base class of every error the engine raises on purpose."""
 
 
-class ProjectError(ZoningError):
-    """The project file is missing, unreadable or inconsistent."""
-
-
 class LayerError(ZoningError):
     """A layer cannot be read or does not have what the engine needs."""
 

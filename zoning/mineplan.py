@@ -21,8 +21,7 @@ import pandas as pd
 from zoning import columns as col
 from zoning.errors import Problem
 from zoning.layers import LayerSet
-from zoning.rules._costs import CostsRules
-from zoning.rules.models import DamageRules, ModesRules
+from zoning.rules.models import CostsRules, DamageRules, ModesRules
 from zoning.rules.ruleset import RuleSet
 from zoning.stage import Stage, StageOutput
 

@@ -15,7 +15,6 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -29,8 +28,8 @@ from pydantic import (
 )
 
 from zoning.errors import Problem, ValidationFailed
-from zoning.rules._reduction import CityType
 from zoning.rules.loader import load_yaml
+from zoning.rules.models import CityType
 
 
 class _Strict(BaseModel):
@@ -507,8 +506,3 @@ def load_project(path: Path | str) -> Project:
         return Project.model_validate({**doc.data, "folder": path.resolve().parent})
     except ValidationError as exc:
         raise ValidationFailed(doc.validation_problems(exc)) from None
-
-
-def slug(text: str) -> str:
-    """Make a project name from free text (for generated projects)."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "project"

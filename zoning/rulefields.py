@@ -26,7 +26,7 @@ from zoning import columns as col
 from zoning.dictionary import BOOL, FLOAT, PARCEL_LIST, TEXT
 from zoning.errors import Problem, ZoningError
 from zoning.layers.checks import numbers, value_problems
-from zoning.rules._types import StaticKind, column_kind
+from zoning.rules.expressions import StaticKind, column_kind
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,8 @@ def engine_kinds(produced: Iterable[str] = ()) -> dict[str, StaticKind]:
     """
     kinds: dict[str, StaticKind] = {}
     for name in produced:
-        if name.endswith(_NUMBER_SUFFIXES) or "_by_" in name or name.startswith("subs_share_"):
+        if (name.endswith(_NUMBER_SUFFIXES) or "_by_" in name
+                or name.startswith(col.SUBS_SHARE_PREFIX)):
             kinds[name] = "number"
         elif name.endswith(_TEXT_SUFFIXES):
             kinds[name] = "text"

@@ -22,8 +22,7 @@ from zoning import columns as col
 from zoning._resources import demo_project
 from zoning.corridors.maplayers import network_map_layers
 from zoning.engine import Prepared, RunResult, prepare, run_stages
-from zoning.outputs import LegendEntry
-from zoning.outputs._atomic import staged
+from zoning.outputs import LegendEntry, staged
 from zoning.outputs.gpkg import write_geopackage
 from zoning.outputs.guard import check_output, output_lock
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest

@@ -31,15 +31,15 @@ from zoning._resources import rules_dir
 from zoning.decision import Output, Table, evaluate
 from zoning.errors import Problem
 from zoning.layers import LayerSet
-from zoning.rules._valuation import (
+from zoning.rules.loader import load_yaml
+from zoning.rules.models import (
     CARBON_POOLS,
     UNCHANGED,
     CarbonRules,
     Densities,
     EsvRules,
+    LandUseRules,
 )
-from zoning.rules.loader import load_yaml
-from zoning.rules.models import LandUseRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage, StageOutput
 

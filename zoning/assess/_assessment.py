@@ -15,8 +15,8 @@ from zoning._resources import data_dir, rules_dir
 from zoning.assess._setpair import set_pair
 from zoning.assess._table import Table, read_table
 from zoning.errors import AssessmentError, Problem
-from zoning.rules._assessment import CRITERIA, AssessmentRules, Group
 from zoning.rules.loader import load_yaml
+from zoning.rules.models import CRITERIA, AssessmentRules, Group
 
 logger = logging.getLogger(__name__)
 

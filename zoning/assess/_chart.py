@@ -1,7 +1,7 @@
 """The assessment chart: vulnerability, resilience and their difference over time per target.
 
 Drawn on matplotlib's Agg canvas without pyplot, with the project's CJK font inside an
-``rc_context`` (:mod:`zoning.outputs._fonts`), so Chinese and English labels both render.
+``rc_context`` (:mod:`zoning.outputs.fonts`), so Chinese and English labels both render.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from zoning.assess._assessment import DEGREE_MEANINGS, MEANINGS, Assessment
-from zoning.outputs._fonts import font_rc
+from zoning.outputs.fonts import font_rc
 
 DPI = 150
 PANEL_IN = (6.4, 4.2)

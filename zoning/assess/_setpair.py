@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import AssessmentError, Problem
-from zoning.rules._assessment import DIRECTION_WORDS
+from zoning.rules.models import DIRECTION_WORDS
 from zoning.weights import SUM_ATOL
 
 SHOWN = 8

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import AssessmentError, Problem, did_you_mean
-from zoning.rules._assessment import AssessmentRules
+from zoning.rules.models import AssessmentRules
 
 logger = logging.getLogger(__name__)
 

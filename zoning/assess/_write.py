@@ -17,7 +17,7 @@ import pandas as pd
 
 from zoning.assess._assessment import Assessment
 from zoning.assess._chart import chart_png, orientation_lines
-from zoning.outputs._atomic import staged
+from zoning.outputs import staged
 from zoning.outputs.manifest import file_entry, package_versions, write_manifest
 
 logger = logging.getLogger(__name__)

@@ -3,6 +3,11 @@
 Values come back as float64 with NaN where the file holds its NODATA value. Files are written
 to a temporary file beside the target and moved into place, so they appear whole or not at all.
 
+ASCII grids are read and written here rather than with GDAL's AAIGrid driver (GDAL 3.10): it
+reads a grid with too few values as zeros and ignores surplus values without an error, reads
+decimals as float32 unless told otherwise, and writes the header as ``xllcorner
+1.000000000000`` where Circuitscape writes ``1.0``. GeoTIFFs go through rasterio.
+
 Examples
 --------
 >>> import numpy as np, tempfile, pathlib

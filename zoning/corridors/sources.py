@@ -24,8 +24,7 @@ from zoning.corridors._cost import cost_distance
 from zoning.corridors._distances import edge_distances
 from zoning.corridors._mspa import core_patches, mspa
 from zoning.corridors.resistance import KIND, Surface
-from zoning.rules._corridors import Sources
-from zoning.rules.models import CorridorRules
+from zoning.rules.models import CorridorRules, Sources
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Small matplotlib charts for the report, returned as base64 PNG data URIs.
 
-Charts are drawn with the CJK font of :mod:`zoning.outputs._fonts` inside an
+Charts are drawn with the CJK font of :mod:`zoning.outputs.fonts` inside an
 ``rc_context`` (global settings stay untouched) on the Agg canvas, so no display and no
 network are needed.
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import matplotlib
 from matplotlib.figure import Figure
 
-from zoning.outputs._fonts import font_rc
+from zoning.outputs.fonts import font_rc
 
 DPI = 110
 """Resolution of the embedded charts."""

@@ -1,6 +1,6 @@
 """Never delete what the engine did not write: output-folder checks, the marker and the lock.
 
-A run replaces its output folder whole (:mod:`zoning.outputs._atomic`). Before it does,
+A run replaces its output folder whole (:func:`zoning.outputs.staged`). Before it does,
 
 - the folder may not hold (or be) any input, nor lie below a file;
 - an existing folder is replaced only if it carries the engine's marker file

@@ -3,7 +3,7 @@
 The map shows the zones filled by legend colour with thin boundaries, a legend with
 Chinese labels and English in brackets, the title, a scale bar, a north arrow, the CRS
 name and an optional notice. Chinese text uses the Noto Sans CJK SC font shipped in
-the ``mplfonts`` package (see :mod:`zoning.outputs._fonts`); a PDF embeds a TrueType
+the ``mplfonts`` package (see :mod:`zoning.outputs.fonts`); a PDF embeds a TrueType
 subset of it (Type 42), so its text can be searched and copied.
 
 The figure is built on :class:`matplotlib.figure.Figure` with the Agg canvas, so no
@@ -38,8 +38,8 @@ from matplotlib.text import Text
 
 from zoning.crs import choose_working_crs
 from zoning.errors import LayerError, did_you_mean
-from zoning.outputs._fonts import font_rc, pdf_font_rc
 from zoning.outputs._legend import NO_DATA_ENTRY, LegendEntry, category_key, resolve_legend
+from zoning.outputs.fonts import font_rc, pdf_font_rc
 
 logger = logging.getLogger(__name__)
 

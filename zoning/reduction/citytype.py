@@ -12,7 +12,7 @@ every later rule file (modes, zones, esv) may name it as well.
 Examples
 --------
 >>> from zoning.rules.ruleset import load_rules
->>> from zoning.rules._reduction import ReductionRules
+>>> from zoning.rules.models import ReductionRules
 >>> model = load_rules().get("reduction", ReductionRules)
 >>> name, preset = city_preset(model, "declining")
 >>> name, preset.target.share, preset.value_preferences[0]
@@ -29,8 +29,7 @@ import pandas as pd
 from zoning import columns as col
 from zoning.errors import Problem
 from zoning.layers import LayerSet
-from zoning.rules._reduction import Preset, ReductionRules
-from zoning.rules.models import ModesRules
+from zoning.rules.models import ModesRules, Preset, ReductionRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 
 KIND = "reduction"

@@ -18,8 +18,8 @@ import pandas as pd
 
 from zoning import columns as col
 from zoning.errors import did_you_mean
-from zoning.rules._reduction import Indicator, Preset, ReductionRules
-from zoning.rules._suitability import Weighting
+from zoning.rules.models import Preset, ReductionRules, Weighting
+from zoning.rules.models import ReductionIndicator as Indicator
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.suitability.scoring import (
     derive_weights,

@@ -40,7 +40,7 @@ from zoning.reduction.scoring import (
     weights_table,
 )
 from zoning.rulefields import field_uses, missing_warning
-from zoning.rules._reduction import ReductionRules
+from zoning.rules.models import ReductionRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage, StageOutput
 

@@ -92,9 +92,11 @@ from zoning.rules._parser import (
     Node,
     Not,
 )
-from zoning.rules._types import StaticKind, check_types
+from zoning.rules._types import StaticKind, check_types, column_kind
 
-__all__ = ["FUNCTIONS", "Expression", "FunctionSpec", "parse"]
+__all__ = [
+    "FUNCTIONS", "Expression", "FunctionSpec", "StaticKind", "column_kind", "parse",
+]
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from zoning import columns as col
-from zoning.rules._assessment import AssessmentRules
+from zoning.rules._assessment import CRITERIA, DIRECTION_WORDS, AssessmentRules, Group
 from zoning.rules._base import (
     Color,
     Identifier,
@@ -24,19 +24,22 @@ from zoning.rules._base import (
     Sourced,
     Strict,
 )
-from zoning.rules._corridors import CorridorRules
+from zoning.rules._corridors import CorridorRules, Sources
 from zoning.rules._costs import CostsRules
 from zoning.rules._modes import Earthwork, ModesRules, RightsRule
-from zoning.rules._reduction import ReductionRules
-from zoning.rules._suitability import Factor, Score, SuitabilityRules, Use
+from zoning.rules._reduction import CityType, Preset, ReductionRules
+from zoning.rules._reduction import Indicator as ReductionIndicator
+from zoning.rules._suitability import Factor, Score, SuitabilityRules, Use, Weighting
 from zoning.rules._tables import Category, DecisionTable, Rule
-from zoning.rules._valuation import CarbonRules, EsvRules
+from zoning.rules._valuation import CARBON_POOLS, UNCHANGED, CarbonRules, Densities, EsvRules
 
 __all__ = [
-    "RULE_MODELS", "TOOL_RULE_MODELS", "AssessmentRules", "CarbonRules", "Category",
-    "CorridorRules", "CostsRules", "DamageRules", "Earthwork", "EsvRules", "Extent", "Factor",
-    "Label", "LandUseRules", "ModesRules", "ReductionRules", "RightsRule", "Rule", "Score",
-    "Sourced", "SubsidenceRules", "SuitabilityRules", "Use", "ZonesRules", "band_column",
+    "CARBON_POOLS", "CRITERIA", "DIRECTION_WORDS", "RULE_MODELS", "TOOL_RULE_MODELS",
+    "UNCHANGED", "AssessmentRules", "CarbonRules", "Category", "CityType", "CorridorRules",
+    "CostsRules", "DamageRules", "Densities", "Earthwork", "EsvRules", "Extent", "Factor",
+    "Group", "Label", "LandUseRules", "ModesRules", "Preset", "ReductionIndicator",
+    "ReductionRules", "RightsRule", "Rule", "Score", "Sourced", "Sources", "SubsidenceRules",
+    "SuitabilityRules", "Use", "Weighting", "ZonesRules", "band_column",
 ]
 # --- landuse -------------------------------------------------------------------------
 
@@ -272,8 +275,8 @@ def band_column(low: float, high: float) -> str:
         return re.sub(r"\.0$", "", f"{x:g}").replace(".", "p")
 
     if math.isinf(high):
-        return f"subs_share_over_{fmt(low)}m"
-    return f"subs_share_{fmt(low)}_to_{fmt(high)}m"
+        return f"{col.SUBS_SHARE_PREFIX}over_{fmt(low)}m"
+    return f"{col.SUBS_SHARE_PREFIX}{fmt(low)}_to_{fmt(high)}m"
 
 
 # --- modes and zones -----------------------------------------------------------------

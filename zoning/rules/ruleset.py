@@ -145,8 +145,7 @@ def load_rules(paths: Mapping[str, Path] | None = None) -> RuleSet:
     Parameters
     ----------
     paths
-        Rule-file path by kind (``landuse``, ``damage``, ``suitability``, ``modes``,
-        ``zones``).
+        Rule-file path by kind (a key of :data:`~zoning.rules.models.RULE_MODELS`).
 
     Raises
     ------
@@ -156,8 +155,10 @@ def load_rules(paths: Mapping[str, Path] | None = None) -> RuleSet:
     Examples
     --------
     >>> rules = load_rules()
-    >>> sorted(rules.models)
-    ['damage', 'landuse', 'modes', 'suitability', 'zones']
+    >>> sorted(rules.models) == sorted(RULE_MODELS)
+    True
+    >>> sorted(rules.models)[:4]
+    ['carbon', 'corridors', 'costs', 'damage']
 
     """
     chosen = default_rule_paths()
@@ -222,9 +223,3 @@ def _check_assignments(model: RuleFileBase, doc: YamlDocument) -> list[Problem]:
                                     f"defined: {sorted(allowed[column])}")
                     )
     return problems
-
-
-def raise_if(problems: list[Problem]) -> None:
-    """Raise :class:`ValidationFailed` when ``problems`` is not empty."""
-    if problems:
-        raise ValidationFailed(problems)

@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 
 from zoning.errors import LayerError
-from zoning.outputs._atomic import staged
+from zoning.outputs import staged
 from zoning.outputs.guard import check_output
 from zoning.rules.models import SubsidenceRules
 from zoning.rules.ruleset import default_rule_paths, load_rules

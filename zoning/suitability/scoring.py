@@ -21,8 +21,7 @@ import pandas as pd
 
 from zoning import columns as col
 from zoning import transforms, weights
-from zoning.rules._suitability import Weighting
-from zoning.rules.models import Factor, SuitabilityRules, Use
+from zoning.rules.models import Factor, SuitabilityRules, Use, Weighting
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 
 logger = logging.getLogger(__name__)
