@@ -38,12 +38,8 @@ FACES = ("zoning", "zoning.__main__", "zoning.cli", "zoning.engine", "zoning.run
 """Modules and packages at or above the engine (``zoning`` is its own ``__init__`` only), and
 the synthetic-region generator (a tool that writes a demo project)."""
 
-PRIVATE_ALLOWED = {
-    # to be removed: explain.py is being edited on another branch; import ReductionRules and
-    # the valuation names from zoning.rules.models instead.
-    ("zoning.explain", "zoning.rules._reduction"),
-    ("zoning.explain", "zoning.rules._valuation"),
-}
+PRIVATE_ALLOWED: set[tuple[str, str]] = set()
+"""Cross-package imports of private modules still tolerated (none: keep it so)."""
 FOUND_BY_SPEC = {"django-js-lib-leaflet", "mplfonts"}
 """Dependencies used for their data files, located with ``importlib.util.find_spec``."""
 LAYERING_ALLOWED = {

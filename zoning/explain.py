@@ -23,9 +23,15 @@ from zoning.engine import RunResult, prepare, run_stages
 from zoning.errors import ZoningError, did_you_mean
 from zoning.outputs.current import read_result, stale_reason
 from zoning.reduction.stage import target_use_table
-from zoning.rules._reduction import ReductionRules
-from zoning.rules._valuation import CARBON_POOLS, UNCHANGED, CarbonRules, EsvRules
-from zoning.rules.models import SuitabilityRules, ZonesRules
+from zoning.rules.models import (
+    CARBON_POOLS,
+    UNCHANGED,
+    CarbonRules,
+    EsvRules,
+    ReductionRules,
+    SuitabilityRules,
+    ZonesRules,
+)
 from zoning.rules.ruleset import RuleSet
 from zoning.runner import output_destination
 from zoning.suitability import WEIGHTS_TABLE
