@@ -583,6 +583,12 @@ def _city_label(result: RunResult, city_type: str) -> str:
     return names.get(city_type, city_type)
 
 
+WEIGHT_HEADERS = {"indicator": "指标 Indicator", "weight": "权重 Weight",
+                  "multiplier": "城市类型调整 City-type multiplier", "method": "方法 Method",
+                  "left_out": "未使用 Left out"}
+"""Headings of the reduction indicator weights (``reduction_weights``)."""
+
+
 def _reduction(result: RunResult) -> str:
     summary = result.tables.get("reduction_summary")
     if summary is None or summary.empty:
@@ -608,8 +614,15 @@ def _reduction(result: RunResult) -> str:
         out += _area_section(retired, col.REDUCE_TARGET_USE, uses, "reduction-target-use")
     weights = result.tables.get("reduction_weights")
     if weights is not None and not weights.empty:
-        out += _h3("指标权重", "Indicator weights") + table(weights, table_id="reduction-weights")
+        out += _h3("指标权重", "Indicator weights") + table(
+            weights.assign(indicator=named(weights["indicator"], _indicator_labels(result))),
+            WEIGHT_HEADERS, formats={"multiplier": number}, table_id="reduction-weights")
     return out + _city_strategy(result)
+
+
+def _indicator_labels(result: RunResult) -> dict[str, str]:
+    reduction = result.prepared.rules.get("reduction", ReductionRules)
+    return {i.id: bilingual(i.label.zh, i.label.en) for i in reduction.score.indicators}
 
 
 CITY_HEADERS = {"city_type": "城市类型 City type", "applied": "采用 Applied",
@@ -628,7 +641,7 @@ def _city_strategy(result: RunResult) -> str:
     rules = result.prepared.rules
     reduction = rules.get("reduction", ReductionRules)
     values = labels(rules.get("modes", ModesRules).value_modes)
-    indicators = {i.id: bilingual(i.label.zh, i.label.en) for i in reduction.score.indicators}
+    indicators = _indicator_labels(result)
     presets = [reduction.city_types[k] for k in strategy["city_type"]]
     shown = strategy.assign(
         city_type=[bilingual(p.label.zh, p.label.en) for p in presets],
