@@ -15,6 +15,7 @@ import pytest
 from zoning import columns as col
 from zoning.outputs import report as report_module
 from zoning.outputs.report import write_report
+from zoning.rules.models import DamageRules, ModesRules, ReductionRules
 from zoning.runner import _manifest
 
 HEADINGS_EN = ("Overview", "Planning zones", "Restoration and value-realization modes",
@@ -319,3 +320,96 @@ def test_rule_sources_cover_modes_reduction_zones_and_land_class_after(report, d
     assert sum(int(r[3].replace(",", "")) for r in value) == len(parcels)
     assert any(r[2] == "declining_ecological_products" for r in value)
     assert all(r[5].strip() for r in modes)
+
+
+RAW_NAME = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+"""A machine column name or category code (``damage_none_ha``, ``producing_underground``)."""
+LABELLED_TABLES = ("mines", "mines-damage", "mines-modes", "mines-cost", "rights-area",
+                   "mode-rule-sources", "rule-sources", "city-strategy", "reduction-weights",
+                   "topology", "topology-gaps")
+"""Tables whose headers and first column (unless it is headed 代码 Code, beside the labels)
+must be labels, not machine names."""
+
+
+def _bilingual(category) -> str:
+    label = getattr(category, "label", category)
+    return f"{label.zh} ({label.en})"
+
+
+def test_per_mine_tables_are_one_row_per_labelled_item_and_one_column_per_mine(report,
+                                                                               demo_result):
+    from zoning.mineplan import cost_column, damage_column, mode_column
+    tables = _parse(report.read_text(encoding="utf-8")).tables
+    rules = demo_result.prepared.rules
+    plans = demo_result.tables["mines"].set_index(col.MINE_ID)
+    mines = [str(m) for m in plans.index]
+    grades, modes = rules.get("damage", DamageRules).grades, rules.get("modes", ModesRules)
+    damage = tables["mines-damage"]
+    assert damage["head"] == ["损毁程度 Damage grade", *mines, "合计 Total"]
+    rows = {r[0]: r[1:] for r in damage["rows"]}
+    assert list(rows) == [_bilingual(g) for g in grades.values()]
+    light = _bilingual(grades["light"])
+    assert "轻度损毁" in light and "Light" in light  # the labels are the rule file's
+    expected = plans[damage_column("light")]
+    assert rows[light] == [f"{v:.1f}" for v in expected] + [f"{expected.sum():.1f}"]
+    mode_rows = {r[0]: r[1:] for r in tables["mines-modes"]["rows"]}
+    dig = _bilingual(modes.restoration_modes["dig_deep_fill_shallow"])
+    assert float(mode_rows[dig][-1]) == pytest.approx(
+        plans[mode_column("dig_deep_fill_shallow")].sum(), abs=0.05)
+    # each mine's damage grades add up to its area
+    assert len(mines) == 4
+    for i, mine in enumerate(mines):
+        assert sum(float(r[i]) for r in rows.values()) == pytest.approx(
+            plans.at[mine, col.AREA_HA], abs=0.05 * len(grades))
+    cost = {r[0]: r[1:] for r in tables["mines-cost"]["rows"]}
+    soil = _bilingual(modes.measures["soil"])
+    assert float(cost[soil][-1].replace(",", "")) == pytest.approx(
+        plans[cost_column("soil")].sum() / 1e4, abs=0.05)
+    assert "土方工程 (Earthwork)" in cost
+
+
+def test_labelled_tables_show_no_machine_names(report):
+    tables = _parse(report.read_text(encoding="utf-8")).tables
+    for table_id in LABELLED_TABLES:
+        if table_id not in tables:
+            continue
+        found = tables[table_id]
+        raw = [h for h in found["head"] if RAW_NAME.match(h)]
+        if found["head"][0] != "代码 Code":  # codes only beside their labels
+            raw += [r[0] for r in found["rows"] if RAW_NAME.match(r[0])]
+        assert not raw, (table_id, raw)
+    assert {"mines", "mines-damage", "mines-modes", "mines-cost", "city-strategy",
+            "reduction-weights"} <= set(tables)
+
+
+def test_strategy_monitoring_and_city_type_are_shown_by_their_labels(report, demo_result):
+    text = report.read_text(encoding="utf-8")
+    tables = _parse(text).tables
+    rules = demo_result.prepared.rules
+    modes = rules.get("modes", ModesRules)
+    plans = demo_result.tables["mines"].set_index(col.MINE_ID)
+    head = tables["mines"]["head"]
+    rows = {r[0]: dict(zip(head, r, strict=True)) for r in tables["mines"]["rows"]}
+    assert plans.at["M1", col.STRATEGY] == "producing_underground"
+    assert rows["M1"]["策略 Strategy"] == _bilingual(modes.strategies["producing_underground"])
+    assert plans.at["M2", col.MONITORING] == "long_term"
+    assert rows["M2"]["监测 Monitoring"] == _bilingual(modes.monitoring["long_term"])
+    assert rows["M1"]["最高风险 Worst risk"] == _bilingual(modes.safety_levels["high"])
+    assert rows["M1"]["阶段 Stage"] == "生产 (Producing)"
+    # every cell of the labelled tables: no category code left, only in the rule ids
+    codes = {*modes.strategies, *modes.monitoring, *modes.value_modes, *modes.safety_levels,
+             *rules.get("reduction", ReductionRules).city_types}
+    for table_id in ("mines", "city-strategy"):
+        cells = {c for r in tables[table_id]["rows"] for c in r}
+        assert not cells & codes, (table_id, cells & codes)
+    strategy = {r[0]: r for r in tables["city-strategy"]["rows"]}
+    declining = rules.get("reduction", ReductionRules).city_types["declining"]
+    row = strategy[_bilingual(declining)]
+    assert row[1] == "是 yes"
+    assert row[5] == "; ".join(_bilingual(modes.value_modes[v])
+                               for v in declining.value_preferences)
+    assert _parse(text).keyed["overview"]["city_type"] == _bilingual(declining)
+    assert _parse(text).keyed["reduction-summary"]["city_type"] == _bilingual(declining)
+    # rule-source outputs are named by the data dictionary
+    outputs = {r[1] for r in tables["rule-sources"]["rows"]}
+    assert "规划分区 (Zone)" in outputs and "zone" not in outputs

@@ -54,10 +54,21 @@ class LegendEntry:
 
     @property
     def bilingual(self) -> str:
-        """Chinese label with the English label in brackets."""
-        if not self.label_en or self.label_en == self.label_zh:
-            return self.label_zh
-        return f"{self.label_zh} ({self.label_en})"
+        """Chinese label with the English label in brackets (see :func:`bilingual`)."""
+        return bilingual(self.label_zh, self.label_en)
+
+
+def bilingual(zh: str, en: str) -> str:
+    """Chinese label with the English label in brackets; the Chinese alone when they agree.
+
+    Examples
+    --------
+    >>> bilingual("轻度损毁", "Light"), bilingual("Ⅰ", "")
+    ('轻度损毁 (Light)', 'Ⅰ')
+    """
+    if not en or en == zh:
+        return zh
+    return f"{zh} ({en})"
 
 
 def category_key(value: object) -> str | None:

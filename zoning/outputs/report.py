@@ -27,11 +27,35 @@ from zoning import assess, decision, valuation, zones
 from zoning import columns as col
 from zoning.corridors.maplayers import LEVEL_ENTRIES, NODE_ENTRIES
 from zoning.engine import RunResult
-from zoning.mineplan import BOND_YUAN, COST_YUAN, EARTHWORK, cost_column, damage_column, mode_column
+from zoning.mineplan import (
+    BOND_FACTOR,
+    BOND_YUAN,
+    COST_YUAN,
+    EARTHWORK,
+    PONDED_HA,
+    WORST_RISK,
+    cost_column,
+    damage_column,
+    mode_column,
+)
 from zoning.mineplan import TABLE as MINES_TABLE
 from zoning.modes import fired
 from zoning.outputs._charts import bar_chart
-from zoning.outputs._legend import NO_DATA_ENTRY, LegendEntry, category_key, resolve_legend
+from zoning.outputs._labels import (
+    COLUMN_TERMS,
+    MINE_TERMS,
+    OVERLAP_TERMS,
+    labels,
+    named,
+    names_of,
+)
+from zoning.outputs._legend import (
+    NO_DATA_ENTRY,
+    LegendEntry,
+    bilingual,
+    category_key,
+    resolve_legend,
+)
 from zoning.reduction.citytype import STRATEGY_TABLE
 from zoning.reduction.stage import LAYER as REDUCTION_LAYER
 from zoning.reduction.stage import fired_triggers, target_use_table
@@ -45,6 +69,7 @@ from zoning.rules.models import (
     ZonesRules,
     band_column,
 )
+from zoning.rules.ruleset import RuleSet
 from zoning.subsidence.stage import PONDING
 from zoning.topology import GAPS_LAYER, OVERLAPS_LAYER
 from zoning.topology import TABLE as TOPOLOGY_TABLE
@@ -282,7 +307,8 @@ def _overview(result: RunResult, manifest: Mapping[str, Any]) -> str:
             ("started", "运行时间 Run started (UTC)", str(manifest.get("started_utc", "—")))]
     summary = result.tables.get("reduction_summary")
     if summary is not None and not summary.empty:
-        rows.append(("city_type", "城市类型 City type", str(summary["city_type"].iloc[0])))
+        rows.append(("city_type", "城市类型 City type",
+                     _city_label(result, summary["city_type"].iloc[0])))
     topology = result.tables.get(TOPOLOGY_TABLE)
     if topology is not None:
         found = topology.set_index("item")
@@ -340,8 +366,7 @@ def _modes(result: RunResult) -> str:
                             "value-mode-area")
             + _rights(result.parcels, modes)
             + _h3("规则及其依据", "Rules that decided, with their sources")
-            + table(fired(result.parcels, result.prepared.rules), _FIRED_HEADERS,
-                    table_id="mode-rule-sources")
+            + _fired_table(fired(result.parcels, result.prepared.rules), "mode-rule-sources")
             + _rule_sources(result))
 
 
@@ -361,7 +386,13 @@ def _rule_sources(result: RunResult) -> str:
                     "Reduction triggers (a parcel may meet several), what retired land becomes, "
                     "the zone and the land class after restoration. Parcels whose zone the "
                     "minimum mapping unit changed are not counted under a zones rule.")
-            + table(frame, _FIRED_HEADERS, table_id="rule-sources"))
+            + _fired_table(frame, "rule-sources"))
+
+
+def _fired_table(frame: pd.DataFrame, table_id: str) -> str:
+    """Rules that decided, each output column named by its label in the data dictionary."""
+    return table(frame.assign(output=named(frame["output"], COLUMN_TERMS)), _FIRED_HEADERS,
+                 table_id=table_id)
 
 
 def _rights(parcels: pd.DataFrame, modes: ModesRules) -> str:
@@ -540,16 +571,30 @@ SUMMARY_ROWS = (("city_type", "城市类型 City type", str),
                 ("city_triggers", "城市类型触发 City-type triggers (parcels)", str),
                 ("city_target_rules", "城市类型用途规则 City-type target uses (parcels)", str),
                 ("method", "求解方法 Method", str),
-                ("optimal", "是否最优 Optimal", number),
+                ("optimal", "是否最优 Optimal", lambda v: number(bool(v))),
                 ("status", "求解状态 Solver status", str))
 """Rows of the reduction summary shown, with their labels and formats."""
+
+
+def _city_label(result: RunResult, city_type: str) -> str:
+    """The label of ``city_type`` in the reduction rules (the code when it has none)."""
+    presets = result.prepared.rules.get("reduction", ReductionRules).city_types
+    names: dict[str, str] = {k: bilingual(p.label.zh, p.label.en) for k, p in presets.items()}
+    return names.get(city_type, city_type)
+
+
+WEIGHT_HEADERS = {"indicator": "指标 Indicator", "weight": "权重 Weight",
+                  "multiplier": "城市类型调整 City-type multiplier", "method": "方法 Method",
+                  "left_out": "未使用 Left out"}
+"""Headings of the reduction indicator weights (``reduction_weights``)."""
 
 
 def _reduction(result: RunResult) -> str:
     summary = result.tables.get("reduction_summary")
     if summary is None or summary.empty:
         return _note("本次运行未进行用地减量。", "This run has no land reduction.")
-    first = summary.iloc[0]
+    first = summary.iloc[0].copy()
+    first["city_type"] = _city_label(result, first["city_type"])
     out = key_value_table([(key, label, fmt(first[key])) for key, label, fmt in SUMMARY_ROWS
                            if key in summary.columns], "reduction-summary")
     release = result.tables.get("reduction_release")
@@ -569,8 +614,23 @@ def _reduction(result: RunResult) -> str:
         out += _area_section(retired, col.REDUCE_TARGET_USE, uses, "reduction-target-use")
     weights = result.tables.get("reduction_weights")
     if weights is not None and not weights.empty:
-        out += _h3("指标权重", "Indicator weights") + table(weights, table_id="reduction-weights")
+        out += _h3("指标权重", "Indicator weights") + table(
+            weights.assign(indicator=named(weights["indicator"], _indicator_labels(result))),
+            WEIGHT_HEADERS, formats={"multiplier": number}, table_id="reduction-weights")
     return out + _city_strategy(result)
+
+
+def _indicator_labels(result: RunResult) -> dict[str, str]:
+    reduction = result.prepared.rules.get("reduction", ReductionRules)
+    return {i.id: bilingual(i.label.zh, i.label.en) for i in reduction.score.indicators}
+
+
+CITY_HEADERS = {"city_type": "城市类型 City type", "applied": "采用 Applied",
+                "target_share": "减量比例 Target share", "target_ha": "减量目标 Target (ha)",
+                "weight_multipliers": "权重调整 Weight multipliers",
+                "value_preferences": "优先价值实现模式 Value modes favoured",
+                "description": "说明 Description", "source": "依据 Source"}
+"""Columns of the city-type strategy table (``city_strategy``) shown, with their headings."""
 
 
 def _city_strategy(result: RunResult) -> str:
@@ -578,24 +638,71 @@ def _city_strategy(result: RunResult) -> str:
     strategy = result.tables.get(STRATEGY_TABLE)
     if strategy is None or strategy.empty:
         return ""
+    rules = result.prepared.rules
+    reduction = rules.get("reduction", ReductionRules)
+    values = labels(rules.get("modes", ModesRules).value_modes)
+    indicators = _indicator_labels(result)
+    presets = [reduction.city_types[k] for k in strategy["city_type"]]
+    shown = strategy.assign(
+        city_type=[bilingual(p.label.zh, p.label.en) for p in presets],
+        weight_multipliers=[names_of([f"{indicators.get(k, k)} ×{v:g}"
+                                      for k, v in p.weight_multipliers.items()], {})
+                            for p in presets],
+        value_preferences=[names_of(p.value_preferences, values) for p in presets])
     applied = strategy[strategy["applied"]].iloc[0]
+    preset = reduction.city_types[applied["city_type"]]
+    favoured = names_of(preset.value_preferences, values)
+    weights = shown.loc[strategy["applied"], "weight_multipliers"].iloc[0]
     return (_h3("城市类型策略", "City-type strategy")
             + _note(f"采用{applied['label_zh']}城市策略：减量目标 {ha(applied['target_ha'])} ha，"
-                    f"权重调整 {applied['weight_multipliers'] or '无'}，"
-                    f"优先价值实现模式 {applied['value_preferences'] or '无'}。",
+                    f"权重调整 {weights}，优先价值实现模式 {favoured}。",
                     f"{applied['label_en']} city applied: target {ha(applied['target_ha'])} "
-                    f"ha, weights {applied['weight_multipliers'] or 'unchanged'}, value modes "
-                    f"favoured {applied['value_preferences'] or 'none'}.")
-            + table(strategy, table_id="city-strategy"))
+                    f"ha, weights {weights}, value modes favoured {favoured}.")
+            + table(shown[list(CITY_HEADERS)], CITY_HEADERS,
+                    formats={"applied": _yes_no, "target_share": percent},
+                    table_id="city-strategy"))
 
 
-MINE_HEADERS = {"mine_id": "矿井 Mine", col.MINE_STAGE: "阶段 Stage", col.MINE_TYPE: "类型 Type",
-                col.AREA_HA: "面积 Area (ha)", "ponded_ha": "积水 Ponded (ha)",
-                col.EARTH_VOLUME_M3: "土方 Earth (m³)", col.STRATEGY: "策略 Strategy",
-                col.MONITORING: "监测 Monitoring", "safety_risk_worst": "最高风险 Worst risk",
-                "bond_factor": "保证金系数 Bond factor", COST_YUAN: "修复费用 Cost (万元)",
-                BOND_YUAN: "保证金 Bond (万元)"}
+MINE_HEADERS = {col.MINE_ID: "矿井 Mine", col.MINE_STAGE: "阶段 Stage",
+                col.MINE_TYPE: "类型 Type", col.AREA_HA: "面积 Area (ha)",
+                PONDED_HA: "积水 Ponded (ha)", col.EARTH_VOLUME_M3: "土方 Earth (m³)",
+                col.STRATEGY: "策略 Strategy", col.MONITORING: "监测 Monitoring",
+                WORST_RISK: "最高风险 Worst risk", BOND_FACTOR: "保证金系数 Bond factor",
+                COST_YUAN: "修复费用 Cost (万元)", BOND_YUAN: "保证金 Bond (万元)"}
 """Columns of the per-mine table shown in the report (all are in ``mines.csv``)."""
+EARTHWORK_LABEL = "土方工程 (Earthwork)"
+ITEM = "item"
+TOTAL = "total"
+
+
+def _wan(value: Any) -> str:
+    return "—" if _missing(value) else f"{float(value) / YUAN_PER_WAN:,.1f}"
+
+
+def _mine_codes_named(plans: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """The per-mine table with stage, type, strategy, monitoring and risk by their labels."""
+    modes = rules.get("modes", ModesRules)
+    names = {col.MINE_STAGE: MINE_TERMS, col.MINE_TYPE: MINE_TERMS,
+             col.STRATEGY: labels(modes.strategies), col.MONITORING: labels(modes.monitoring),
+             WORST_RISK: labels(modes.safety_levels)}
+    return plans.assign(**{c: named(plans[c], n) for c, n in names.items()})
+
+
+def _by_mine(plans: pd.DataFrame, rows: Mapping[str, str], item: str,
+             fmt: Formatter, table_id: str) -> str:
+    """A transposed per-mine table that fits the page whatever the number of items.
+
+    One row per column of ``plans`` named in ``rows`` (shown by its label), one column per
+    mine and a total column; the footer totals each column.
+    """
+    values = plans.set_index(col.MINE_ID)[list(rows)].astype(float).T
+    mines = [str(m) for m in values.columns]
+    values.columns = mines
+    frame = values.assign(**{TOTAL: values.sum(axis=1)})
+    frame.insert(0, ITEM, [rows[c] for c in values.index])
+    footer = {ITEM: "合计 Total", **{c: fmt(frame[c].sum()) for c in [*mines, TOTAL]}}
+    return table(frame, {ITEM: item, TOTAL: "合计 Total"},
+                 formats={c: fmt for c in [*mines, TOTAL]}, table_id=table_id, footer=footer)
 
 
 def _mines(result: RunResult) -> str:
@@ -604,21 +711,27 @@ def _mines(result: RunResult) -> str:
         return _note("本次运行无矿井图层或矿区内无地块。",
                      "This run has no mines layer, or no parcel lies in a mine.")
     rules = result.prepared.rules
-    wan = {c: (lambda v: "—" if _missing(v) else f"{float(v) / YUAN_PER_WAN:,.1f}")
-           for c in (COST_YUAN, BOND_YUAN)}
-    grades = [damage_column(g) for g in rules.get("damage", DamageRules).grades]
-    modes = [mode_column(m) for m in rules.get("modes", ModesRules).restoration_modes
-             if plans[mode_column(m)].sum() > 0]
-    costs = [cost_column(m) for m in (*rules.get("costs", CostsRules).measures, EARTHWORK)]
+    modes = rules.get("modes", ModesRules)
+    grades = {damage_column(k): v for k, v in
+              labels(rules.get("damage", DamageRules).grades).items()}
+    used = {mode_column(k): v for k, v in labels(modes.restoration_modes).items()
+            if plans[mode_column(k)].sum() > 0}
+    measures = labels(modes.measures)
+    costs = {cost_column(m): measures.get(m, m) for m in rules.get("costs", CostsRules).measures}
+    costs[cost_column(EARTHWORK)] = EARTHWORK_LABEL
+    shown = _mine_codes_named(plans, rules)[list(MINE_HEADERS)]
     return (_note("每个矿井的损毁、修复模式、土方平衡、费用估算与按安全风险分级的保证金"
                   "（明细见 mines.csv）。",
                   "Damage, restoration modes, earth balance, estimated cost and the bond "
                   "graded by safety risk of each mine (details in mines.csv).")
-            + table(plans[list(MINE_HEADERS)], MINE_HEADERS, formats=wan, table_id="mines")
-            + _h3("按损毁程度与修复模式的面积", "Area by damage grade and restoration mode")
-            + table(plans[["mine_id", *grades, *modes]], table_id="mines-area")
-            + _h3("按措施的费用估算（元）", "Estimated cost by measure (yuan)")
-            + table(plans[["mine_id", *costs]], table_id="mines-cost"))
+            + table(shown, MINE_HEADERS, formats={COST_YUAN: _wan, BOND_YUAN: _wan},
+                    table_id="mines")
+            + _h3("按损毁程度的面积（公顷）", "Area by damage grade (ha)")
+            + _by_mine(plans, grades, "损毁程度 Damage grade", ha, "mines-damage")
+            + _h3("按修复模式的面积（公顷）", "Area by restoration mode (ha)")
+            + _by_mine(plans, used, "修复模式 Restoration mode", ha, "mines-modes")
+            + _h3("按措施的费用估算（万元）", "Estimated cost by measure (10k yuan)")
+            + _by_mine(plans, costs, "措施 Measure", _wan, "mines-cost"))
 
 
 def _sensitivity(result: RunResult) -> str:
@@ -728,8 +841,9 @@ def _topology(result: RunResult) -> str:
                  "qc_gaps.")
     overlaps = _layer(result, OVERLAPS_LAYER)
     if overlaps is not None:
+        largest = overlaps.drop(columns="geometry").head(TOPOLOGY_ROWS)
         out += _h3("最大重叠", "Largest overlaps") + table(
-            overlaps.drop(columns="geometry").head(TOPOLOGY_ROWS),
+            largest.assign(**{col.QC_KIND: named(largest[col.QC_KIND], OVERLAP_TERMS)}),
             {col.QC_PARCEL_A: "地块 A Parcel A", col.QC_PARCEL_B: "地块 B Parcel B",
              col.QC_OVERLAP_HA: "重叠面积 Overlap (ha)", col.QC_KIND: "类型 Kind",
              col.QC_SIGNIFICANT: "超限 Above tolerance"},
