@@ -74,8 +74,9 @@ def test_the_geopackage_has_the_layers_and_their_qgis_styles(tiers: Path):
     out = tiers.parent / "elsewhere" / "check.gpkg"
     assert main(["-q", "qc", str(tiers), "--out", str(out)]) == 1
     names = [name for name, _ in pyogrio.list_layers(out)]
-    assert OVERLAPS_LAYER in names and TABLE in names
-    assert GAPS_LAYER not in names  # no gap: not written, as in a run
+    assert names == [OVERLAPS_LAYER, GAPS_LAYER, TABLE, "layer_styles"]
+    assert pyogrio.read_info(out, layer=GAPS_LAYER)["features"] == 0  # none, and it says so
+    assert pyogrio.read_info(out, layer=OVERLAPS_LAYER)["features"] == 2
     styles = styled_layers(out)
     assert styles.f_table_name.tolist() == [OVERLAPS_LAYER]
     assert f'attr="{col.QC_KIND}"' in styles.styleQML[0] and 'value="contained"' in (
@@ -97,7 +98,9 @@ def test_writing_again_replaces_its_own_file(tiers: Path, capsys):
     parcels[parcels.BSM.isin(["farm1", "farm2"])].to_file(tiers.parent / "parcels.gpkg",
                                                           layer="parcels")
     assert main(["-q", "qc", str(tiers), "--out", str(out)]) == 0
-    assert OVERLAPS_LAYER not in [name for name, _ in pyogrio.list_layers(out)]
+    assert gpd.read_file(out, layer=OVERLAPS_LAYER).empty
+    assert pyogrio.read_dataframe(out, layer=TABLE).set_index("item").loc[
+        "parcels", col.QC_AREA_HA] == pytest.approx(15.0)
     assert "clean: no overlap stops a run" in capsys.readouterr().out
 
 
@@ -108,6 +111,7 @@ def test_the_demo_is_clean_with_nine_tiny_gaps(tmp_path: Path, monkeypatch, caps
     gaps = gpd.read_file(written, layer=GAPS_LAYER)
     assert len(gaps) == 9 and not gaps[col.QC_SIGNIFICANT].any()
     assert gaps[col.QC_AREA_HA].sum() * 1e4 == pytest.approx(1.291, abs=1e-3)  # m²
+    assert gpd.read_file(written, layer=OVERLAPS_LAYER).empty
     table = pyogrio.read_dataframe(written, layer=TABLE).set_index("item")
     assert table.loc["overlaps", "count"] == 0 and table.loc["overlap_slivers", "count"] == 0
     assert table.loc["gap_slivers", "count"] == 9

@@ -4,8 +4,8 @@ A run stopped by overlapping parcels lists the worst pairs but writes nothing. `
 PROJECT`` reads only the project's parcel layer (through :func:`zoning.layers.load_layers`,
 so encodings, CRS, ``select`` and field mappings apply as in a run), measures its topology
 (:func:`zoning.topology.measure`) whatever the tolerances, and writes one GeoPackage with
-the layers a run writes, ``qc_overlaps`` and ``qc_gaps`` (when not empty, styled for QGIS),
-and the totals as the non-spatial table ``qc_topology``. The file is written beside the
+the layers a run writes, ``qc_overlaps`` and ``qc_gaps`` (styled for QGIS; written empty
+when there is none, unlike a run), and the totals as the non-spatial table ``qc_topology``. The file is written beside the
 run's output folder (``<output_dir>/<name>_qc.gpkg``), not inside it (a run replaces that
 folder whole), into a temporary file renamed at the end. It never replaces an input, nor a
 file it did not write.
@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 SUFFIX = "_qc.gpkg"
 """Name of the default output beside the run's output folder: ``<name>_qc.gpkg``."""
 EXIT_CLEAN, EXIT_OVERLAPS = 0, 1
+EMPTY_GEOMETRY = "MultiPolygon"
+"""Geometry type declared for a QC layer written empty (a run writes no empty layer)."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -162,7 +164,11 @@ def write_qc(destination: Path, found: TopologyReport) -> Path:
     try:
         path = staging / destination.name
         layers = found.layers()
-        write_geopackage(path, layers)
+        write_geopackage(path, {name: frame for name, frame in layers.items() if not frame.empty})
+        for name, frame in layers.items():  # empty too: the file itself says there is none
+            if frame.empty:
+                pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
+                                        geometry_type=EMPTY_GEOMETRY)
         pyogrio.write_dataframe(found.summary(), path, layer=TABLE, driver="GPKG")
         write_styles(path, qc_styles(layers))
         os.replace(path, destination)
