@@ -7,8 +7,8 @@ so encodings, CRS, ``select`` and field mappings apply as in a run), measures it
 the layers a run writes, ``qc_overlaps`` and ``qc_gaps`` (styled for QGIS; written empty
 when there is none, unlike a run), and the totals as the non-spatial table ``qc_topology``.
 The file is written beside the run's output folder (``<output_dir>/<name>_qc.gpkg``), not
-inside it (a run replaces that folder whole), into a temporary file renamed at the end. It never replaces an input, nor a
-file it did not write.
+inside it (a run replaces that folder whole), into a temporary file renamed at the end. It
+never replaces an input, nor a file it did not write.
 
 Exit code: 0 when the layer is clean, 1 when overlaps stop a run (the rule of ``zoning
 validate``, whether or not the project accepts them), or when the parcel layer cannot be read.
