@@ -152,3 +152,30 @@ def test_the_summary_table_matches_the_written_overlaps(tiers: Path):
     table = pd.DataFrame(pyogrio.read_dataframe(out, layer=TABLE)).set_index("item")
     assert table.loc["overlaps", col.QC_AREA_HA] == pytest.approx(
         overlaps[col.QC_OVERLAP_HA].sum())
+
+
+def test_slivers_above_the_share_of_the_area_exit_1_as_validate_fails(tmp_path: Path):
+    # parcel a reaches 0.5 m into b over 100 m: a 0.005 ha sliver, below qc.overlap_tolerance_ha
+    # but 0.25 % of the 1.995 ha covered, above qc.overlap_tolerance_share = 0.001
+    project = _tiers_project(tmp_path)
+    gpd.GeoDataFrame({"BSM": ["a", "b"], "DLBM": ["0101"] * 2},
+                     geometry=[_box(0, 0, 100.5, 100), _box(100, 0, 100, 100)],
+                     crs="EPSG:4548").to_file(tmp_path / "parcels.gpkg", layer="parcels")
+    assert main(["-q", "validate", str(project)]) == 1
+    assert main(["-q", "qc", str(project)]) == 1
+    slivers = gpd.read_file(tmp_path / "out" / "tiers_qc.gpkg", layer=OVERLAPS_LAYER)
+    assert slivers[col.QC_OVERLAP_HA].tolist() == pytest.approx([0.005])
+    assert slivers[col.QC_SIGNIFICANT].tolist() == [False]
+    data = yaml.safe_load(project.read_text(encoding="utf-8"))
+    data["qc"] = {"overlap_tolerance_share": 0.01}
+    project.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert main(["-q", "validate", str(project)]) == 0
+    assert main(["-q", "qc", str(project)]) == 0
+
+
+def test_the_demo_run_folder_is_below_the_working_directory(tmp_path: Path, monkeypatch,
+                                                             capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["qc", "--out", str(tmp_path / "out" / "demo" / "qc.gpkg")]) == 1
+    assert f"inside the run's output folder {tmp_path / 'out' / 'demo'}" in (
+        capsys.readouterr().err)

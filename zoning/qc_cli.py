@@ -67,9 +67,10 @@ def run(args: argparse.Namespace) -> tuple[int, str]:
     project = load_project(project_path)
     layers = parcel_layer(project)
     source = layers.sources["parcels"]
-    destination = Path(args.out) if args.out is not None else default_output(project,
-                                                                              project_path)
-    problems = destination_problems(destination, project, [project_path, source])
+    folder = run_folder(project, project_path)
+    destination = Path(args.out) if args.out is not None else folder.with_name(
+        f"{folder.name}{SUFFIX}")
+    problems = destination_problems(destination, project, [project_path, source], folder)
     if problems:
         raise ValidationFailed(problems)
     found = measure(layers.parcels, project.qc)
@@ -90,11 +91,14 @@ def parcel_layer(project: Project) -> LayerSet:
     return load_layers(alone)
 
 
-def default_output(project: Project, project_path: Path) -> Path:
-    """``<output_dir>/<name>_qc.gpkg``; below ``./out`` for the embedded demo, as a run."""
+def run_folder(project: Project, project_path: Path) -> Path:
+    """The run's output folder, ``<output_dir>/<name>``; the QC file goes beside it.
+
+    For the embedded demo it is below ``./out``, as :func:`zoning.runner.output_destination`
+    has it.
+    """
     demo = project_path.resolve() == demo_project().resolve()
-    folder = project.output_folder(Path.cwd() / "out" if demo else None)
-    return folder.with_name(f"{folder.name}{SUFFIX}")
+    return project.output_folder(Path.cwd() / "out" if demo else None)
 
 
 def _inputs(project: Project, read: list[Path]) -> list[Path]:
@@ -109,8 +113,8 @@ def _inputs(project: Project, read: list[Path]) -> list[Path]:
     return [*read, *(project.resolve(p) for p in paths), *project.rule_paths().values()]
 
 
-def destination_problems(destination: Path, project: Project, read: list[Path]
-                         ) -> list[Problem]:
+def destination_problems(destination: Path, project: Project, read: list[Path],
+                         run_output: Path) -> list[Problem]:
     """What stops ``zoning qc`` from writing ``destination`` (empty when nothing does).
 
     It must end in ``.gpkg``, be no input of the project, lie outside the run's output
@@ -126,9 +130,9 @@ def destination_problems(destination: Path, project: Project, read: list[Path]
     if held:
         return [Problem(where, f"this is an input of the project ({held[0]}); zoning never "
                                f"writes over its inputs: {fix}")]
-    run_folder = project.output_folder().resolve()
-    if run_folder in target.parents:
-        return [Problem(where, f"this lies inside the run's output folder {run_folder}, which "
+    inside = run_output.resolve()
+    if inside in target.parents:
+        return [Problem(where, f"this lies inside the run's output folder {inside}, which "
                                f"a run replaces whole: {fix} (the default is beside it)")]
     if target.is_dir():
         return [Problem(where, f"this is a folder; expected a GeoPackage file: {fix}")]
