@@ -65,14 +65,14 @@ def run(args: argparse.Namespace) -> tuple[int, str]:
     """
     project_path = Path(args.project) if args.project is not None else demo_project()
     project = load_project(project_path)
-    layers = parcel_layer(project)
-    source = layers.sources["parcels"]
     folder = run_folder(project, project_path)
     destination = Path(args.out) if args.out is not None else folder.with_name(
         f"{folder.name}{SUFFIX}")
-    problems = destination_problems(destination, project, [project_path, source], folder)
-    if problems:
+    problems = destination_problems(destination, project, [project_path], folder)
+    if problems:  # before reading anything
         raise ValidationFailed(problems)
+    layers = parcel_layer(project)
+    source = layers.sources["parcels"]
     found = measure(layers.parcels, project.qc)
     strict = project.qc.model_copy(update={"accept_overlaps": False})
     overlapping = bool(check_topology(found, strict, source, [], project_path))
