@@ -57,6 +57,7 @@ def test_overlapping_tiers_are_a_problem(tiny_project: Path):
     assert "(0 duplicate geometr(ies), 2 parcel(s) inside another), 3 ha in total" in text
     assert "largest farm/farm-2 2 ha (contained), farm/farm-1 1 ha (contained)" in text
     assert "keep one tier" in text and "`qc: {accept_overlaps: true}`" in text
+    assert f"To see where they are, run `zoning qc {tiny_project}`: it writes them" in text
 
 
 @outcome("warning")

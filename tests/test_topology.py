@@ -147,6 +147,7 @@ def test_parent_and_portions_double_the_totals(caplog):
     assert "2 pair(s)" in text and "2 parcel(s) inside another" in text
     assert "farm1/farm1-p2 7.5 ha (contained), farm1/farm1-p1 2.5 ha (contained)" in text
     assert "accept_overlaps: true" in text and "one tier" in text
+    assert "To see where they are, run `zoning qc PROJECT`" in text  # no project named here
 
 
 def test_a_duplicate_is_significant_at_any_size():
@@ -200,6 +201,7 @@ def test_gaps_above_the_tolerance_are_a_warning_below_it_counted(caplog):
     assert len(notes) == 1
     assert "1 gap(s) of more than qc.gap_tolerance_ha = 0.01 ha" in notes[0]
     assert "1 ha in total; largest #1 1 ha at (" in notes[0]
+    assert "(layer qc_gaps of result.gpkg, or of `zoning qc PROJECT`, shows them)" in notes[0]
     quiet = parcel_topology(_frame(_ring()), gap_tolerance_ha=2.0)
     caplog.clear()
     problems, notes = _check(quiet, caplog, gap_tolerance_ha=2.0)

@@ -1,6 +1,6 @@
 """Command-line interface.
 
-``zoning run | validate | explain | schema | subsidence | mspa | circuitscape | synth |
+``zoning run | validate | qc | explain | schema | subsidence | mspa | circuitscape | synth |
 assess``.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from zoning import __version__
+from zoning import __version__, qc_cli
 from zoning.assess import cli as assess_cli
 from zoning.corridors import circuitscape as circuitscape_cli
 from zoning.corridors import mspa_cli
@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check a project without running it")
     validate.add_argument("project", nargs="?", type=Path, help="project.yaml")
+
+    qc_cli.add_parser(sub)
 
     explain = sub.add_parser("explain", help="show every rule tried for one parcel")
     explain.add_argument("parcel_id")
@@ -138,6 +140,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         check_output(output_destination(prepared), input_paths(prepared))
         print(f"{prepared.project_path}: valid ({len(prepared.layers.parcels)} parcels, "
               f"working CRS {prepared.layers.crs.name})")
+    elif args.command == "qc":
+        code, text = qc_cli.run(args)
+        print(text)
+        return code
     elif args.command == "explain":
         from zoning.explain import explain
 

@@ -47,7 +47,7 @@ from zoning.rules.ruleset import ExpressionSite, RuleSet, load_rules
 from zoning.stage import Stage, StageOutput
 from zoning.subsidence import stage as subsidence_stage
 from zoning.topology import TABLE as TOPOLOGY_TABLE
-from zoning.topology import TopologyReport, check_topology, parcel_topology
+from zoning.topology import TopologyReport, check_topology, measure
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +128,9 @@ def prepare(project_path: Path | str | None = None) -> Prepared:
         problems += exc.problems
     found = None
     if layers is not None:
-        found = parcel_topology(layers.parcels, project.qc.overlap_tolerance_ha)
-        problems += check_topology(found, project.qc, layers.sources["parcels"], layers.notes)
+        found = measure(layers.parcels, project.qc)
+        problems += check_topology(found, project.qc, layers.sources["parcels"], layers.notes,
+                                   path)
         problems += split.check(project.split, layers)
     if rules is not None:
         input_columns = [] if layers is None else [*layers.parcels.columns, *SPLIT_COLUMNS]

@@ -188,6 +188,21 @@ def parcel_topology(parcels: gpd.GeoDataFrame, overlap_tolerance_ha: float = 0.0
                           float(shapely.area(union) / M2_PER_HA))
 
 
+def measure(parcels: gpd.GeoDataFrame, options: QualityControl) -> TopologyReport:
+    """:func:`parcel_topology` under the project's ``qc`` tolerances (overlaps and gaps).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from zoning.project import QualityControl
+    >>> ring = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 300, 300).difference(
+    ...     shapely.box(100, 100, 200, 200))], index=["a"], crs="EPSG:4548")
+    >>> measure(ring, QualityControl(gap_tolerance_ha=2)).gaps[QC_SIGNIFICANT].tolist()
+    [False]
+    """
+    return parcel_topology(parcels, options.overlap_tolerance_ha, options.gap_tolerance_ha)
+
+
 def _overlaps(parcels: gpd.GeoDataFrame, geoms: np.ndarray, ids: np.ndarray, areas: np.ndarray,
               tolerance_ha: float) -> gpd.GeoDataFrame:
     """Every pair sharing more than :data:`NOISE_M2`, at least :data:`SHRINK_M` wide.
@@ -249,13 +264,14 @@ def _gaps(parcels: gpd.GeoDataFrame, union: shapely.Geometry, ids: np.ndarray,
         geometry=holes, crs=parcels.crs)
 
 
-def _pairs(overlaps: pd.DataFrame) -> str:
+def largest_pairs(overlaps: pd.DataFrame) -> str:
+    """The largest :data:`SHOWN` overlapping pairs as text: ``a/b 1 ha (duplicate), ...``."""
     return ", ".join(f"{a}/{b} {ha:.4g} ha ({kind})" for a, b, ha, kind in overlaps[
         [QC_PARCEL_A, QC_PARCEL_B, QC_OVERLAP_HA, QC_KIND]].head(SHOWN).itertuples(index=False))
 
 
 def check_topology(found: TopologyReport, options: QualityControl, path: Path | str,
-                   notes: list[str]) -> list[Problem]:
+                   notes: list[str], project: Path | str = "PROJECT") -> list[Problem]:
     """Problems and warnings of a parcel layer's topology under the project's ``qc`` options.
 
     Significant overlaps, or slivers together above ``overlap_tolerance_share`` of the
@@ -274,6 +290,8 @@ def check_topology(found: TopologyReport, options: QualityControl, path: Path | 
         The parcel file, named in the messages.
     notes
         The run's notes; warnings are appended.
+    project
+        The project file, named in the command that shows the overlaps (``zoning qc``).
 
     Returns
     -------
@@ -305,8 +323,9 @@ def check_topology(found: TopologyReport, options: QualityControl, path: Path | 
                 f"{text}. Every area total would count the overlaps twice. Fix: clean the "
                 "layer (remove duplicates, cut the overlaps), keep one tier of a layered "
                 "cadastre (e.g. `select:` on the parcel layer), or set "
-                "`qc: {accept_overlaps: true}` in the project file to run knowingly "
-                "(layer qc_overlaps of result.gpkg then shows them)")))
+                "`qc: {accept_overlaps: true}` in the project file to run knowingly. "
+                f"To see where they are, run `zoning qc {project}`: it writes them (layers "
+                "qc_overlaps, qc_gaps) to a GeoPackage to open in QGIS, without running")))
     gaps = found.gaps[found.gaps[QC_SIGNIFICANT]]
     if not gaps.empty:
         largest = ", ".join(f"#{g} {ha:.4g} ha at ({x:.0f}, {y:.0f})" for g, ha, x, y in gaps[
@@ -314,7 +333,8 @@ def check_topology(found: TopologyReport, options: QualityControl, path: Path | 
         warnings.append(f"{path}: {len(gaps)} gap(s) of more than qc.gap_tolerance_ha = "
                         f"{options.gap_tolerance_ha:g} ha inside the study area are covered by "
                         f"no parcel, {gaps[QC_AREA_HA].sum():,.4g} ha in total; largest "
-                        f"{largest} (a run writes them to layer qc_gaps of result.gpkg)")
+                        f"{largest} (layer qc_gaps of result.gpkg, or of `zoning qc {project}`, "
+                        "shows them)")
     counted = [(len(slivers), "overlap", sliver_ha),
                (len(found.gaps) - len(gaps), "gap",
                 float(found.gaps[QC_AREA_HA].sum() - gaps[QC_AREA_HA].sum()))]
@@ -339,11 +359,11 @@ def _overlap_text(found: TopologyReport, options: QualityControl, path: Path | s
             f"({kinds.get(KINDS[0], 0)} duplicate geometr(ies), {kinds.get(KINDS[1], 0)} "
             f"parcel(s) inside another), {significant[QC_OVERLAP_HA].sum():,.4g} ha in total")
     if not significant.empty:
-        text += f"; largest {_pairs(significant)}"
+        text += f"; largest {largest_pairs(significant)}"
     if too_many:
         slivers = found.slivers
         text += (f"; {len(slivers)} sliver(s) of at most the tolerance together cover "
                  f"{slivers[QC_OVERLAP_HA].sum():,.4g} ha, more than "
                  f"qc.overlap_tolerance_share = {options.overlap_tolerance_share:g} of the "
-                 f"area (largest {_pairs(slivers)})")
+                 f"area (largest {largest_pairs(slivers)})")
     return text

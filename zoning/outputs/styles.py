@@ -269,9 +269,21 @@ def run_styles(rules: RuleSet, layers: Mapping[str, gpd.GeoDataFrame]
         out["nodes"] = [categorized(frame, col.NODE_TYPE, NODE_ENTRIES)]
     if (frame := present(REDUCTION_LAYER, col.REDUCE_TARGET_USE)) is not None:
         out[REDUCTION_LAYER] = [categorized(frame, col.REDUCE_TARGET_USE, uses)]
-    if (frame := present(OVERLAPS_LAYER, col.QC_KIND)) is not None:
-        out[OVERLAPS_LAYER] = [categorized(frame, col.QC_KIND, OVERLAP_ENTRIES)]
-    if present(GAPS_LAYER, "") is not None:
+    out.update(qc_styles(layers))
+    return out
+
+
+def qc_styles(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, list[Style]]:
+    """The styles of the topology QC layers ``qc_overlaps`` (by kind) and ``qc_gaps``.
+
+    Written by a run and by ``zoning qc``; absent or empty layers get no style.
+    """
+    out: dict[str, list[Style]] = {}
+    overlaps = layers.get(OVERLAPS_LAYER)
+    if overlaps is not None and not overlaps.empty:
+        out[OVERLAPS_LAYER] = [categorized(overlaps, col.QC_KIND, OVERLAP_ENTRIES)]
+    gaps = layers.get(GAPS_LAYER)
+    if gaps is not None and not gaps.empty:
         out[GAPS_LAYER] = [Style("", (GAP_ENTRY,))]
     return out
 
