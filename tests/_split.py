@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import shapely
 import yaml
 
 from zoning import columns as col
@@ -39,3 +41,17 @@ def one_class_each(project: Path) -> None:
     assert np.allclose(bands.max(axis=1), 1.0, atol=1e-9), bands[bands.max(axis=1) < 1 - 1e-9]
     ponded = parcels[col.PONDED_SHARE].to_numpy()
     assert np.allclose(np.minimum(ponded, 1 - ponded), 0.0, atol=1e-9)
+
+
+def layers_with(project: Path, **layers: dict[str, object]) -> dict[str, object]:
+    """The project's layers with ``layers`` replaced or added."""
+    return {**yaml.safe_load(project.read_text(encoding="utf-8"))["layers"], **layers}
+
+
+def write_points(path: Path) -> Path:
+    """Points every 20 m over the tiny parcels: W = 0 m at x = 536 000 rising to 5 m at 536 300."""
+    x, y = np.meshgrid(np.arange(535_900, 536_401, 20.0), np.arange(3_806_900, 3_807_201, 20.0))
+    depth = np.clip((x - 536_000) / 60, 0, None).ravel()
+    gpd.GeoDataFrame({"W": depth}, geometry=shapely.points(x.ravel(), y.ravel()),
+                     crs="EPSG:4548").to_file(path)
+    return path

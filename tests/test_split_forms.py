@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-import yaml
 from _rasters import centres_x, write_raster
-from _split import BOTH, area_by_parent, one_class_each, with_split
+from _split import BOTH, area_by_parent, layers_with, one_class_each, with_split, write_points
 from conftest import boxes
 
 from zoning import columns as col
@@ -20,11 +19,6 @@ from zoning.engine import prepare, run_stages
 from zoning.layers import load_layers
 from zoning.project import load_project
 from zoning.subsidence.stage import STAGE as SUBSIDENCE
-
-
-def _layers(project: Path, **layers: dict[str, object]) -> dict[str, object]:
-    """The project's layers with ``layers`` replaced or added."""
-    return {**yaml.safe_load(project.read_text(encoding="utf-8"))["layers"], **layers}
 
 
 def _assert_pieces(parcels: pd.DataFrame, areas_ha: dict[str, float]) -> None:
@@ -43,11 +37,8 @@ def _assert_pieces(parcels: pd.DataFrame, areas_ha: dict[str, float]) -> None:
 
 def test_survey_points_are_split_along_the_interpolated_cells(tiny_project: Path) -> None:
     """Form points: a linear field sampled every 20 m is interpolated exactly (Delaunay)."""
-    x, y = np.meshgrid(np.arange(535_900, 536_401, 20.0), np.arange(3_806_900, 3_807_201, 20.0))
-    depth = np.clip((x - 536_000) / 60, 0, None).ravel()  # 0 at x = 536 000, 5 m at 536 300
-    gpd.GeoDataFrame({"W": depth}, geometry=shapely.points(x.ravel(), y.ravel()),
-                     crs="EPSG:4548").to_file(tiny_project.parent / "levelling.gpkg")
-    with_split(tiny_project, BOTH, layers=_layers(tiny_project, subsidence={
+    write_points(tiny_project.parent / "levelling.gpkg")
+    with_split(tiny_project, BOTH, layers=layers_with(tiny_project, subsidence={
         "form": "points", "path": "levelling.gpkg", "depth_field": "W",
         "sign": "down_positive"}))
     parcels = prepare(tiny_project).layers.parcels
@@ -60,22 +51,6 @@ def test_survey_points_are_split_along_the_interpolated_cells(tiny_project: Path
     assert parcels.loc["a-4"].geometry.bounds == pytest.approx((536_090, 3_807_000,
                                                                 536_100, 3_807_100))
     one_class_each(tiny_project)
-
-
-def test_points_with_the_insar_sign_are_not_split_into_uplift(tiny_project: Path) -> None:
-    """The same positive depths under the default sign (down_negative) are uplift: no cut."""
-    x, y = np.meshgrid(np.arange(535_900, 536_401, 20.0), np.arange(3_806_900, 3_807_201, 20.0))
-    gpd.GeoDataFrame({"W": np.clip((x - 536_000) / 60, 0, None).ravel()},
-                     geometry=shapely.points(x.ravel(), y.ravel()),
-                     crs="EPSG:4548").to_file(tiny_project.parent / "levelling.gpkg")
-    with_split(tiny_project, BOTH, layers=_layers(tiny_project, subsidence={
-        "form": "points", "path": "levelling.gpkg", "depth_field": "W"}))
-    parcels = prepare(tiny_project).layers.parcels
-    assert parcels.index.tolist() == ["a", "b", "c"] and not parcels[col.SPLIT].any()
-    # the stage counts the uplift as no subsidence too: all in the shallowest band
-    stage = run_stages(prepare(tiny_project), progress=False, stages=[SUBSIDENCE]).parcels
-    shares = stage.filter(like=col.SUBS_SHARE_PREFIX)
-    assert shares.iloc[:, 0].tolist() == [1.0, 1.0, 1.0] and shares.sum(axis=1).eq(1.0).all()
 
 
 CENTRE = (536_400.0, 3_807_400.0)
@@ -93,7 +68,7 @@ def _panel_project(project: Path) -> Path:
     gpd.GeoDataFrame({"thickness_m": [3.0], "depth_m": [100.0], "dip_deg": [0.0]},
                      geometry=[shapely.box(x - 100, y - 100, x + 100, y + 100)],
                      crs="EPSG:4548").to_file(folder / "panels.gpkg")
-    return with_split(project, BOTH, layers=_layers(
+    return with_split(project, BOTH, layers=layers_with(
         project, subsidence={"form": "panels"}, panels={"path": "panels.gpkg"}))
 
 
@@ -140,15 +115,6 @@ def test_a_groundwater_raster_moves_the_ponded_edge(tiny_project: Path) -> None:
                         stages=[SUBSIDENCE]).parcels[col.PONDED_SHARE]
     assert ponded.to_dict() == pytest.approx({"a-1": 0.0, "a-2": 1.0, "b-1": 0.0, "b-2": 1.0,
                                               "c": 0.0})
-
-
-def test_a_minimum_area_above_the_parcels_keeps_them_whole(tiny_project: Path) -> None:
-    """Every piece under min_area_ha (even a whole parcel): the parcels stay, unsplit."""
-    with_split(tiny_project, {"by": ["subsidence_bands", "ponding"], "min_area_ha": 5.0})
-    parcels = prepare(tiny_project).layers.parcels
-    assert parcels.index.tolist() == ["a", "b", "c"]
-    assert parcels[col.PARENT_ID].tolist() == ["a", "b", "c"] and not parcels[col.SPLIT].any()
-    assert (parcels.geometry.area / 10_000).tolist() == pytest.approx([1.0, 1.0, 1.0])
 
 
 @pytest.mark.slow
