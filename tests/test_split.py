@@ -10,39 +10,13 @@ import numpy as np
 import pytest
 import yaml
 from _rasters import write_raster
+from _split import BOTH, area_by_parent, one_class_each, with_split
 
 from zoning import columns as col
 from zoning._resources import demo_project
-from zoning.engine import prepare, run_stages
+from zoning.engine import prepare
 from zoning.layers import load_layers
 from zoning.project import load_project
-from zoning.rules.models import DamageRules
-from zoning.subsidence.stage import STAGE as SUBSIDENCE
-
-BOTH = {"by": ["subsidence_bands", "ponding"], "min_area_ha": 0.0}
-
-
-def with_split(project: Path, split: dict[str, object], **extra: object) -> Path:
-    data = yaml.safe_load(project.read_text(encoding="utf-8"))
-    data.update(split=split, **extra)
-    project.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return project
-
-
-def _area_by_parent(parcels) -> dict[str, float]:
-    return (parcels.geometry.area / 10_000).groupby(parcels[col.PARENT_ID]).sum().to_dict()
-
-
-def _one_class_each(project: Path) -> None:
-    """Each piece lies in one depth band and is ponded all over or not at all."""
-    prepared = prepare(project)
-    parcels = run_stages(prepared, progress=False, stages=[SUBSIDENCE]).parcels
-    bounds = prepared.rules.get("damage", DamageRules).depth_bands_m
-    bands = parcels.filter(like=col.SUBS_SHARE_PREFIX)
-    assert bands.shape[1] == len(bounds) + 1
-    assert np.allclose(bands.max(axis=1), 1.0, atol=1e-9), bands[bands.max(axis=1) < 1 - 1e-9]
-    ponded = parcels[col.PONDED_SHARE].to_numpy()
-    assert np.allclose(np.minimum(ponded, 1 - ponded), 0.0, atol=1e-9)
 
 
 def test_tiny_project_is_cut_at_the_band_edge(tiny_project: Path, caplog) -> None:
@@ -62,7 +36,7 @@ def test_tiny_project_is_cut_at_the_band_edge(tiny_project: Path, caplog) -> Non
     assert (parcels["DLBM"] if "DLBM" in parcels else parcels[col.LANDUSE_CODE])["a-2"] == "0101"
     assert "1 of 3 parcels split by subsidence_bands and ponding into 2 pieces" in caplog.text
     assert any("1 of 3 parcels split" in n for n in prepared.layers.notes)
-    _one_class_each(tiny_project)
+    one_class_each(tiny_project)
 
 
 def test_slivers_merge_into_the_largest_piece(tiny_project: Path) -> None:
@@ -90,13 +64,13 @@ def test_demo_split_conserves_area_and_keeps_ids_unique(demo_split: Path, caplog
     assert parents > 10 and len(pieces) >= 2 * parents
     assert (pieces.index.str.rsplit("-", n=1).str[0] == pieces[col.PARENT_ID]).all()
     assert f"{parents} of {len(unsplit)} parcels split" in caplog.text
-    areas = _area_by_parent(parcels)
+    areas = area_by_parent(parcels)
     expected = (unsplit.geometry.area / 10_000).to_dict()
     assert max(abs(areas[p] - expected[p]) for p in expected) < 1e-6
 
 
 def test_demo_pieces_lie_in_one_band(demo_split: Path) -> None:
-    _one_class_each(demo_split)
+    one_class_each(demo_split)
 
 
 def test_a_subsidence_raster_is_split_along_its_cells(tiny_project: Path) -> None:
@@ -113,6 +87,6 @@ def test_a_subsidence_raster_is_split_along_its_cells(tiny_project: Path) -> Non
     # ponded edge at 2.5 m
     assert parcels.index.tolist() == ["a-1", "a-2", "a-3", "a-4", "b-1", "b-2", "b-3", "c"]
     assert not parcels.loc["c", col.SPLIT]  # 3.4-4.9 m deep, all ponded: one class
-    areas = _area_by_parent(parcels)
+    areas = area_by_parent(parcels)
     assert areas == pytest.approx({"a": 1.0, "b": 1.0, "c": 1.0}, abs=1e-9)
-    _one_class_each(tiny_project)
+    one_class_each(tiny_project)

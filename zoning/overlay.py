@@ -205,14 +205,17 @@ def depth_from_grid(parcels: gpd.GeoSeries, grid: Grid, band_bounds: Sequence[fl
                     cells: CellIndex | None = None) -> pd.DataFrame:
     """The same statistics as :func:`depth_from_polygons` from a subsidence raster.
 
-    Missing cells count as 0 m. ``cells`` reuses a :class:`CellIndex` built for the grid.
+    Missing cells count as 0 m, uplift (negative cells) as no subsidence in the band shares,
+    so that they add up to 1 (a prediction's far field holds last-bit negatives such as
+    -1e-17 m). ``cells`` reuses a :class:`CellIndex` built for the grid.
     """
     cells = cells or CellIndex(parcels, grid)
     values = np.nan_to_num(grid.values, nan=0.0)
     out = pd.DataFrame({col.SUBS_MAX_M: np.maximum(cells.maximum(values), 0),
                         col.SUBS_MEAN_M: cells.mean(values)}, index=parcels.index)
+    depth = np.maximum(values, 0)
     for low, high in depth_bands(band_bounds):
-        out[band_column(low, high)] = cells.share((values >= low) & (values < high))
+        out[band_column(low, high)] = cells.share((depth >= low) & (depth < high))
     for name, level in (at_least or {}).items():
         out[name] = cells.share(values >= level)
     return out
