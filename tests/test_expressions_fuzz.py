@@ -23,8 +23,8 @@ from zoning.errors import ExpressionError
 from zoning.rules._types import column_kind
 from zoning.rules.expressions import parse
 
-# no .hypothesis folder; derandomized, so CI runs the same 200 cases every time (explore more
-# with HYPOTHESIS_PROFILE-style local runs: raise max_examples and drop derandomize)
+# no .hypothesis folder; derandomized, so CI runs the same 200 cases every time (to explore
+# further, run locally with a larger max_examples and without derandomize)
 FUZZ = settings(max_examples=200, deadline=None, database=None, derandomize=True)
 
 TABLE = pd.DataFrame({
