@@ -40,7 +40,7 @@ the synthetic-region generator (a tool that writes a demo project)."""
 
 PRIVATE_ALLOWED: set[tuple[str, str]] = set()
 """Cross-package imports of private modules still tolerated (none: keep it so)."""
-FOUND_BY_SPEC = {"django-js-lib-leaflet", "mplfonts"}
+FOUND_BY_SPEC = {"mplfonts"}
 """Dependencies used for their data files, located with ``importlib.util.find_spec``."""
 LAYERING_ALLOWED = {
     # to be removed: the assessment tool draws its chart with the outputs' CJK font and

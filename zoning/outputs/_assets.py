@@ -1,9 +1,10 @@
 """Page parts of the web map: inlined Leaflet, page scripts and styles, language switch, basemaps.
 
-The files come from the PyPI package ``django-js-lib-leaflet`` (a plain repackaging of
-the Leaflet release files; it does not need Django to be read). Its version is the
-Leaflet version followed by a packaging number, and the Leaflet version is read from
-the script's own banner, so the HTML comment always names what is embedded.
+Leaflet's release files are vendored in ``zoning/outputs/vendor/leaflet`` (from the
+official npm package ``leaflet``, BSD 2-Clause, with its LICENSE; the folder's README
+names the version and each file's checksum) and read with :mod:`importlib.resources`.
+The Leaflet version is read from the script's own banner, so the HTML comment always
+names what is embedded, and the comment repeats Leaflet's licence.
 
 Only what the engine's map uses is kept: the source-map reference is dropped (the map
 file ships none) and so is the stylesheet rule pointing at the marker icon (the engine
@@ -19,7 +20,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import resources
 from typing import Any
 
 import folium
@@ -27,11 +28,14 @@ from folium.template import Template
 
 from zoning.outputs._encoding import DECODE_JS
 
-PACKAGE = "django-js-lib-leaflet"
-_MODULE = "js_lib_leaflet"
-_STATIC = ("static", "js_lib_leaflet")
+VENDOR = "vendor/leaflet"
+"""Folder of the vendored Leaflet files, inside the package ``zoning.outputs``."""
+_HOME = "zoning.outputs"
+_WHERE = f"{_HOME.replace('.', '/')}/{VENDOR}"
+SOURCE = "the npm package leaflet"
+"""Where the vendored files come from (their folder's README gives version and checksums)."""
 LICENCE = "BSD-2-Clause"
-"""Leaflet's licence (the package's LICENSE file is Leaflet's BSD 2-Clause licence)."""
+"""Leaflet's licence (the vendored LICENSE file is its text)."""
 
 _VERSION_RE = re.compile(r"Leaflet (\d+\.\d+\.\d+)")
 _SOURCE_MAP_RE = re.compile(r"\n?//# sourceMappingURL=\S+\s*$")
@@ -61,14 +65,14 @@ Basemap = str | Mapping[str, str] | None
 
 @dataclass(frozen=True)
 class LeafletAssets:
-    """Leaflet's script and stylesheet, ready to inline.
+    """Leaflet's script and stylesheet, ready to inline, and its licence.
 
     Attributes
     ----------
     version
         Leaflet version, e.g. ``'1.9.4'``.
-    package
-        Distribution and version the files were read from.
+    licence
+        Leaflet's LICENSE file: copyright notices, conditions and disclaimer.
     script
         ``leaflet.js`` without its source-map reference.
     stylesheet
@@ -76,15 +80,16 @@ class LeafletAssets:
     """
 
     version: str
-    package: str
+    licence: str
     script: str
     stylesheet: str
 
     def html(self) -> str:
-        """``<style>`` and ``<script>`` elements with a comment naming version and licence."""
+        """``<style>`` and ``<script>`` after a comment giving version, source and licence text."""
         comment = (
             f"<!-- Leaflet {self.version} (https://leafletjs.com), {LICENCE} licence, "
-            f"(c) Volodymyr Agafonkin and CloudMade; inlined from {self.package} -->"
+            f"inlined from {SOURCE} {self.version}. Leaflet's licence:\n\n"
+            + "\n".join(self.licence.strip().splitlines()) + "\n-->"
         )
         return (
             f"{comment}\n<style>\n{self.stylesheet}\n</style>\n"
@@ -92,51 +97,49 @@ class LeafletAssets:
         )
 
 
-def _static(name: str) -> bytes:
-    folder = resources.files(_MODULE).joinpath(*_STATIC)
-    return folder.joinpath(name).read_bytes()
+def _vendored(name: str) -> bytes:
+    return resources.files(_HOME).joinpath(*f"{VENDOR}/{name}".split("/")).read_bytes()
 
 
 def _inline_image(match: re.Match[str]) -> str:
-    data = base64.b64encode(_static(f"images/{match.group(1)}")).decode("ascii")
+    data = base64.b64encode(_vendored(f"images/{match.group(1)}")).decode("ascii")
     return f"url(data:image/png;base64,{data})"
 
 
 @functools.cache
 def leaflet_assets() -> LeafletAssets:
-    """Read Leaflet from the installed package (once per process).
+    """Read the vendored Leaflet files (once per process).
 
     Returns
     -------
     LeafletAssets
-        The script and stylesheet to inline.
+        The script and stylesheet to inline, and the licence.
 
     Raises
     ------
     RuntimeError
-        If the package is missing or its files are not as expected.
+        If a vendored file is missing or not as expected.
     """
     try:
-        package_version = metadata.version(PACKAGE)
-        script = _static("leaflet.js").decode("utf-8")
-        stylesheet = _static("leaflet.css").decode("utf-8")
-    except (metadata.PackageNotFoundError, ModuleNotFoundError, FileNotFoundError) as exc:
+        licence = _vendored("LICENSE").decode("utf-8")
+        script = _vendored("leaflet.js").decode("utf-8")
+        stylesheet = _IMAGE_URL_RE.sub(_inline_image, _MARKER_RULE_RE.sub(
+            "", _vendored("leaflet.css").decode("utf-8")))
+    except FileNotFoundError as exc:
         raise RuntimeError(
-            f"the web map needs Leaflet from the package {PACKAGE!r}; install it "
-            f"(`pip install {PACKAGE}`, part of `make setup`): {exc}"
+            f"the web map needs Leaflet's files in {_WHERE}, which is part of the zoning "
+            f"package; reinstall zoning (its README there says what belongs in it): {exc}"
         ) from exc
     found = _VERSION_RE.search(script[:500])
     if found is None:
-        raise RuntimeError(f"{PACKAGE}: leaflet.js has no 'Leaflet x.y.z' banner")
+        raise RuntimeError(f"{_WHERE}/leaflet.js has no 'Leaflet x.y.z' banner")
     if "</script" in script.lower():
-        raise RuntimeError(f"{PACKAGE}: leaflet.js cannot be inlined (contains '</script')")
-    stylesheet = _IMAGE_URL_RE.sub(_inline_image, _MARKER_RULE_RE.sub("", stylesheet))
-    return LeafletAssets(
-        version=found.group(1),
-        package=f"{PACKAGE} {package_version}",
-        script=_SOURCE_MAP_RE.sub("", script),
-        stylesheet=stylesheet,
-    )
+        raise RuntimeError(f"{_WHERE}/leaflet.js cannot be inlined (contains '</script')")
+    if "--" in licence or "Copyright" not in licence:
+        raise RuntimeError(f"{_WHERE}/LICENSE is not Leaflet's licence, or contains '--', "
+                           "which cannot stand in an HTML comment")
+    return LeafletAssets(version=found.group(1), licence=licence,
+                         script=_SOURCE_MAP_RE.sub("", script), stylesheet=stylesheet)
 
 
 JINJA_OPENING_RE = re.compile(r"\{(?=[{%#])")

@@ -5,7 +5,7 @@ categorical layers, a layer control, a legend, the title, an optional notice (fo
 example that the data are synthetic) and a 中文 / EN switch for the legend, layer
 names, tooltips and popup headings. It renders columns only.
 
-Offline: Leaflet's script and stylesheet are inlined from an installed package (see
+Offline: Leaflet's script and stylesheet are inlined from the vendored copy (see
 :mod:`zoning.outputs._assets`); nothing is linked. No basemap by default; OpenStreetMap
 or Tianditu (天地图, with the user's key) tiles are optional and need the network.
 
