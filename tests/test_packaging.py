@@ -1,4 +1,4 @@
-"""A non-editable wheel carries the rule files and the demo region."""
+"""A non-editable wheel carries the rule files, the demo region and the vendored Leaflet."""
 
 import subprocess
 import sys
@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+LEAFLET_FILES = ("LICENSE", "README.md", "leaflet.js", "leaflet.css", "images/layers.png",
+                 "images/layers-2x.png")
 
 
 @pytest.mark.slow
@@ -20,12 +22,21 @@ def test_wheel_carries_data_and_finds_it(tmp_path):
     assert "zoning/_data/rules/schema.json" in names
     assert "zoning/_data/layers/demo/project.yaml" in names
     assert "zoning/_data/layers/demo/parcels.gpkg" in names
+    leaflet = {f"zoning/outputs/vendor/leaflet/{n}" for n in LEAFLET_FILES}
+    assert leaflet <= names
+    assert "zoning-0.1.0.dist-info/licenses/zoning/outputs/vendor/leaflet/LICENSE" in names
+    metadata = zipfile.ZipFile(wheel).read("zoning-0.1.0.dist-info/METADATA").decode()
+    assert "License-Expression: MIT AND BSD-2-Clause" in metadata.splitlines()
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(target), str(wheel)], check=True)
-    code = ("import zoning._resources as r; print(r.rules_dir()); print(r.demo_project())")
+    code = ("import zoning._resources as r; print(r.rules_dir()); print(r.demo_project()); "
+            "import importlib.resources as ir; import zoning.outputs._assets as a; "
+            "print(ir.files('zoning.outputs').joinpath(a.VENDOR)); "
+            "print(a.leaflet_assets().version)")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True,
                          capture_output=True, text=True, env={"PYTHONPATH": str(target)}).stdout
-    rules, demo = out.split()
-    assert rules.startswith(str(target)) and demo.startswith(str(target))
+    rules, demo, vendor, version = out.split()
+    assert all(p.startswith(str(target)) for p in (rules, demo, vendor))
+    assert version == "1.9.4"
     assert Path(demo).is_file()
