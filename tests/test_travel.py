@@ -387,3 +387,42 @@ def test_download_needs_exactly_one_request():
 def test_docstring_examples_run(module):
     outcome = doctest.testmod(module)
     assert outcome.failed == 0 and outcome.attempted > 0
+
+
+_ROAD_SUMMARY = """
+import hashlib, logging
+from zoning._resources import demo_project
+from zoning.layers import load_layers
+from zoning.project import load_project
+logging.disable(logging.WARNING)
+roads = load_layers(load_project(demo_project())).vectors["roads"]
+text = "|".join(f"{c}:{w}" for c, w in zip(roads["highway"], roads.geometry.to_wkb()))
+print(hashlib.sha256(text.encode()).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_road_classes_do_not_depend_on_the_hash_seed(tmp_path: Path):
+    # osmnx merges the highway tags of simplified ways into a list whose order follows
+    # Python's string hashing; the class of a merged edge must not (it decides main roads,
+    # speeds and travel times), so two processes with other hash seeds agree
+    import os
+    import subprocess
+    import sys
+
+    def digest(seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", _ROAD_SUMMARY], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, check=True, timeout=300)
+        return done.stdout.strip()
+
+    assert digest("1") == digest("2") == digest("3")
+
+
+def test_a_merged_edge_takes_its_fastest_class():
+    from zoning.layers.roads import principal_class
+
+    assert principal_class(["residential", "primary", "track"]) == "primary"
+    assert principal_class(["track", "residential"]) == "residential"
+    assert principal_class(["县道", "乡道"], {"县道": 40, "乡道": 30}) == "县道"
+    assert principal_class(["b", "a"], {}) == "a"  # unknown classes: by name

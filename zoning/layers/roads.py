@@ -129,7 +129,7 @@ def osm_format(path: Path) -> str:
 def osm_road_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     """Road lines of an osmnx graph with a plain-text ``highway`` column, in its CRS."""
     edges = ox.graph_to_gdfs(graph, nodes=False)
-    highway = edges["highway"].map(_first)
+    highway = edges["highway"].map(principal_class)
     lines = gpd.GeoDataFrame({"highway": highway.astype(str)}, geometry=edges.geometry.values,
                              crs=edges.crs)
     return lines.reset_index(drop=True)
@@ -573,14 +573,29 @@ def _with_travel_times(graph: nx.MultiDiGraph, where: str,
     """Add ``speed_kph`` (maxspeed, else ``speeds``, else the defaults) and ``travel_time``."""
     if graph.number_of_edges() == 0:
         raise LayerError(f"{where}: no drivable road")
-    graph = ox.add_edge_speeds(graph, hwy_speeds={**DEFAULT_SPEEDS_KMH, **(speeds or {})},
-                               fallback=FALLBACK_SPEED_KMH)
+    table = {**DEFAULT_SPEEDS_KMH, **(speeds or {})}
+    for _, _, data in graph.edges(data=True):
+        data["highway"] = principal_class(data.get("highway"), table)
+    graph = ox.add_edge_speeds(graph, hwy_speeds=table, fallback=FALLBACK_SPEED_KMH)
     return ox.add_edge_travel_times(graph)
 
 
-def _first(value: object) -> object:
-    """First item of a list-valued edge attribute (merged by simplification), else itself."""
-    return value[0] if isinstance(value, list) else value
+def principal_class(value: object, speeds: Mapping[str, float] = DEFAULT_SPEEDS_KMH) -> object:
+    """The class of an edge whose ``highway`` is a list (ways merged by simplification).
+
+    The fastest class in ``speeds`` wins (then the name): a merged edge is as main a road
+    as its most important part. The order of osmnx's merged list is not stable from one
+    process to the next, so taking its first item made main roads and travel times vary
+    between runs of the same project.
+
+    Examples
+    --------
+    >>> principal_class(["residential", "primary"]), principal_class("track")
+    ('primary', 'track')
+    """
+    if not isinstance(value, list):
+        return value
+    return min(value, key=lambda c: (-speeds.get(str(c), FALLBACK_SPEED_KMH), str(c)))
 
 
 _LINE_TYPES = (1, 5)
