@@ -12,7 +12,7 @@ column of every stage, is the ``parcels`` layer of ``result.gpkg``.
 Examples
 --------
 >>> names()[:3]
-['parcel_id', 'landuse_code', 'landuse_name_zh']
+['parcel_id', 'parent_id', 'split']
 >>> headers("en")["esv_after_yuan"]
 'ESV after (yuan/yr)'
 """
