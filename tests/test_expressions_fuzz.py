@@ -16,14 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from zoning.errors import ExpressionError
 from zoning.rules._types import column_kind
 from zoning.rules.expressions import parse
 
-FUZZ = settings(max_examples=200, deadline=None, database=None)  # no .hypothesis folder
+# no .hypothesis folder; derandomized, so CI runs the same 200 cases every time (to explore
+# further, run locally with a larger max_examples and without derandomize)
+FUZZ = settings(max_examples=200, deadline=None, database=None, derandomize=True)
 
 TABLE = pd.DataFrame({
     "x": [0.0, 1.5, -2.0, 1e300, np.nan, 3.0],
@@ -167,6 +169,7 @@ def _reference(tree: Tree) -> Any:
 
 @FUZZ
 @given(ARITHMETIC)
+@example(("op", "**", ("neg", ("num", 0)), ("col", "y")))  # found by the fuzz: -0 is -0.0
 def test_arithmetic_agrees_with_numpy_float64(tree: Tree) -> None:
     text = _text(tree)
     result = parse(text).evaluate(TABLE).to_numpy(dtype=np.float64)

@@ -265,7 +265,7 @@ def test_the_overlaps_are_written_to_result_gpkg_and_the_table(overlapping_run: 
     section = report[report.index('<section id="topology">'):]
     section = section[:section.index("</section>")]
     assert "拓扑检查 Topology QC" in section and 'id="topology-overlaps"' in section
-    assert ('<td>b</td><td>b2</td><td class="n">1.0000</td><td>duplicate</td>'
+    assert ('<td>b</td><td>b2</td><td class="n">1.0000</td><td>重复图斑 (Duplicate)</td>'
             '<td class="n">是 yes') in section
     assert ('<tr data-key="overlaps"><th>地块重叠（已接受）Overlapping parcels (accepted)</th>'
             '<td class="n">1 pairs; 1.00 ha counted twice in the totals') in report

@@ -517,7 +517,11 @@ class _Parser:
             operand = self.parse_unary()
         value = operand.value if isinstance(operand, Constant) else None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return Constant(-value if token.text == "-" else value, token.start, operand.end)
+            if token.text == "+":
+                return Constant(value, token.start, operand.end)
+            # arithmetic is float64: the integer 0 has no sign, so -0 folds to -0.0
+            negated = -value if value != 0 else -float(value)
+            return Constant(negated, token.start, operand.end)
         return Negate(token.text, operand, token.start, operand.end)
 
     def parse_power(self) -> Node:
