@@ -1,17 +1,12 @@
 """What stages declare: their columns (labels, kinds, categories) and the grids they hand on."""
 
-from pathlib import Path
-
-import pandas as pd
 import pytest
 
 from zoning import columns as col
-from zoning import dictionary, engine, modes, split
+from zoning import dictionary, modes, split
 from zoning.declare import Column, Product, categories
-from zoning.engine import STAGES, prepare
-from zoning.errors import ValidationFailed, ZoningError
+from zoning.errors import ZoningError
 from zoning.rulefields import engine_kinds
-from zoning.rules.ruleset import RuleSet
 from zoning.stage import Stage, handoff_problems
 from zoning.subsidence.stage import STAGE as SUBSIDENCE
 from zoning.subsidence.stage import SUBSIDENCE_GRID
@@ -81,31 +76,15 @@ def test_the_parcel_list_takes_the_stages_labels():
     assert dictionary.headers("zh")[col.PARCEL_ID] == "图斑编号"
 
 
-def _toy(uses: tuple[str, ...]) -> Stage:
-    def run(parcels, rules, layers):
-        return pd.DataFrame({"toy_class": "a"}, index=parcels.index)
-
-    def declares(rules: RuleSet) -> list[Column]:
-        return [Column("toy_class", "category", "玩具", "Toy", "a toy class",
-                       categories="zones.zones")]
-
-    return Stage(name="toy", run=run, declares=declares, uses_grids=uses)
-
-
-def test_a_grid_nobody_makes_is_a_validation_problem(tiny_project: Path, monkeypatch):
-    toy = _toy(("toy_surface",))
-    monkeypatch.setattr(engine, "stages_for", lambda project: (*STAGES, toy))
-    with pytest.raises(ValidationFailed) as failed:
-        prepare(tiny_project)
-    found = [p for p in failed.value.problems if p.where == "stage toy"]
-    assert len(found) == 1
-    assert "uses the grid 'toy_surface'" in found[0].message
-    assert "`rasters:`" in found[0].message
+def _user(grid: str) -> Stage:
+    """A stage that adds nothing and needs ``grid``."""
+    return Stage(name="toy", run=lambda parcels, rules, layers: parcels[[]],
+                 declares=lambda rules: [], uses_grids=(grid,))
 
 
 def test_a_grid_is_handed_on_only_to_the_stages_after_its_maker(demo_result):
     rules = demo_result.prepared.rules
-    toy = _toy((SUBSIDENCE_GRID,))
+    toy = _user(SUBSIDENCE_GRID)
     before = handoff_problems([toy, SUBSIDENCE], rules, grids=[], layers=["parcels"])
     assert [p.where for p in before] == ["stage toy"]
     assert "'subsidence'" in before[0].message
