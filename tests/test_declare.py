@@ -10,6 +10,7 @@ from zoning.rulefields import engine_kinds
 from zoning.stage import Stage, handoff_problems
 from zoning.subsidence.stage import STAGE as SUBSIDENCE
 from zoning.subsidence.stage import SUBSIDENCE_GRID
+from zoning.topology import TABLE as TOPOLOGY_TABLE
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +98,17 @@ def test_optional_grids_are_not_required(demo_result):
     assert SUBSIDENCE_GRID in modes.STAGE.optional_grids
     rules = demo_result.prepared.rules
     assert handoff_problems([modes.STAGE], rules, grids=[], layers=["parcels"]) == []
+
+
+def test_every_grid_layer_and_table_of_the_demo_is_declared(demo_result):
+    prepared = demo_result.prepared
+    products = [p for s in prepared.stages for p in s.makes(prepared.rules)]
+    assert all(p.zh and p.en for p in products)
+    declared = {(p.name, p.kind) for p in products}
+    qc = {*prepared.topology.layers(), TOPOLOGY_TABLE}  # the parcel QC, not a stage's
+    made = ({(n, "grid") for n in demo_result.grids}
+            | {(n, "layer") for n in demo_result.layers
+               if n not in prepared.layers.vectors and n not in qc}
+            | {(n, "table") for n in demo_result.tables if n not in qc})
+    assert made <= declared, made - declared
+    assert len(made) >= 20
