@@ -4,6 +4,7 @@ import pytest
 
 from zoning import columns as col
 from zoning import dictionary, modes, split
+from zoning.corridors.stage import STAGE as CORRIDORS
 from zoning.declare import Column, Product, categories
 from zoning.errors import ZoningError
 from zoning.rulefields import engine_kinds
@@ -112,3 +113,12 @@ def test_every_grid_layer_and_table_of_the_demo_is_declared(demo_result):
             | {(n, "table") for n in demo_result.tables if n not in qc})
     assert made <= declared, made - declared
     assert len(made) >= 20
+
+
+def test_a_layer_is_an_input_role_or_made_before(demo_result):
+    rules = demo_result.prepared.rules
+    reader = Stage(name="reader", run=lambda parcels, rules, layers: parcels[[]],
+                   declares=lambda rules: [], uses_layers=("parcels", "sources"))
+    before = handoff_problems([reader, CORRIDORS], rules, grids=[], layers=["parcels"])
+    assert [(p.where, "layer 'sources'" in p.message) for p in before] == [("stage reader", True)]
+    assert handoff_problems([CORRIDORS, reader], rules, grids=[], layers=["parcels"]) == []
