@@ -240,7 +240,7 @@ def test_construction_land_outside_the_basin_is_none(rules):
 
 
 def test_the_stage_declares_its_columns_and_expressions(rules):
-    assert damage.columns(rules) == list(damage.grade(parcels({}), rules).columns)
+    assert damage.STAGE.columns(rules) == list(damage.grade(parcels({}), rules).columns)
     texts = {site.text for site in damage.sites(rules)}
     assert {"not is_construction", "is_construction", col.STRAIN_MAX_MM_M, col.GW_AFTER_M,
             col.CURV_MAX_PER_KM, col.SUBS_MAX_M} <= texts

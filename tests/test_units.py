@@ -131,7 +131,7 @@ def test_without_a_units_block_the_units_are_missing_and_no_layer_is_drawn(demo_
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     rules = load_rules({"zones": path})
     out = units.run(demo_result.parcels, rules, demo_result.prepared.layers)
-    assert list(out.columns) == units.columns(rules) == [col.PLANNING_UNIT]
+    assert list(out.columns) == units.STAGE.columns(rules) == [col.PLANNING_UNIT]
     assert out[col.PLANNING_UNIT].isna().all() and out.index.equals(demo_result.parcels.index)
     assert units.unit_polygons(demo_result.parcels, rules) == {}
 

@@ -204,7 +204,7 @@ def test_demo_totals_equal_the_sums_over_parcels(demo_result):
 def test_demo_land_use_after(demo_result, rules):
     parcels = demo_result.parcels
     known = set(rules.get("landuse", LandUseRules).land_classes)
-    for name in valuation.columns(rules):
+    for name in valuation.STAGE.columns(rules):
         assert parcels[name].notna().all(), name
     assert set(parcels[col.LAND_CLASS_AFTER]) <= known
     retired = parcels[parcels[col.REDUCE_SELECTED]]

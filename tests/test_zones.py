@@ -21,7 +21,7 @@ from zoning.mmu import fragments, merge_fragments, shared_boundaries
 from zoning.rules.models import ZonesRules
 from zoning.rules.ruleset import RuleSet, load_rules
 
-ZONE_COLUMNS = zones.columns  # the stage's own list, checked against the demo below
+ZONE_COLUMNS = zones.STAGE.columns  # the stage's own list, checked against the demo below
 
 
 def _zones_rules(tmp_path: Path, **changes: object) -> RuleSet:

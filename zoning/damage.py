@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import columns as col
+from zoning.declare import Column
 from zoning.errors import RuleError
 from zoning.layers import LayerSet
 from zoning.overlay import depth_bands
@@ -55,10 +56,25 @@ BELOW_EXTENT = "below_extent"
 TABLES = ("land", "buildings")
 
 
-def columns(rules: RuleSet) -> list[str]:
+DECLARED: tuple[Column, ...] = (
+    Column(col.DAMAGE_GRADE, "category", "损毁程度", "Damage grade",
+           "land damage grade: none, light, moderate, severe", categories="damage.grades"),
+    Column(col.DAMAGE_FACTOR, "text", "损毁主导因子", "Damage factor",
+           "the factor that decided the damage grade"),
+    Column(col.DAMAGE_REASON, "text", "损毁程度理由", "Damage grade reason",
+           "why the parcel has its damage grade: the factor's value against its limits"),
+    Column(col.BUILDING_GRADE, "text", "建筑物损坏等级", "Building grade",
+           "building damage grade I-IV of construction land; missing without deformation "
+           "values"),
+    Column(col.BUILDING_FACTOR, "text", "建筑物损坏主导因子", "Building factor",
+           "the deformation factor that decided the building grade"),
+)
+"""The columns the damage stage adds, in order."""
+
+
+def declares(rules: RuleSet) -> list[Column]:
     """Columns the damage stage adds."""
-    return [col.DAMAGE_GRADE, col.DAMAGE_FACTOR, col.DAMAGE_REASON, col.BUILDING_GRADE,
-            col.BUILDING_FACTOR]
+    return list(DECLARED)
 
 
 def _model(rules: RuleSet) -> DamageRules:
@@ -400,4 +416,4 @@ def trace(parcel: pd.DataFrame, rules: RuleSet) -> Trace:
                  _decided_source(model, result[col.DAMAGE_FACTOR], result[col.BUILDING_FACTOR]))
 
 
-STAGE = Stage(name="damage", run=run, columns=columns, sites=sites)
+STAGE = Stage(name="damage", run=run, declares=declares, sites=sites)

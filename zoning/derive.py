@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from zoning import columns as col
+from zoning.declare import Column
 from zoning.errors import Problem, ZoningError
 from zoning.layers import LayerSet
 from zoning.layers.roads import main_roads
@@ -34,15 +35,45 @@ from zoning.travel import travel_time_to_nearest
 logger = logging.getLogger(__name__)
 
 
-def columns(rules: RuleSet) -> list[str]:
+DECLARED: tuple[Column, ...] = (
+    Column(col.LANDUSE_NAME_ZH, "text", "地类名称", "Land-use name (zh)",
+           "Chinese name of the code"),
+    Column(col.LANDUSE_NAME_EN, "text", "地类名称（英文）", "Land-use name",
+           "English name of the code"),
+    Column(col.LANDUSE_L1, "text", "一级地类", "First-level class", "first-level class code"),
+    Column(col.LAND_CLASS, "category", "现状归并地类", "Land class before",
+           "canonical land class before restoration (rules/landuse.yaml)",
+           categories="landuse.land_classes"),
+    Column(col.IS_CONSTRUCTION, "boolean", "是否建设用地", "Construction land",
+           "construction land (建设用地) by the land-use mapping"),
+    Column(col.AREA_HA, "float", "面积", "Area", "parcel area in the working CRS"),
+    Column(col.DIST_ROAD_M, "float", "距主要道路距离", "Distance to main road",
+           "distance to the nearest main road"),
+    Column(col.DIST_TOWN_M, "float", "距镇区距离", "Distance to town",
+           "distance to the nearest town centre"),
+    Column(col.TRAVEL_MIN_TOWN, "float", "到镇区通行时间", "Travel time to town",
+           "travel time to the nearest town over the road network; missing without roads and "
+           "towns"),
+    Column(col.GANGUE_SHARE, "float", "矸石压占比例", "Gangue share", "share under gangue piles"),
+    Column(col.MINE_ID, "text", "所在矿井", "Mine", "mine covering most of the parcel"),
+    Column(col.MINE_STAGE, "text", "矿井阶段", "Mine stage", "new, producing or closed"),
+    Column(col.MINE_TYPE, "text", "开采方式", "Mine type", "underground or open_pit"),
+    Column(col.REDLINE_SHARE, "float", "生态保护红线占比", "Red line share",
+           "share inside the ecological protection red line; missing without the layer"),
+    Column(col.GEOHAZARD_SHARE, "float", "地质灾害易发区占比", "Geohazard share",
+           "share in geological hazard prone areas; missing without the layer"),
+    Column(col.DIST_BOUNDARY_M, "float", "距城镇开发边界距离", "Distance to urban boundary",
+           "distance to the urban development boundary (0 touching or inside); missing "
+           "without it"),
+    Column(col.INSIDE_BOUNDARY, "boolean", "位于城镇开发边界内", "Inside urban boundary",
+           "at least half of the parcel inside the urban development boundary"),
+)
+"""The columns the derive stage adds, in order."""
+
+
+def declares(rules: RuleSet) -> list[Column]:
     """Columns the derive stage adds."""
-    return [
-        col.LANDUSE_NAME_ZH, col.LANDUSE_NAME_EN, col.LANDUSE_L1, col.LAND_CLASS,
-        col.IS_CONSTRUCTION, col.AREA_HA, col.DIST_ROAD_M, col.DIST_TOWN_M,
-        col.TRAVEL_MIN_TOWN, col.GANGUE_SHARE,
-        col.MINE_ID, col.MINE_STAGE, col.MINE_TYPE, col.REDLINE_SHARE, col.GEOHAZARD_SHARE,
-        col.DIST_BOUNDARY_M, col.INSIDE_BOUNDARY,
-    ]
+    return list(DECLARED)
 
 
 def landuse_table(rules: LandUseRules) -> pd.DataFrame:
@@ -161,7 +192,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
     vectors = layers.vectors
     out = out.join(planning_columns(geoms, vectors.get("redline"), vectors.get("geohazard"),
                                     vectors.get("boundary")))
-    return out[columns(rules)]
+    return out[STAGE.columns(rules)]
 
 
-STAGE = Stage(name="derive", run=run, columns=columns, check=check)
+STAGE = Stage(name="derive", run=run, declares=declares, check=check)

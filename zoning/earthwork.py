@@ -52,15 +52,33 @@ import pandas as pd
 from pyproj import CRS
 
 from zoning import columns as col
+from zoning.declare import Column
 from zoning.errors import ZoningError
 from zoning.layers.grid import Grid
 from zoning.overlay import CellIndex
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = (col.POND_AREA_HA, col.FIELD_AREA_HA, col.POND_SHARE, col.EARTH_VOLUME_M3,
-           col.FIELD_HEIGHT_M, col.POND_EDGE_SUBS_M, col.EARTHWORK_STATUS)
-"""Columns :func:`earth_balance` returns, in order."""
+DECLARED: tuple[Column, ...] = (
+    Column(col.POND_AREA_HA, "float", "挖塘面积", "Pond area",
+           "area dug into fish ponds in a dig-deep-fill-shallow parcel"),
+    Column(col.FIELD_AREA_HA, "float", "垫田面积", "Field area",
+           "area raised into fields with the spoil"),
+    Column(col.POND_SHARE, "float", "挖塘比例", "Pond share",
+           "pond area over the parcel area covered by the subsidence grid"),
+    Column(col.EARTH_VOLUME_M3, "float", "挖方量", "Earth volume",
+           "bank volume cut from the ponds; the fill is bulking times it"),
+    Column(col.FIELD_HEIGHT_M, "float", "田面高出水位", "Field height",
+           "lowest field surface above the water table after the earthwork"),
+    Column(col.POND_EDGE_SUBS_M, "float", "塘边下沉", "Pond edge subsidence",
+           "subsidence at the pond edge: the pond covers the ground subsided more"),
+    Column(col.EARTHWORK_STATUS, "text", "土方平衡状态", "Earthwork status",
+           "balanced, no_fill_needed, insufficient_cut, no_cells or no_groundwater; missing "
+           "where the parcel is not balanced (another mode)"),
+)
+"""Columns :func:`earth_balance` returns, in order, as the modes stage declares them."""
+COLUMNS = tuple(c.name for c in DECLARED)
+"""Their names."""
 
 BALANCED = "balanced"
 NO_FILL_NEEDED = "no_fill_needed"

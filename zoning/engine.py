@@ -33,7 +33,6 @@ from zoning import (
     valuation,
     zones,
 )
-from zoning import columns as col
 from zoning._resources import demo_project
 from zoning.assess import Assessment
 from zoning.corridors import stage as corridors_stage
@@ -44,7 +43,7 @@ from zoning.project import AssessmentInput, Project, load_project
 from zoning.reduction import stage as reduction_stage
 from zoning.rulefields import engine_kinds, field_problems, field_uses, input_kinds
 from zoning.rules.ruleset import ExpressionSite, RuleSet, load_rules
-from zoning.stage import Stage, StageOutput
+from zoning.stage import Stage, StageOutput, handoff_problems
 from zoning.subsidence import stage as subsidence_stage
 from zoning.topology import TABLE as TOPOLOGY_TABLE
 from zoning.topology import TopologyReport, check_topology, measure
@@ -56,7 +55,7 @@ STAGES: tuple[Stage, ...] = (derive.STAGE, rasterstats.STAGE, subsidence_stage.S
                              reduction_stage.STAGE, modes.STAGE, zones.STAGE, units.STAGE,
                              valuation.STAGE, mineplan.STAGE)
 """The pipeline, in order. A new capability is a new stage module added here."""
-SPLIT_COLUMNS = (col.PARENT_ID, col.SPLIT)
+SPLIT_COLUMNS = tuple(c.name for c in split.DECLARED)
 """Columns every parcel gets before the stages (:mod:`zoning.split`)."""
 
 
@@ -170,19 +169,25 @@ def _check_stages(
     rules: RuleSet, layers: LayerSet | None, input_columns: list[str],
     stages: Sequence[Stage] = STAGES,
 ) -> list[Problem]:
-    """Check every stage's expressions against the columns available before it.
+    """Check every stage's hand-offs and expressions against what is there before it.
 
-    Names and kinds of value: the parcel layer's field dtypes and the documented types of
-    the engine's columns; then the values of the input fields the rules use. Missing values
-    of fields only the reduction rules on eligible parcels use are counted by the reduction
-    stage among those parcels (eligibility needs the engine's columns).
+    Every grid and layer a stage uses must be given by the project or made by a stage
+    before it (:func:`~zoning.stage.handoff_problems`). Names and kinds of value: the parcel
+    layer's field dtypes and the kinds the stages declare for their columns; then the values
+    of the input fields the rules use. Missing values of fields only the reduction rules on
+    eligible parcels use are counted by the reduction stage among those parcels (eligibility
+    needs the engine's columns).
     """
     problems: list[Problem] = []
     available = {c for c in input_columns if c != "geometry"}
-    produced = {c for stage in stages for c in stage.columns(rules)}
+    declared = [c for stage in stages for c in stage.declares(rules)]
+    produced = {c.name for c in declared}
     inputs = available - produced  # fields named like engine columns are renamed
     kinds = {**(input_kinds(layers.parcels) if layers is not None else {}),
-             **engine_kinds(produced)}
+             **engine_kinds([*split.DECLARED, *declared])}
+    if layers is not None:
+        problems += handoff_problems(stages, rules, layers.grids,
+                                     ["parcels", *layers.vectors])
     scoped = reduction_stage.eligible_sites(rules) if reduction_stage.STAGE in stages else []
     everywhere: list[ExpressionSite] = []
     for stage in stages:

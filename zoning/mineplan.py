@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import columns as col
+from zoning.declare import Column, Product
 from zoning.errors import Problem
 from zoning.layers import LayerSet
 from zoning.rules.models import CostsRules, DamageRules, ModesRules
@@ -238,9 +239,22 @@ def _mines_listed(layers: LayerSet) -> pd.DataFrame | None:
                          col.MINE_TYPE: frame[fields.type]})
 
 
-def columns(rules: RuleSet) -> list[str]:
+DECLARED: tuple[Column, ...] = (
+    Column(col.RESTORATION_COST_YUAN, "float", "修复费用", "Restoration cost",
+           "cost of the parcel's restoration mode × area, plus the earthwork volume × its unit "
+           "cost (rules/costs.yaml)"),
+)
+"""The column the stage adds."""
+
+
+def declares(rules: RuleSet) -> list[Column]:
     """The column the stage adds: ``restoration_cost_yuan``."""
-    return [col.RESTORATION_COST_YUAN]
+    return list(DECLARED)
+
+
+def makes(rules: RuleSet) -> list[Product]:
+    """The per-mine plans (一矿一策)."""
+    return [Product(TABLE, "table", "一矿一策", "Mine plans")]
 
 
 def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOutput:
@@ -258,4 +272,4 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     return StageOutput(out, tables={TABLE: plans.reset_index()})
 
 
-STAGE = Stage(name="mines", run=run, columns=columns, check=check)
+STAGE = Stage(name="mines", run=run, declares=declares, check=check, makes=makes)

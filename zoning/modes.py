@@ -20,7 +20,9 @@ import pandas as pd
 from zoning import columns as col
 from zoning.decision import Output, Table, evaluate
 from zoning.decision import fired as decision_fired
+from zoning.declare import Column, decided
 from zoning.earthwork import COLUMNS as EARTHWORK_COLUMNS
+from zoning.earthwork import DECLARED as EARTHWORK_DECLARED
 from zoning.earthwork import NO_CELLS, NO_GROUNDWATER, earth_balance
 from zoning.errors import ZoningError
 from zoning.layers import Grid, LayerSet
@@ -28,6 +30,7 @@ from zoning.layers.load import GROUNDWATER
 from zoning.rules.models import ModesRules, RightsRule
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage
+from zoning.subsidence.stage import SUBSIDENCE_GRID
 
 _OUTPUTS = {
     "safety_rules": [Output(col.SAFETY_RISK, col.SAFETY_RULE, col.SAFETY_REASON)],
@@ -40,9 +43,26 @@ _OUTPUTS = {
 }
 """The tables in the order they run, and what each assigns."""
 
-_AFTER: dict[str, tuple[str, ...]] = {
-    "rules": (col.MEASURES, *EARTHWORK_COLUMNS),
-    "rights_rules": (col.RIGHTS_AREA_HA,),
+_DECIDED: dict[str, tuple[str, str, str, str]] = {
+    col.SAFETY_RISK: ("安全风险", "Safety risk", "high, medium or low", "safety_levels"),
+    col.MARKET_ACCESS: ("市场条件", "Market access", "good, fair or poor", "market_levels"),
+    col.RESTORATION_MODE: ("修复模式", "Restoration mode", "restoration mode",
+                           "restoration_modes"),
+    col.RIGHTS_KIND: ("新增权益类型", "Rights kind",
+                      "right the restoration creates: linked_quota (增减挂钩), balance_credit "
+                      "(占补平衡), carbon_sink or none", "rights_kinds"),
+    col.VALUE_MODE: ("价值实现模式", "Value mode", "value-realization mode", "value_modes"),
+    col.STRATEGY: ("修复策略", "Strategy", "restoration strategy from the mine's stage and type",
+                   "strategies"),
+    col.MONITORING: ("监测要求", "Monitoring", "monitoring requirement", "monitoring"),
+}
+"""Labels, meaning and categories (of ``rules/modes.yaml``) of each table's output."""
+
+_AFTER: dict[str, tuple[Column, ...]] = {
+    "rules": (Column(col.MEASURES, "text", "修复措施", "Measures",
+                     "measures of the restoration mode"), *EARTHWORK_DECLARED),
+    "rights_rules": (Column(col.RIGHTS_AREA_HA, "float", "新增权益面积", "Rights area",
+                            "area of that right on the parcel; 0 with none"),),
 }
 """Columns computed right after a table, which the later tables see."""
 
@@ -60,13 +80,28 @@ def tables(rules: RuleSet) -> list[Table]:
         stated = [r.model_copy(update={"reason": model.reason(r)}) for r in getattr(model, key)]
         table = Table("modes", key, stated, outputs, seen, constants)
         out.append(table)
-        seen = (*seen, *table.columns(), *_AFTER.get(key, ()))
+        seen = (*seen, *table.columns(), *(c.name for c in _AFTER.get(key, ())))
     return out
 
 
-def columns(rules: RuleSet) -> list[str]:
+def _declared() -> tuple[Column, ...]:
+    out: list[Column] = []
+    for key, outputs in _OUTPUTS.items():
+        for o in outputs:
+            zh, en, meaning, categories = _DECIDED[o.column]
+            out += decided(o.column, o.rule_column, o.reason_column, zh, en, meaning,
+                           categories=f"modes.{categories}")
+        out += _AFTER.get(key, ())
+    return tuple(out)
+
+
+DECLARED = _declared()
+"""The modes columns in order: each table's outputs, then the columns computed after it."""
+
+
+def declares(rules: RuleSet) -> list[Column]:
     """Columns the modes stage adds."""
-    return [name for t in tables(rules) for name in (*t.columns(), *_AFTER.get(t.key, ()))]
+    return list(DECLARED)
 
 
 def _area_sites(table: Table) -> list[ExpressionSite]:
@@ -148,14 +183,14 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
         out = out.join(assigned)
     _check_monitoring(out, parcels, rules)
     _check_safety_first(out, rules)
-    return out[columns(rules)]
+    return out[STAGE.columns(rules)]
 
 
 def _earthwork(parcels: gpd.GeoDataFrame, layers: LayerSet, model: ModesRules,
                mask: np.ndarray) -> pd.DataFrame:
     """Earth balance of the masked parcels on the run's subsidence grid and water table."""
     groundwater = layers.grids.get(GROUNDWATER, layers.groundwater_m)
-    subsidence = layers.grids.get("subsidence")
+    subsidence = layers.grids.get(SUBSIDENCE_GRID)
     if groundwater is None or subsidence is None:
         out = pd.DataFrame(np.nan, index=parcels.index, columns=list(EARTHWORK_COLUMNS))
         status = NO_GROUNDWATER if subsidence is not None else NO_CELLS
@@ -169,4 +204,5 @@ def _earthwork(parcels: gpd.GeoDataFrame, layers: LayerSet, model: ModesRules,
                          bulking=work.bulking.value if work.bulking else 1.0, mask=mask)
 
 
-STAGE = Stage(name="modes", run=run, columns=columns, sites=sites)
+STAGE = Stage(name="modes", run=run, declares=declares, sites=sites,
+              optional_grids=(SUBSIDENCE_GRID, GROUNDWATER))

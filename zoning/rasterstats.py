@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import columns as col
+from zoning.declare import Column
 from zoning.errors import Problem
 from zoning.layers import LayerSet
 from zoning.layers.grid import Grid
@@ -40,13 +41,35 @@ NAME = "rasters"
 """Name of the stage (logs, timings)."""
 
 
-def raster_columns(rasters: Mapping[str, RasterLayer]) -> list[str]:
+SLOPE_DECLARED: tuple[Column, ...] = (
+    Column(col.SLOPE_MEAN_DEG, "float", "平均坡度", "Mean slope",
+           "mean slope over the parcel's cells, from the dem; missing without one"),
+    Column(col.SLOPE_MAX_DEG, "float", "最大坡度", "Max slope", "steepest cell of the parcel"),
+    *(Column(name, "float", f"坡度大于{t:g}°比例", f"Share steeper than {t:g}°",
+             f"share of the parcel's cells steeper than {t:g} degrees")
+      for name, t in zip(col.SLOPE_SHARES, col.SLOPE_SHARE_THRESHOLDS_DEG, strict=True)),
+)
+"""The slope columns every parcel gets (missing without a ``dem``)."""
+
+
+def raster_declared(rasters: Mapping[str, RasterLayer]) -> list[Column]:
     """The slope columns, then ``<name>_mean``, ``<name>_max`` and the shares of each raster."""
-    out = list(col.SLOPE_COLUMNS)
+    out = list(SLOPE_DECLARED)
     for name, spec in rasters.items():
-        out += [col.raster_mean(name), col.raster_max(name),
-                *(col.raster_share_gt(name, t) for t in spec.shares)]
+        out += [Column(col.raster_mean(name), "float", f"{name}均值", f"Mean {name}",
+                       f"mean of raster {name} over the parcel's valid cells"),
+                Column(col.raster_max(name), "float", f"{name}最大值", f"Max {name}",
+                       f"largest value of raster {name} over the parcel")]
+        out += [Column(col.raster_share_gt(name, t), "float", f"{name}大于{t:g}比例",
+                       f"Share of {name} above {t:g}",
+                       f"share of the parcel's valid cells of raster {name} above {t:g}",
+                       unit="fraction") for t in spec.shares]
     return out
+
+
+def raster_columns(rasters: Mapping[str, RasterLayer]) -> list[str]:
+    """Names of :func:`raster_declared`."""
+    return [c.name for c in raster_declared(rasters)]
 
 
 def zonal(parcels: gpd.GeoSeries, grid: Grid, thresholds: Sequence[float] = (),
@@ -108,8 +131,8 @@ def stage(rasters: Mapping[str, RasterLayer]) -> Stage:
     """The raster-statistics stage of a project with these ``rasters`` (name → spec)."""
     specs = dict(rasters)
 
-    def columns(rules: RuleSet) -> list[str]:
-        return raster_columns(specs)
+    def declares(rules: RuleSet) -> list[Column]:
+        return raster_declared(specs)
 
     def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataFrame:
         geoms = parcels.geometry
@@ -127,7 +150,8 @@ def stage(rasters: Mapping[str, RasterLayer]) -> Stage:
                                 [col.raster_share_gt(name, t) for t in spec.shares]))
         return pd.concat(parts, axis=1)
 
-    return Stage(name=NAME, run=run, columns=columns)
+    return Stage(name=NAME, run=run, declares=declares, uses_grids=tuple(specs),
+                 optional_grids=(SLOPE,))
 
 
 STAGE = stage({})

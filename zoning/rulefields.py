@@ -8,7 +8,8 @@ missing values a warning (the rules see them as missing).
 
 Examples
 --------
->>> kinds = engine_kinds()
+>>> from zoning.derive import DECLARED
+>>> kinds = engine_kinds(DECLARED)
 >>> kinds["land_class"], kinds["area_ha"], kinds["is_construction"]
 ('text', 'number', 'bool')
 """
@@ -22,8 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zoning import columns as col
-from zoning.dictionary import BOOL, FLOAT, PARCEL_LIST, TEXT
+from zoning.declare import Column
 from zoning.errors import Problem, ZoningError
 from zoning.layers.checks import numbers, value_problems
 from zoning.rules.expressions import StaticKind, column_kind
@@ -31,36 +31,15 @@ from zoning.rules.ruleset import ExpressionSite, RuleSet
 
 logger = logging.getLogger(__name__)
 
-_DICTIONARY_KINDS: dict[str, StaticKind] = {TEXT: "text", FLOAT: "number", BOOL: "bool"}
 MISSING_SEEN_AS = ("the rules see them as missing: a comparison with a missing value is false, "
                    "arithmetic on it gives a missing value, and a suitability or reduction "
                    "factor scores it with its `missing:` setting")
 """What the engine does with a missing value of a field the rules use (for the warning)."""
 
 
-_NUMBER_SUFFIXES = ("_ha", "_m", "_mm_m", "_share", "_score", "_yuan", "_t", "_min")
-_TEXT_SUFFIXES = ("_rule", "_reason", "_class", "_limit")
-
-
-def engine_kinds(produced: Iterable[str] = ()) -> dict[str, StaticKind]:
-    """The kind of value of the engine's own columns.
-
-    Documented columns (the data dictionary, the units of :mod:`zoning.columns`) have their
-    documented kind; the ``produced`` column names beyond them a kind by their names' unit
-    suffix (``_m``, ``_share``, ``_score``: numbers; ``_rule``, ``_reason``, ``_class``,
-    ``_limit``: text) or their factor (``suit_<use>_by_<factor>``); the rest are unknown.
-    """
-    kinds: dict[str, StaticKind] = {}
-    for name in produced:
-        if (name.endswith(_NUMBER_SUFFIXES) or "_by_" in name
-                or name.startswith(col.SUBS_SHARE_PREFIX)):
-            kinds[name] = "number"
-        elif name.endswith(_TEXT_SUFFIXES):
-            kinds[name] = "text"
-    kinds.update(dict.fromkeys(col.UNITS, "number"))
-    kinds.update({e.name: _DICTIONARY_KINDS[e.dtype] for e in PARCEL_LIST
-                  if e.dtype in _DICTIONARY_KINDS})
-    return kinds
+def engine_kinds(declared: Iterable[Column]) -> dict[str, StaticKind]:
+    """The kind of value of the engine's own columns, as their stages declare them."""
+    return {c.name: c.kind for c in declared}
 
 
 def _numeric_share(column: pd.Series) -> float:

@@ -57,7 +57,7 @@ POPUP_COLUMNS = (col.LANDUSE_NAME_ZH, col.ZONE_NAME_ZH, col.ZONE_RULE, col.PLANN
                  col.CORRIDOR_LEVEL, col.NODE_TYPE, col.REDUCE_REASON, col.REDUCE_TARGET_USE,
                  col.AREA_HA)
 POPUP_LABELS = {
-    col.PARCEL_ID: ("地块编号", "Parcel"),
+    col.PARCEL_ID: ("图斑编号", "Parcel ID"),
     col.LANDUSE_NAME_ZH: ("地类", "Land use"),
     col.ZONE_NAME_ZH: ("分区", "Zone"),
     col.ZONE_RULE: ("分区规则", "Zone rule"),
@@ -69,12 +69,12 @@ POPUP_LABELS = {
     col.DAMAGE_GRADE: ("损毁程度", "Damage grade"),
     col.SUBS_MAX_M: ("最大下沉 (m)", "Max. subsidence (m)"),
     col.PONDED_SHARE: ("积水比例", "Ponded share"),
-    col.BEST_USE: ("最适用途", "Best use"),
+    col.BEST_USE: ("最适宜用途", "Best use"),
     col.IS_SOURCE: ("生态源地", "Ecological source"),
     col.CORRIDOR_LEVEL: ("廊道等级", "Corridor level"),
     col.NODE_TYPE: ("生态节点", "Ecological node"),
     col.REDUCE_REASON: ("减量依据", "Why reduced"),
-    col.REDUCE_TARGET_USE: ("减量后用途", "Use after reduction"),
+    col.REDUCE_TARGET_USE: ("减量后用途", "Use after retirement"),
     col.AREA_HA: ("面积 (ha)", "Area (ha)"),
 }
 """Popup column headings on the web map, (Chinese, English)."""

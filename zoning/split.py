@@ -33,6 +33,7 @@ import rasterio.features
 import shapely
 
 from zoning import columns as col
+from zoning.declare import Column
 from zoning.errors import Problem, ZoningError
 from zoning.layers import LayerSet
 from zoning.overlay import flatten_depth_polygons
@@ -42,6 +43,14 @@ from zoning.rules.ruleset import RuleSet
 from zoning.subsidence.stage import groundwater_grid, subsidence_grids
 
 logger = logging.getLogger(__name__)
+
+DECLARED: tuple[Column, ...] = (
+    Column(col.PARENT_ID, "text", "原图斑编号", "Parent parcel ID",
+           "id of the parcel a piece was split from (split: option); its own id when not split"),
+    Column(col.SPLIT, "boolean", "是否分割", "Split",
+           "piece of a parcel split by subsidence band or ponding (id <parent id>-<k>)"),
+)
+"""The columns every parcel gets here, before the stages."""
 
 BANDS, PONDING = "subsidence_bands", "ponding"
 """What parcels can be split by (``split.by``)."""

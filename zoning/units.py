@@ -38,6 +38,7 @@ from scipy.sparse import coo_array
 from spopt.region import WardSpatial
 
 from zoning import columns as col
+from zoning.declare import Column, Product
 from zoning.layers import LayerSet
 from zoning.mmu import close_gaps, fragments, merge_fragments, shared_boundaries
 from zoning.rules.models import PlanningUnits, ZonesRules
@@ -58,9 +59,22 @@ def _spec(rules: RuleSet) -> PlanningUnits | None:
     return rules.get("zones", ZonesRules).planning_units
 
 
-def columns(rules: RuleSet) -> list[str]:
+DECLARED: tuple[Column, ...] = (
+    Column(col.PLANNING_UNIT, "text", "规划单元", "Planning unit",
+           "planning unit `<zone>-NNN`: compact contiguous parcels of one zone; empty when the "
+           "zones rules have no planning_units block"),
+)
+"""The column the stage adds."""
+
+
+def declares(rules: RuleSet) -> list[Column]:
     """Columns the stage adds: ``planning_unit`` (missing throughout when off)."""
-    return [col.PLANNING_UNIT]
+    return list(DECLARED)
+
+
+def makes(rules: RuleSet) -> list[Product]:
+    """The planning unit polygons."""
+    return [Product(LAYER, "layer", "规划单元", "Planning units")]
 
 
 def sites(rules: RuleSet) -> list[ExpressionSite]:
@@ -252,4 +266,5 @@ def unit_polygons(parcels: gpd.GeoDataFrame, rules: RuleSet) -> dict[str, gpd.Ge
     return {LAYER: grouped.reset_index()}
 
 
-STAGE = Stage(name="units", run=run, columns=columns, sites=sites, layers=unit_polygons)
+STAGE = Stage(name="units", run=run, declares=declares, sites=sites, layers=unit_polygons,
+              makes=makes)

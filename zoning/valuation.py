@@ -29,6 +29,7 @@ import pandas as pd
 from zoning import columns as col
 from zoning._resources import rules_dir
 from zoning.decision import Output, Table, evaluate
+from zoning.declare import Column, Product
 from zoning.errors import Problem
 from zoning.layers import LayerSet
 from zoning.rules.loader import load_yaml
@@ -45,6 +46,29 @@ from zoning.stage import Stage, StageOutput
 
 logger = logging.getLogger(__name__)
 
+DECLARED: tuple[Column, ...] = (
+    Column(col.LAND_CLASS_AFTER, "category", "修复后归并地类", "Land class after",
+           "canonical land class after restoration (rules/esv.yaml after_rules)",
+           categories="landuse.land_classes"),
+    Column(col.LAND_CLASS_AFTER_RULE, "text", "修复后地类规则", "Land class after rule",
+           "the after_rules rule that gave it"),
+    Column(col.LAND_CLASS_AFTER_REASON, "text", "修复后地类理由", "Land class after reason",
+           "why that rule gave it"),
+    Column(col.LAND_CLASS_AFTER_NAME_ZH, "text", "修复后地类名称", "Land class after (zh)",
+           "Chinese name of the land class after"),
+    Column(col.LAND_CLASS_AFTER_NAME_EN, "text", "修复后地类名称（英文）", "Land class after name",
+           "English name of the land class after"),
+    Column(col.ESV_BEFORE_YUAN, "float", "修复前生态系统服务价值", "ESV before",
+           "ecosystem service value before: area × Σ equivalents × equivalent value"),
+    Column(col.ESV_AFTER_YUAN, "float", "修复后生态系统服务价值", "ESV after",
+           "ecosystem service value of the land class after restoration"),
+    Column(col.CARBON_BEFORE_T, "float", "修复前碳储量", "Carbon before",
+           "carbon in the four InVEST pools before restoration"),
+    Column(col.CARBON_AFTER_T, "float", "修复后碳储量", "Carbon after",
+           "carbon in the four InVEST pools after restoration"),
+)
+"""The columns the valuation stage adds, in order."""
+
 BEFORE = "before"
 AFTER = "after"
 CHANGE = "change"
@@ -58,10 +82,15 @@ def table(rules: RuleSet) -> Table:
                          col.LAND_CLASS_AFTER_REASON)])
 
 
-def columns(rules: RuleSet) -> list[str]:
+def declares(rules: RuleSet) -> list[Column]:
     """Columns the valuation stage adds."""
-    return [*table(rules).columns(), col.LAND_CLASS_AFTER_NAME_ZH, col.LAND_CLASS_AFTER_NAME_EN,
-            col.ESV_BEFORE_YUAN, col.ESV_AFTER_YUAN, col.CARBON_BEFORE_T, col.CARBON_AFTER_T]
+    return list(DECLARED)
+
+
+def makes(rules: RuleSet) -> list[Product]:
+    """The summary tables of ecosystem service value and carbon."""
+    return [Product(col.ESV_BY_SERVICE, "table", "分项生态系统服务价值", "ESV by service"),
+            Product(col.CARBON_BY_POOL, "table", "分碳库碳储量", "Carbon by pool")]
 
 
 def sites(rules: RuleSet) -> list[ExpressionSite]:
@@ -158,7 +187,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
                 out[col.ESV_BEFORE_YUAN].sum(), out[col.ESV_AFTER_YUAN].sum(),
                 out[col.CARBON_BEFORE_T].sum(), out[col.CARBON_AFTER_T].sum())
     classes = seen[[col.LAND_CLASS, col.AREA_HA]].join(out[[col.LAND_CLASS_AFTER]])
-    return StageOutput(out[columns(rules)], tables=summary_tables(classes, rules))
+    return StageOutput(out[STAGE.columns(rules)], tables=summary_tables(classes, rules))
 
 
 def _area_by_class(parcels: pd.DataFrame) -> dict[str, pd.Series]:
@@ -205,4 +234,5 @@ def summary_tables(parcels: pd.DataFrame, rules: RuleSet) -> dict[str, pd.DataFr
             col.CARBON_BY_POOL: carbon_by_pool(parcels, rules)}
 
 
-STAGE = Stage(name="valuation", run=run, columns=columns, sites=sites, check=check)
+STAGE = Stage(name="valuation", run=run, declares=declares, sites=sites, check=check,
+              makes=makes)

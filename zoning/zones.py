@@ -18,6 +18,7 @@ import pandas as pd
 
 from zoning import columns as col
 from zoning.decision import Output, Table, evaluate
+from zoning.declare import Column, Product, decided
 from zoning.layers import LayerSet
 from zoning.mmu import FragmentRound, close_gaps, merge_fragments, shared_boundaries
 from zoning.rules.models import ZonesRules
@@ -40,9 +41,27 @@ def table(rules: RuleSet) -> Table:
     return Table("zones", "rules", model.rules, [Output(col.ZONE, col.ZONE_RULE, col.ZONE_REASON)])
 
 
-def columns(rules: RuleSet) -> list[str]:
+DECLARED: tuple[Column, ...] = (
+    *decided(col.ZONE, col.ZONE_RULE, col.ZONE_REASON, "规划分区", "Zone", "planning zone",
+             categories="zones.zones"),
+    Column(col.ZONE_NAME_ZH, "text", "分区名称", "Zone name (zh)", "Chinese name of the zone"),
+    Column(col.ZONE_NAME_EN, "text", "分区名称（英文）", "Zone name", "English name of the zone"),
+    Column(col.ZONE_BEFORE_MMU, "category", "合并前分区", "Zone before merging",
+           "zone the decision table gave, before small fragments merged (minimum mapping unit)",
+           categories="zones.zones"),
+)
+"""The columns the zoning stage adds, in order."""
+
+
+def declares(rules: RuleSet) -> list[Column]:
     """Columns the zoning stage adds."""
-    return [*table(rules).columns(), col.ZONE_NAME_ZH, col.ZONE_NAME_EN, col.ZONE_BEFORE_MMU]
+    return list(DECLARED)
+
+
+def makes(rules: RuleSet) -> list[Product]:
+    """The zone polygons and statistics."""
+    return [Product("zones", "layer", "规划分区", "Planning zones"),
+            Product(STATISTICS_TABLE, "table", "分区统计", "Zone statistics")]
 
 
 def sites(rules: RuleSet) -> list[ExpressionSite]:
@@ -65,7 +84,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
         out = _apply_mmu(out, parcels, model)
     out[col.ZONE_NAME_ZH] = out[col.ZONE].map({k: z.label.zh for k, z in model.zones.items()})
     out[col.ZONE_NAME_EN] = out[col.ZONE].map({k: z.label.en for k, z in model.zones.items()})
-    out = out[columns(rules)]
+    out = out[STAGE.columns(rules)]
     breakdowns = [c for c in BREAKDOWNS if c in parcels.columns]
     stats = zone_statistics(parcels[[col.AREA_HA, *breakdowns]].join(out[[col.ZONE]]), model)
     return StageOutput(out, tables={STATISTICS_TABLE: stats})
@@ -233,4 +252,5 @@ def zone_polygons(parcels: gpd.GeoDataFrame, rules: RuleSet) -> dict[str, gpd.Ge
     return {"zones": grouped.loc[order].reset_index()}
 
 
-STAGE = Stage(name="zones", run=run, columns=columns, sites=sites, layers=zone_polygons)
+STAGE = Stage(name="zones", run=run, declares=declares, sites=sites, layers=zone_polygons,
+              makes=makes)

@@ -23,6 +23,7 @@ from zoning.corridors import resistance
 from zoning.corridors.network import LEVEL_CODES, Network, build_network
 from zoning.corridors.resistance import KIND, Surface, resistance_surface
 from zoning.corridors.sources import Patches, choose_sources, where_site
+from zoning.declare import Column, Product
 from zoning.errors import Problem
 from zoning.layers import LayerSet
 from zoning.layers.grid import Grid
@@ -30,16 +31,49 @@ from zoning.rules.models import CorridorRules
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage, StageOutput
 
-COLUMNS = [col.IS_SOURCE, col.IN_CORRIDOR, col.CORRIDOR_LEVEL, col.NODE_TYPE]
 logger = logging.getLogger(__name__)
 
 LINKS_TABLE = "corridor_links"
 SOURCES_TABLE = "corridor_sources"
 
 
-def columns(rules: RuleSet) -> list[str]:
+DECLARED: tuple[Column, ...] = (
+    Column(col.IS_SOURCE, "boolean", "生态源地", "Ecological source",
+           "part of an ecological source"),
+    Column(col.IN_CORRIDOR, "boolean", "位于生态廊道", "In corridor",
+           "lies in an ecological corridor"),
+    Column(col.CORRIDOR_LEVEL, "text", "廊道等级", "Corridor level",
+           "important or general; missing outside corridors"),
+    Column(col.NODE_TYPE, "text", "生态节点", "Ecological node",
+           "barrier, pinch_point or stepping_stone; missing otherwise"),
+)
+"""The four network columns."""
+COLUMNS = [c.name for c in DECLARED]
+PRODUCTS: tuple[Product, ...] = (
+    Product("resistance", "grid", "生态阻力面", "Resistance surface"),
+    Product("cost_distance", "grid", "累积成本距离", "Cost distance"),
+    Product("corridor", "grid", "廊道", "Corridor"),
+    Product("current_density", "grid", "电流密度", "Current density"),
+    Product("barrier_improvement", "grid", "障碍改善", "Barrier improvement"),
+    Product("sources", "layer", "生态源地", "Ecological sources"),
+    Product("corridors", "layer", "生态廊道", "Ecological corridors"),
+    Product("corridor_areas", "layer", "廊道范围", "Corridor areas"),
+    Product("nodes", "layer", "生态节点", "Ecological nodes"),
+    Product(LINKS_TABLE, "table", "廊道连接", "Corridor links"),
+    Product(SOURCES_TABLE, "table", "生态源地表", "Ecological sources table"),
+)
+"""What the stage makes besides the columns (the network rasters and layers need two
+sources)."""
+
+
+def declares(rules: RuleSet) -> list[Column]:
     """The four network columns."""
-    return list(COLUMNS)
+    return list(DECLARED)
+
+
+def makes(rules: RuleSet) -> list[Product]:
+    """The rasters, layers and tables of the ecological network."""
+    return list(PRODUCTS)
 
 
 def sites(rules: RuleSet) -> list[ExpressionSite]:
@@ -124,4 +158,5 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     return StageOutput(out[COLUMNS], grids=grids, layers=vectors, tables=tables)
 
 
-STAGE = Stage(name="corridors", run=run, columns=columns, sites=sites, check=check)
+STAGE = Stage(name="corridors", run=run, declares=declares, sites=sites, check=check,
+              makes=makes)

@@ -420,9 +420,9 @@ def _suitability(result: RunResult) -> str:
     parcels = result.parcels
     uses = [LegendEntry(k, u.label.zh, u.label.en, u.color) for k, u in rules.uses.items()]
     classes = [LegendEntry(c, c, "", "#9e9e9e") for c in col.SUIT_CLASSES]
-    out = _h3("最适用途", "Best use") + _area_section(parcels, col.BEST_USE, uses,
+    out = _h3("最适宜用途", "Best use") + _area_section(parcels, col.BEST_USE, uses,
                                                    "best-use-area")
-    out += _h3("最适用途的适宜等级", "Class of the best use") + _area_section(
+    out += _h3("最适宜用途的适宜等级", "Class of the best use") + _area_section(
         parcels, col.BEST_USE_CLASS, classes, "best-use-class-area", chart=False)
     matrix = []
     for use in uses:
@@ -739,14 +739,14 @@ def _sensitivity(result: RunResult) -> str:
     if sensitivity is None or sensitivity.empty:
         return _note("本次运行无敏感性分析。", "This run has no sensitivity table.")
     worst = sensitivity.sort_values("best_use_changed_share", ascending=False).iloc[0]
-    lead = (f"<p>权重按 ±步长调整并重新归一化后，等级或最适用途改变的地块比例。"
+    lead = (f"<p>权重按 ±步长调整并重新归一化后，等级或最适宜用途改变的地块比例。"
             f"Each weight moved up (+) or down (−) by the step and renormalised: the share "
             f"of parcels whose class of that use, or whose best use, changes. Most "
             f"sensitive: {_esc(worst['use'])} / {_esc(worst['factor'])} "
             f"({_esc(percent(worst['best_use_changed_share']))} of best uses).</p>")
     headers = {"use": "用途 Use", "factor": "因子 Factor", "direction": "方向 Direction",
                "weight": "权重 Weight", "class_changed_share": "等级改变 Class changed",
-               "best_use_changed_share": "最适用途改变 Best use changed"}
+               "best_use_changed_share": "最适宜用途改变 Best use changed"}
     return lead + table(sensitivity, headers, table_id="sensitivity")
 
 

@@ -18,6 +18,7 @@ from libpysal.weights import Queen
 
 from zoning import columns as col
 from zoning.decision import FIRED_COLUMNS, Output, Table, evaluate
+from zoning.declare import Column, Product, decided
 from zoning.errors import ReductionError
 from zoning.layers import LayerSet
 from zoning.reduction._quota import Selection, select, target_from
@@ -51,9 +52,28 @@ RELEASE_TABLE = "reduction_release"
 WEIGHTS_TABLE = "reduction_weights"
 LAYER = "reduction"
 _TARGET = Output(col.REDUCE_TARGET_USE, col.REDUCE_TARGET_RULE, col.REDUCE_TARGET_REASON)
-COLUMNS = [col.CITY_TYPE, col.REDUCE_CANDIDATE, col.REDUCE_TRIGGERS, col.REDUCE_SCORE,
-           col.REDUCE_INDICATORS, col.REDUCE_SELECTED, col.REDUCE_REASON,
-           *(_TARGET.column, _TARGET.rule_column, _TARGET.reason_column)]
+DECLARED: tuple[Column, ...] = (
+    Column(col.CITY_TYPE, "text", "资源型城市类型", "City type",
+           "resource-based city type in force (growing, mature, declining, regenerating), "
+           "the same on every parcel"),
+    Column(col.REDUCE_CANDIDATE, "boolean", "减量候选", "Reduction candidate",
+           "eligible construction land not locked out"),
+    Column(col.REDUCE_TRIGGERS, "text", "减量触发条件", "Reduction triggers",
+           "hard triggers that hold on the parcel, comma-separated (empty: none)"),
+    Column(col.REDUCE_SCORE, "float", "减量得分", "Reduction score",
+           "0-1, 1 the strongest case for retiring; missing off candidates"),
+    Column(col.REDUCE_INDICATORS, "text", "减量主要指标", "Reduction indicators",
+           "the indicators contributing most to the score, comma-separated"),
+    Column(col.REDUCE_SELECTED, "boolean", "纳入减量", "Retired",
+           "retired within the reduction quota"),
+    Column(col.REDUCE_REASON, "text", "减量理由", "Reduction reason",
+           "why it is retired: locked_in, triggered: <ids> or score <s>: <indicators>"),
+    *decided(_TARGET.column, _TARGET.rule_column, _TARGET.reason_column, "减量后用途",
+             "Use after retirement", "target use of retired land; missing when not retired",
+             categories="reduction.target_uses"),
+)
+"""The reduction columns, in order (``city_type`` first: later rules may name it)."""
+COLUMNS = [c.name for c in DECLARED]
 
 
 def target_use_table(model: ReductionRules) -> Table:
@@ -86,9 +106,18 @@ def _lock_sites(model: ReductionRules) -> dict[str, ExpressionSite]:
              ("locked_out", model.locked_out)) if text is not None}
 
 
-def columns(rules: RuleSet) -> list[str]:
+def declares(rules: RuleSet) -> list[Column]:
     """The reduction columns."""
-    return list(COLUMNS)
+    return list(DECLARED)
+
+
+def makes(rules: RuleSet) -> list[Product]:
+    """The layer of the retired parcels and the reduction tables."""
+    return [Product(LAYER, "layer", "减量图斑", "Retired parcels"),
+            Product(SUMMARY_TABLE, "table", "减量汇总", "Reduction summary"),
+            Product(RELEASE_TABLE, "table", "指标释放", "Quota release"),
+            Product(WEIGHTS_TABLE, "table", "减量指标权重", "Reduction weights"),
+            Product(STRATEGY_TABLE, "table", "城市类型策略", "City strategy")]
 
 
 def sites(rules: RuleSet) -> list[ExpressionSite]:
@@ -222,4 +251,5 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     return StageOutput(out[COLUMNS], layers={LAYER: layer}, tables=tables)
 
 
-STAGE = Stage(name="reduction", run=run, columns=columns, sites=sites, check=check)
+STAGE = Stage(name="reduction", run=run, declares=declares, sites=sites, check=check,
+              makes=makes)

@@ -22,6 +22,7 @@ from pyproj import CRS
 from rasterio.features import rasterize
 
 from zoning import columns as col
+from zoning.declare import Column, Product
 from zoning.errors import LayerError, Problem
 from zoning.layers import LayerSet
 from zoning.layers.checks import negative_problem, numbers, value_problems
@@ -44,6 +45,8 @@ from zoning.subsidence.surface import level_polygons, slope_and_curvature
 
 logger = logging.getLogger(__name__)
 
+SUBSIDENCE_GRID = "subsidence"
+"""Grid of the subsidence (m, positive down) the stage makes; later stages use it."""
 CONTOURS = "subsidence_contours"
 PONDING = "ponding"
 """Layer of the ponded ground: where subsidence reaches the water table (``water_m`` = 0)."""
@@ -59,17 +62,64 @@ def parameters(rules: SubsidenceRules) -> PimParameters:
                          theta_k=p.theta_k.value, s_ratio=p.s_ratio.value)
 
 
-def _band_columns(rules: RuleSet) -> list[str]:
+def _bands(rules: RuleSet) -> list[Column]:
+    """The area share of each depth band of the damage rules."""
     bounds = rules.get("damage", DamageRules).depth_bands_m
-    return [band_column(lo, hi) for lo, hi in depth_bands(bounds)]
+    out = []
+    for lo, hi in depth_bands(bounds):
+        span = f"{lo:g}-{hi:g} m" if np.isfinite(hi) else f"over {lo:g} m"
+        zh = f"{lo:g}-{hi:g}米" if np.isfinite(hi) else f"{lo:g}米以上"
+        out.append(Column(band_column(lo, hi), "float", f"下沉{zh}面积比例",
+                          f"Share sunk {span}", f"share of the area sunk {span} "
+                          "(depth bands of rules/damage.yaml)", unit="fraction"))
+    return out
 
 
-def columns(rules: RuleSet) -> list[str]:
+_DEPTH = (
+    Column(col.SUBS_MAX_M, "float", "最大下沉", "Max subsidence",
+           "largest subsidence over the parcel"),
+    Column(col.SUBS_MEAN_M, "float", "平均下沉", "Mean subsidence",
+           "area-weighted mean subsidence"),
+)
+_AFTER = (
+    Column(col.GW_BEFORE_M, "float", "沉陷前潜水埋深", "Water table before",
+           "groundwater depth below the ground before subsidence; missing without groundwater"),
+    Column(col.GW_AFTER_M, "float", "沉陷后潜水埋深", "Water table after",
+           "water-table depth below the lowest ground after subsidence; negative: ponded"),
+    Column(col.PONDED_SHARE, "float", "积水比例", "Ponded share",
+           "share fallen to or below the water table"),
+    Column(col.POND_DEPTH_M, "float", "最大积水深度", "Ponding depth",
+           "deepest water over the parcel"),
+    Column(col.SEASONAL_SHARE, "float", "季节性积水比例", "Seasonal waterlogging share",
+           "share within the seasonal band above the water table"),
+    Column(col.TILT_MAX_MM_M, "float", "最大倾斜", "Max tilt",
+           "largest tilt; missing when unknown"),
+    Column(col.CURV_MAX_PER_KM, "float", "最大曲率", "Max curvature",
+           "largest absolute principal curvature; missing when unknown"),
+    Column(col.STRAIN_MAX_MM_M, "float", "最大水平变形", "Max strain",
+           "largest absolute horizontal strain; missing when unknown"),
+    Column(col.YEARS_SINCE_MINING, "float", "停采年数", "Years since mining",
+           "years since the last panel influencing the parcel finished; 0 while mining goes "
+           "on"),
+    Column(col.STABLE, "boolean", "地表稳沉", "Stable ground", "ground considered stable"),
+)
+DECLARED = (*_DEPTH, *_AFTER)
+"""The subsidence columns that do not depend on the rules (the depth bands do)."""
+
+
+def declares(rules: RuleSet) -> list[Column]:
     """Columns the subsidence stage adds."""
-    return [col.SUBS_MAX_M, col.SUBS_MEAN_M, *_band_columns(rules), col.GW_BEFORE_M,
-            col.GW_AFTER_M, col.PONDED_SHARE, col.POND_DEPTH_M, col.SEASONAL_SHARE,
-            col.TILT_MAX_MM_M, col.CURV_MAX_PER_KM, col.STRAIN_MAX_MM_M,
-            col.YEARS_SINCE_MINING, col.STABLE]
+    return [*_DEPTH, *_bands(rules), *_AFTER]
+
+
+def makes(rules: RuleSet) -> list[Product]:
+    """The grids and layers of the subsidence stage (deformation grids with some forms)."""
+    return [Product(SUBSIDENCE_GRID, "grid", "地表下沉", "Subsidence"),
+            Product("tilt", "grid", "倾斜", "Tilt"),
+            Product("curvature", "grid", "曲率", "Curvature"),
+            Product("strain", "grid", "水平变形", "Horizontal strain"),
+            Product(CONTOURS, "layer", "下沉等值线", "Subsidence contours"),
+            Product(PONDING, "layer", "积水区", "Ponding")]
 
 
 def subsidence_grids(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
@@ -80,7 +130,7 @@ def subsidence_grids(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
     if sub.form == "panels":
         return predict(layers.vectors["panels"], parameters(spec), grid=grid_spec).grids()
     if sub.form == "polygons":  # bands are steps: their derivatives mean nothing
-        return {"subsidence": rasterize_depths(layers.vectors["subsidence"], grid_spec,
+        return {SUBSIDENCE_GRID: rasterize_depths(layers.vectors["subsidence"], grid_spec,
                                                layers.crs)}
     if sub.form == "points":
         i = sub.interpolation
@@ -88,9 +138,9 @@ def subsidence_grids(parcels: gpd.GeoSeries, rules: RuleSet, layers: LayerSet,
                                   resolution_m=i.resolution_m, buffer_m=i.buffer_m,
                                   power=i.power, neighbours=i.neighbours)
     else:
-        grid = layers.grids["subsidence"]
+        grid = layers.grids[SUBSIDENCE_GRID]
     tilt, curvature = slope_and_curvature(grid)
-    return {"subsidence": grid, "tilt": Grid(tilt, grid.transform, grid.crs),
+    return {SUBSIDENCE_GRID: grid, "tilt": Grid(tilt, grid.transform, grid.crs),
             "curvature": Grid(curvature, grid.transform, grid.crs)}
 
 
@@ -190,25 +240,25 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     sub = layers.subsidence
     if sub is None:
         logger.warning("no subsidence layer: subsidence columns are left missing")
-        out = pd.DataFrame(np.nan, index=parcels.index, columns=columns(rules))
+        out = pd.DataFrame(np.nan, index=parcels.index, columns=STAGE.columns(rules))
         out[col.STABLE] = True
         return StageOutput(out)
     gw = layers.groundwater_m
     exact = gw if sub.form == "polygons" else None  # a constant depth over depth polygons
     wet = {} if exact is None else {col.PONDED_SHARE: exact, "_seasonal": exact - band_m}
     grids = subsidence_grids(geoms, rules, layers, sub)
-    cells = CellIndex(geoms, grids["subsidence"])
+    cells = CellIndex(geoms, grids[SUBSIDENCE_GRID])
     if sub.form == "polygons":
         stats = depth_from_polygons(geoms, layers.vectors["subsidence"], bands, wet)
     else:
-        stats = depth_from_grid(geoms, grids["subsidence"], bands, cells=cells)
+        stats = depth_from_grid(geoms, grids[SUBSIDENCE_GRID], bands, cells=cells)
     out = stats.drop(columns=list(wet))
-    polygons = {CONTOURS: level_polygons(grids["subsidence"], spec.contours_m)}
-    groundwater = groundwater_grid(layers, grids["subsidence"])
+    polygons = {CONTOURS: level_polygons(grids[SUBSIDENCE_GRID], spec.contours_m)}
+    groundwater = groundwater_grid(layers, grids[SUBSIDENCE_GRID])
     if groundwater is None:
         out = out.assign(**dict.fromkeys(_WATER, np.nan))
     else:
-        by_cell, water = water_columns(cells, grids["subsidence"], groundwater, band_m)
+        by_cell, water = water_columns(cells, grids[SUBSIDENCE_GRID], groundwater, band_m)
         out = out.assign(**by_cell)
         polygons[PONDING] = level_polygons(water, [0.0], column="water_m")
         if GROUNDWATER in layers.grids:  # a raster: written beside subsidence.tif
@@ -226,7 +276,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     out[col.YEARS_SINCE_MINING] = mining_years(geoms, rules, layers)
     stable_after = spec.stability.stable_after_years.value
     out[col.STABLE] = ~(out[col.YEARS_SINCE_MINING] < stable_after)
-    return StageOutput(out[columns(rules)], grids=grids, layers=polygons)
+    return StageOutput(out[STAGE.columns(rules)], grids=grids, layers=polygons)
 
 
 def check(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> list[Problem]:
@@ -268,4 +318,4 @@ def _panel_fields(layers: LayerSet) -> list[Problem]:
     return problems
 
 
-STAGE = Stage(name="subsidence", run=run, columns=columns, check=check)
+STAGE = Stage(name="subsidence", run=run, declares=declares, check=check, makes=makes)

@@ -17,6 +17,6 @@ Examples
 """
 
 from zoning.suitability.sensitivity import sensitivity
-from zoning.suitability.stage import SENSITIVITY_TABLE, STAGE, WEIGHTS_TABLE, columns, run
+from zoning.suitability.stage import SENSITIVITY_TABLE, STAGE, WEIGHTS_TABLE, declares, run
 
-__all__ = ["SENSITIVITY_TABLE", "STAGE", "WEIGHTS_TABLE", "columns", "run", "sensitivity"]
+__all__ = ["SENSITIVITY_TABLE", "STAGE", "WEIGHTS_TABLE", "declares", "run", "sensitivity"]

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from zoning import columns as col
+from zoning.declare import Column, Product
 from zoning.layers import LayerSet
-from zoning.rules.models import SuitabilityRules
+from zoning.rules.models import SuitabilityRules, Use
 from zoning.rules.ruleset import ExpressionSite, RuleSet
 from zoning.stage import Stage, StageOutput
 from zoning.suitability.scoring import (
@@ -31,14 +32,39 @@ WEIGHTS_TABLE = "suitability_weights"
 SENSITIVITY_TABLE = "suitability_sensitivity"
 
 
-def columns(rules: RuleSet) -> list[str]:
+BEST: tuple[Column, ...] = (
+    Column(col.BEST_USE, "category", "最适宜用途", "Best use", "the most suitable use",
+           categories="suitability.uses"),
+    Column(col.BEST_USE_CLASS, "text", "最适宜等级", "Best use class",
+           "its class S1, S2, S3 or N"),
+)
+"""The columns naming the best use, after those of every use."""
+
+
+def _use_columns(use: str, spec: Use) -> list[Column]:
+    zh, en = spec.label.zh, spec.label.en
+    out = [Column(col.suit_score(use), "float", f"{zh}适宜性指数", f"{en} suitability index",
+                  f"suitability index of {use}, 0 to 1, higher is better"),
+           Column(col.suit_class(use), "text", f"{zh}适宜性等级", f"{en} suitability class",
+                  f"suitability class of {use}: S1, S2, S3 or N"),
+           Column(col.suit_limit(use), "text", f"{zh}限制因子", f"{en} limiting factors",
+                  f"limiting factors of {use}: capping vetoes, then by obstacle degree")]
+    out += [Column(col.suit_factor(use, f.id), "float", f"{zh}{f.label.zh}得分",
+                   f"{en} {f.label.en} score", f"score (0 to 1) of factor {f.id} for {use}")
+            for f in spec.factors]
+    return out
+
+
+def declares(rules: RuleSet) -> list[Column]:
     """Index, class, limiting factors and factor scores of every use, then ``best_use``."""
     model = rules.get("suitability", SuitabilityRules)
-    names: list[str] = []
-    for use, spec in model.uses.items():
-        names += [col.suit_score(use), col.suit_class(use), col.suit_limit(use)]
-        names += [col.suit_factor(use, f.id) for f in spec.factors]
-    return [*names, col.BEST_USE, col.BEST_USE_CLASS]
+    return [*(c for use, spec in model.uses.items() for c in _use_columns(use, spec)), *BEST]
+
+
+def makes(rules: RuleSet) -> list[Product]:
+    """The weights and the weight sensitivity tables."""
+    return [Product(WEIGHTS_TABLE, "table", "适宜性因子权重", "Suitability weights"),
+            Product(SENSITIVITY_TABLE, "table", "权重敏感性", "Weight sensitivity")]
 
 
 def sites(rules: RuleSet) -> list[ExpressionSite]:
@@ -75,7 +101,7 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     out[col.BEST_USE_CLASS] = np.array(GRADES)[grade]
     tables = {WEIGHTS_TABLE: _weights_table(scored, model),
               SENSITIVITY_TABLE: sensitivity(scored, model)}
-    return StageOutput(out[columns(rules)], tables=tables)
+    return StageOutput(out[STAGE.columns(rules)], tables=tables)
 
 
-STAGE = Stage(name="suitability", run=run, columns=columns, sites=sites)
+STAGE = Stage(name="suitability", run=run, declares=declares, sites=sites, makes=makes)
