@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import columns as col
-from zoning.declare import Column
+from zoning.declare import Column, fixed
 from zoning.errors import RuleError
 from zoning.layers import LayerSet
 from zoning.overlay import depth_bands
@@ -71,10 +71,6 @@ DECLARED: tuple[Column, ...] = (
 )
 """The columns the damage stage adds, in order."""
 
-
-def declares(rules: RuleSet) -> list[Column]:
-    """Columns the damage stage adds."""
-    return list(DECLARED)
 
 
 def _model(rules: RuleSet) -> DamageRules:
@@ -416,4 +412,4 @@ def trace(parcel: pd.DataFrame, rules: RuleSet) -> Trace:
                  _decided_source(model, result[col.DAMAGE_FACTOR], result[col.BUILDING_FACTOR]))
 
 
-STAGE = Stage(name="damage", run=run, declares=declares, sites=sites)
+STAGE = Stage(name="damage", run=run, declares=fixed(DECLARED), sites=sites)

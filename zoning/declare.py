@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -88,6 +89,21 @@ class Product:
     kind: ProductKind
     zh: str
     en: str
+
+
+def fixed(columns: Sequence[Column]) -> Callable[[RuleSet], list[Column]]:
+    """``Stage.declares`` of a stage whose columns do not depend on the rules.
+
+    Examples
+    --------
+    >>> declares = fixed([Column("x_m", "float", "x", "x", "a length")])
+    >>> [c.name for c in declares(None)]  # type: ignore[arg-type]
+    ['x_m']
+    """
+    def declares(rules: RuleSet) -> list[Column]:
+        return list(columns)
+
+    return declares
 
 
 def decided(column: str, rule: str, reason: str, zh: str, en: str, meaning: str,

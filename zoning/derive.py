@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from zoning import columns as col
-from zoning.declare import Column
+from zoning.declare import Column, fixed
 from zoning.errors import Problem, ZoningError
 from zoning.layers import LayerSet
 from zoning.layers.roads import main_roads
@@ -70,10 +70,6 @@ DECLARED: tuple[Column, ...] = (
 )
 """The columns the derive stage adds, in order."""
 
-
-def declares(rules: RuleSet) -> list[Column]:
-    """Columns the derive stage adds."""
-    return list(DECLARED)
 
 
 def landuse_table(rules: LandUseRules) -> pd.DataFrame:
@@ -195,4 +191,4 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> pd.DataF
     return out[STAGE.columns(rules)]
 
 
-STAGE = Stage(name="derive", run=run, declares=declares, check=check)
+STAGE = Stage(name="derive", run=run, declares=fixed(DECLARED), check=check)

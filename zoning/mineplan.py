@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import columns as col
-from zoning.declare import Column, Product
+from zoning.declare import Column, Product, fixed
 from zoning.errors import Problem
 from zoning.layers import LayerSet
 from zoning.rules.models import CostsRules, DamageRules, ModesRules
@@ -247,10 +247,6 @@ DECLARED: tuple[Column, ...] = (
 """The column the stage adds."""
 
 
-def declares(rules: RuleSet) -> list[Column]:
-    """The column the stage adds: ``restoration_cost_yuan``."""
-    return list(DECLARED)
-
 
 def makes(rules: RuleSet) -> list[Product]:
     """The per-mine plans (一矿一策)."""
@@ -272,4 +268,4 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     return StageOutput(out, tables={TABLE: plans.reset_index()})
 
 
-STAGE = Stage(name="mines", run=run, declares=declares, check=check, makes=makes)
+STAGE = Stage(name="mines", run=run, declares=fixed(DECLARED), check=check, makes=makes)

@@ -20,7 +20,7 @@ import pandas as pd
 from zoning import columns as col
 from zoning.decision import Output, Table, evaluate
 from zoning.decision import fired as decision_fired
-from zoning.declare import Column, decided
+from zoning.declare import Column, decided, fixed
 from zoning.earthwork import COLUMNS as EARTHWORK_COLUMNS
 from zoning.earthwork import DECLARED as EARTHWORK_DECLARED
 from zoning.earthwork import NO_CELLS, NO_GROUNDWATER, earth_balance
@@ -98,10 +98,6 @@ def _declared() -> tuple[Column, ...]:
 DECLARED = _declared()
 """The modes columns in order: each table's outputs, then the columns computed after it."""
 
-
-def declares(rules: RuleSet) -> list[Column]:
-    """Columns the modes stage adds."""
-    return list(DECLARED)
 
 
 def _area_sites(table: Table) -> list[ExpressionSite]:
@@ -204,5 +200,5 @@ def _earthwork(parcels: gpd.GeoDataFrame, layers: LayerSet, model: ModesRules,
                          bulking=work.bulking.value if work.bulking else 1.0, mask=mask)
 
 
-STAGE = Stage(name="modes", run=run, declares=declares, sites=sites,
+STAGE = Stage(name="modes", run=run, declares=fixed(DECLARED), sites=sites,
               optional_grids=(SUBSIDENCE_GRID, GROUNDWATER))

@@ -38,7 +38,7 @@ from scipy.sparse import coo_array
 from spopt.region import WardSpatial
 
 from zoning import columns as col
-from zoning.declare import Column, Product
+from zoning.declare import Column, Product, fixed
 from zoning.layers import LayerSet
 from zoning.mmu import close_gaps, fragments, merge_fragments, shared_boundaries
 from zoning.rules.models import PlanningUnits, ZonesRules
@@ -66,10 +66,6 @@ DECLARED: tuple[Column, ...] = (
 )
 """The column the stage adds."""
 
-
-def declares(rules: RuleSet) -> list[Column]:
-    """Columns the stage adds: ``planning_unit`` (missing throughout when off)."""
-    return list(DECLARED)
 
 
 def makes(rules: RuleSet) -> list[Product]:
@@ -266,5 +262,5 @@ def unit_polygons(parcels: gpd.GeoDataFrame, rules: RuleSet) -> dict[str, gpd.Ge
     return {LAYER: grouped.reset_index()}
 
 
-STAGE = Stage(name="units", run=run, declares=declares, sites=sites, layers=unit_polygons,
+STAGE = Stage(name="units", run=run, declares=fixed(DECLARED), sites=sites, layers=unit_polygons,
               makes=makes)

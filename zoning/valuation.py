@@ -29,7 +29,7 @@ import pandas as pd
 from zoning import columns as col
 from zoning._resources import rules_dir
 from zoning.decision import Output, Table, evaluate
-from zoning.declare import Column, Product
+from zoning.declare import Column, Product, fixed
 from zoning.errors import Problem
 from zoning.layers import LayerSet
 from zoning.rules.loader import load_yaml
@@ -81,10 +81,6 @@ def table(rules: RuleSet) -> Table:
                  [Output(col.LAND_CLASS_AFTER, col.LAND_CLASS_AFTER_RULE,
                          col.LAND_CLASS_AFTER_REASON)])
 
-
-def declares(rules: RuleSet) -> list[Column]:
-    """Columns the valuation stage adds."""
-    return list(DECLARED)
 
 
 def makes(rules: RuleSet) -> list[Product]:
@@ -234,5 +230,5 @@ def summary_tables(parcels: pd.DataFrame, rules: RuleSet) -> dict[str, pd.DataFr
             col.CARBON_BY_POOL: carbon_by_pool(parcels, rules)}
 
 
-STAGE = Stage(name="valuation", run=run, declares=declares, sites=sites, check=check,
+STAGE = Stage(name="valuation", run=run, declares=fixed(DECLARED), sites=sites, check=check,
               makes=makes)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from zoning import columns as col
 from zoning.decision import Output, Table, evaluate
-from zoning.declare import Column, Product, decided
+from zoning.declare import Column, Product, decided, fixed
 from zoning.layers import LayerSet
 from zoning.mmu import FragmentRound, close_gaps, merge_fragments, shared_boundaries
 from zoning.rules.models import ZonesRules
@@ -52,10 +52,6 @@ DECLARED: tuple[Column, ...] = (
 )
 """The columns the zoning stage adds, in order."""
 
-
-def declares(rules: RuleSet) -> list[Column]:
-    """Columns the zoning stage adds."""
-    return list(DECLARED)
 
 
 def makes(rules: RuleSet) -> list[Product]:
@@ -252,5 +248,5 @@ def zone_polygons(parcels: gpd.GeoDataFrame, rules: RuleSet) -> dict[str, gpd.Ge
     return {"zones": grouped.loc[order].reset_index()}
 
 
-STAGE = Stage(name="zones", run=run, declares=declares, sites=sites, layers=zone_polygons,
+STAGE = Stage(name="zones", run=run, declares=fixed(DECLARED), sites=sites, layers=zone_polygons,
               makes=makes)

@@ -23,7 +23,7 @@ from zoning.corridors import resistance
 from zoning.corridors.network import LEVEL_CODES, Network, build_network
 from zoning.corridors.resistance import KIND, Surface, resistance_surface
 from zoning.corridors.sources import Patches, choose_sources, where_site
-from zoning.declare import Column, Product
+from zoning.declare import Column, Product, fixed
 from zoning.errors import Problem
 from zoning.layers import LayerSet
 from zoning.layers.grid import Grid
@@ -65,10 +65,6 @@ PRODUCTS: tuple[Product, ...] = (
 """What the stage makes besides the columns (the network rasters and layers need two
 sources)."""
 
-
-def declares(rules: RuleSet) -> list[Column]:
-    """The four network columns."""
-    return list(DECLARED)
 
 
 def makes(rules: RuleSet) -> list[Product]:
@@ -158,5 +154,5 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     return StageOutput(out[COLUMNS], grids=grids, layers=vectors, tables=tables)
 
 
-STAGE = Stage(name="corridors", run=run, declares=declares, sites=sites, check=check,
+STAGE = Stage(name="corridors", run=run, declares=fixed(DECLARED), sites=sites, check=check,
               makes=makes)

@@ -18,7 +18,7 @@ from libpysal.weights import Queen
 
 from zoning import columns as col
 from zoning.decision import FIRED_COLUMNS, Output, Table, evaluate
-from zoning.declare import Column, Product, decided
+from zoning.declare import Column, Product, decided, fixed
 from zoning.errors import ReductionError
 from zoning.layers import LayerSet
 from zoning.reduction._quota import Selection, select, target_from
@@ -105,10 +105,6 @@ def _lock_sites(model: ReductionRules) -> dict[str, ExpressionSite]:
             (("eligible", model.eligible), ("locked_in", model.locked_in),
              ("locked_out", model.locked_out)) if text is not None}
 
-
-def declares(rules: RuleSet) -> list[Column]:
-    """The reduction columns."""
-    return list(DECLARED)
 
 
 def makes(rules: RuleSet) -> list[Product]:
@@ -251,5 +247,5 @@ def run(parcels: gpd.GeoDataFrame, rules: RuleSet, layers: LayerSet) -> StageOut
     return StageOutput(out[COLUMNS], layers={LAYER: layer}, tables=tables)
 
 
-STAGE = Stage(name="reduction", run=run, declares=declares, sites=sites, check=check,
+STAGE = Stage(name="reduction", run=run, declares=fixed(DECLARED), sites=sites, check=check,
               makes=makes)
