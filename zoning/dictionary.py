@@ -105,8 +105,17 @@ ORDER: tuple[str, ...] = (
 """The names of the parcel list's columns, in order."""
 
 
-def _declared() -> dict[str, Column]:
-    """Every column declared by a stage (those not depending on the rules), and our own."""
+def declared() -> dict[str, Column]:
+    """Every column declared by a stage (those not depending on the rules), and our own, by name.
+
+    One label per concept: the parcel list, the map's popups and the report take their
+    headers from here.
+
+    Examples
+    --------
+    >>> declared()["area_ha"].en, declared()["area_ha"].unit
+    ('Area', 'ha')
+    """
     found = (*_OWN, *split.DECLARED, *derive.DECLARED, *rasterstats.SLOPE_DECLARED,
              *subsidence.DECLARED, *damage.DECLARED, *corridors.DECLARED, *suitability.BEST,
              *reduction.DECLARED, *modes.DECLARED, *zones.DECLARED, *units.DECLARED,
@@ -118,13 +127,18 @@ def _entry(column: Column) -> Entry:
     return Entry(column.name, column.unit, column.storage, column.zh, column.en, column.meaning)
 
 
-PARCEL_LIST: tuple[Entry, ...] = tuple(_entry(_declared()[name]) for name in ORDER)
+PARCEL_LIST: tuple[Entry, ...] = tuple(_entry(declared()[name]) for name in ORDER)
 """The columns of the parcel list, in order, as the stages that make them declare them."""
 
 
 def names() -> list[str]:
     """Column names of the parcel list, in order."""
     return [e.name for e in PARCEL_LIST]
+
+
+def header(name: str, language: Language) -> str:
+    """The header of any declared column (:func:`declared`) in ``language``, with its unit."""
+    return _entry(declared()[name]).header(language)
 
 
 def headers(language: Language) -> dict[str, str]:

@@ -21,6 +21,7 @@ from zoning import assess
 from zoning import columns as col
 from zoning._resources import demo_project
 from zoning.corridors.maplayers import network_map_layers
+from zoning.dictionary import header
 from zoning.engine import Prepared, RunResult, prepare, run_stages
 from zoning.outputs import LegendEntry, staged
 from zoning.outputs.gpkg import write_geopackage
@@ -56,27 +57,9 @@ POPUP_COLUMNS = (col.LANDUSE_NAME_ZH, col.ZONE_NAME_ZH, col.ZONE_RULE, col.PLANN
                  col.SUBS_MAX_M, col.PONDED_SHARE, col.BEST_USE, col.IS_SOURCE,
                  col.CORRIDOR_LEVEL, col.NODE_TYPE, col.REDUCE_REASON, col.REDUCE_TARGET_USE,
                  col.AREA_HA)
-POPUP_LABELS = {
-    col.PARCEL_ID: ("图斑编号", "Parcel ID"),
-    col.LANDUSE_NAME_ZH: ("地类", "Land use"),
-    col.ZONE_NAME_ZH: ("分区", "Zone"),
-    col.ZONE_RULE: ("分区规则", "Zone rule"),
-    col.PLANNING_UNIT: ("规划单元", "Planning unit"),
-    col.RESTORATION_MODE: ("修复模式", "Restoration mode"),
-    col.MODE_REASON: ("修复模式依据", "Why this mode"),
-    col.VALUE_MODE: ("价值实现模式", "Value mode"),
-    col.VALUE_REASON: ("价值实现依据", "Why this value mode"),
-    col.DAMAGE_GRADE: ("损毁程度", "Damage grade"),
-    col.SUBS_MAX_M: ("最大下沉 (m)", "Max. subsidence (m)"),
-    col.PONDED_SHARE: ("积水比例", "Ponded share"),
-    col.BEST_USE: ("最适宜用途", "Best use"),
-    col.IS_SOURCE: ("生态源地", "Ecological source"),
-    col.CORRIDOR_LEVEL: ("廊道等级", "Corridor level"),
-    col.NODE_TYPE: ("生态节点", "Ecological node"),
-    col.REDUCE_REASON: ("减量依据", "Why reduced"),
-    col.REDUCE_TARGET_USE: ("减量后用途", "Use after retirement"),
-    col.AREA_HA: ("面积 (ha)", "Area (ha)"),
-}
+POPUP_LABELS = {name: (header(name, "zh"), header(name, "en"))
+                for name in (col.PARCEL_ID, *POPUP_COLUMNS)}
+"""Popup headers: the labels the stages declare (one label per concept, as in parcels.xlsx)."""
 """Popup column headings on the web map, (Chinese, English)."""
 SUITABILITY_LEGEND = [
     LegendEntry("S1", "高度适宜 S1", "Highly suitable S1", "#1a9850"),
