@@ -171,7 +171,8 @@ def pieces(parcels: gpd.GeoDataFrame, zones: Classes, min_area_ha: float) -> gpd
     many = frame[counts > 1]
     rows, out_geoms, ids = [], [], []
     index = parcels.index.to_numpy()
-    split_parents = set(many["parent"])
+    is_split = np.zeros(len(parcels), dtype=bool)
+    is_split[many["parent"].unique()] = True
     for parent, group in many.groupby("parent", sort=True):
         largest = int(np.argmax(group["area"].to_numpy()))
         others = [_polygonal(g) for i, g in enumerate(group["geometry"]) if i != largest]
@@ -180,18 +181,16 @@ def pieces(parcels: gpd.GeoDataFrame, zones: Classes, min_area_ha: float) -> gpd
             rows.append(parent)
             out_geoms.append(rest if i == largest else others[i - (i > largest)])
             ids.append(f"{index[parent]}-{k}")
-    whole = [p for p in range(len(parcels)) if p not in split_parents]
-    rows += whole
+    whole = np.flatnonzero(~is_split)
+    rows += whole.tolist()
     out_geoms += list(geoms[whole])
     ids += list(index[whole])
     out = parcels.iloc[rows].copy()
     out[col.PARENT_ID] = index[rows]
-    out[col.SPLIT] = np.array([p in split_parents for p in rows], dtype=bool)
+    out[col.SPLIT] = is_split[rows]
     out = out.set_geometry(gpd.GeoSeries(out_geoms, crs=parcels.crs, index=out.index))
     out.index = pd.Index(ids, name=parcels.index.name)
-    position = {parent: i for i, parent in enumerate(index)}  # back into the input order
-    order = np.argsort([position[p] for p in out[col.PARENT_ID]], kind="stable")
-    return out.iloc[order]
+    return out.iloc[np.argsort(rows, kind="stable")]  # back into the input order
 
 
 def apply(spec: Split | None, parcels: gpd.GeoDataFrame, rules: RuleSet,
